@@ -1,0 +1,45 @@
+"""liepoisson: geometric mechanics on abstract Lie algebras.
+
+The core: Lie algebras with their bracket, coadjoint action and Casimirs, Lie–Poisson
+systems on their duals, and structure-preserving integrators.
+"""
+
+from .algebra import (
+    SO3,
+    Heisenberg,
+    LieAlgebra,
+    StructureConstantsAlgebra,
+    check_structure_constants,
+    heisenberg,
+    so3,
+)
+from .derivatives import numerical_gradient
+from .exceptions import (
+    ConvergenceError,
+    InvalidArgumentError,
+    InvalidStructureConstantsError,
+    LiePoissonError,
+    NonFiniteError,
+    ShapeError,
+)
+from .system import LiePoissonSystem
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LieAlgebra",
+    "StructureConstantsAlgebra",
+    "check_structure_constants",
+    "SO3",
+    "Heisenberg",
+    "so3",
+    "heisenberg",
+    "LiePoissonSystem",
+    "numerical_gradient",
+    "LiePoissonError",
+    "InvalidArgumentError",
+    "ShapeError",
+    "NonFiniteError",
+    "InvalidStructureConstantsError",
+    "ConvergenceError",
+]

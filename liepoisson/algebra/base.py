@@ -1,0 +1,329 @@
+"""The abstract Lie algebra.
+
+Conventions (fixed throughout the library, see ``docs/conventions.rst``):
+
+* basis :math:`e_1, \\dots, e_n` of :math:`\\mathfrak g`, structure constants
+  :math:`[e_i, e_j] = \\sum_k C_{ijk} e_k`;
+* the pairing :math:`\\langle \\mu, \\xi \\rangle` between :math:`\\mathfrak g^*` and
+  :math:`\\mathfrak g` is the dot product of coefficient vectors in dual bases;
+* :math:`\\operatorname{ad}^*_\\xi = (\\operatorname{ad}_\\xi)^T`, i.e.
+  :math:`\\langle \\operatorname{ad}^*_\\xi \\mu, \\eta\\rangle = \\langle \\mu, [\\xi, \\eta]\\rangle`;
+* ``coadjoint_exp(xi, mu)`` :math:`= (e^{\\operatorname{ad}_\\xi})^T \\mu`;
+* ``dexpinv_star(xi, nu)`` :math:`= A(\\operatorname{ad}_\\xi)^T \\nu` with
+  :math:`A(x) = x / (e^x - 1)`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from functools import cached_property
+from typing import Callable
+
+import numpy as np
+import scipy.linalg
+
+from .._validation import as_finite_array, check_element_shape
+
+__all__ = ["LieAlgebra", "phi1_matrix"]
+
+
+def phi1_matrix(X: np.ndarray) -> np.ndarray:
+    """:math:`\\varphi_1(X) = (e^X - I) / X` for a (batch of) square matrices.
+
+    Computed as the top-right block of ``expm([[X, I], [0, 0]])`` (no division by ``X``,
+    exact for singular ``X``).
+
+    Parameters
+    ----------
+    X : ndarray of shape (..., n, n)
+
+    Returns
+    -------
+    ndarray of shape (..., n, n)
+    """
+    n = X.shape[-1]
+    block = np.zeros(X.shape[:-2] + (2 * n, 2 * n), dtype=np.result_type(X, float))
+    block[..., :n, :n] = X
+    block[..., :n, n:] = np.eye(n)
+    return scipy.linalg.expm(block)[..., :n, n:]
+
+
+class LieAlgebra(ABC):
+    """Abstract finite-dimensional real Lie algebra with its dual.
+
+    Elements of :math:`\\mathfrak g` and :math:`\\mathfrak g^*` are arrays whose trailing
+    shape is :attr:`shape` (``(dim,)`` coefficient vectors, or ``(n, n)`` matrices for large
+    matrix algebras); all operations broadcast over leading batch axes.
+
+    A subclass implements :meth:`bracket`, :meth:`ad_star`, :attr:`dim`, :attr:`shape` and,
+    when its elements are not plain coefficient vectors, the coordinate maps
+    :meth:`to_coords`, :meth:`from_coords`, :meth:`dual_to_coords`, :meth:`dual_from_coords`
+    and :meth:`pairing`. Everything else has a generic dense implementation (through
+    :meth:`structure_constants` and matrix functions of :math:`\\operatorname{ad}_\\xi`),
+    which subclasses override with closed forms where they exist.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from liepoisson import so3
+    >>> g = so3()
+    >>> g.bracket(np.array([1.0, 0, 0]), np.array([0, 1.0, 0]))
+    array([0., 0., 1.])
+    """
+
+    #: A short human-readable name, e.g. ``"so(3)"``.
+    name: str = "g"
+
+    # ----------------------------------------------------------------- declaration
+    @property
+    @abstractmethod
+    def dim(self) -> int:
+        """Dimension of the algebra."""
+
+    @property
+    def shape(self) -> tuple:
+        """Trailing shape of an element of :math:`\\mathfrak g` or :math:`\\mathfrak g^*`."""
+        return (self.dim,)
+
+    @property
+    def dtype(self) -> np.dtype:
+        """dtype of element arrays (``float64``, or ``complex128`` for unitary matrices)."""
+        return np.dtype(float)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}, dim={self.dim}>"
+
+    # ---------------------------------------------------------------- coordinates
+    def to_coords(self, x: np.ndarray) -> np.ndarray:
+        """Coefficients of elements of :math:`\\mathfrak g` in the basis :math:`e_k`.
+
+        Parameters
+        ----------
+        x : ndarray of shape (..., *shape)
+
+        Returns
+        -------
+        ndarray of shape (..., dim), real
+        """
+        return np.asarray(x)
+
+    def from_coords(self, c: np.ndarray) -> np.ndarray:
+        """Element of :math:`\\mathfrak g` with coefficients ``c`` (inverse of :meth:`to_coords`).
+
+        Parameters
+        ----------
+        c : ndarray of shape (..., dim)
+
+        Returns
+        -------
+        ndarray of shape (..., *shape)
+        """
+        return np.asarray(c)
+
+    def dual_to_coords(self, mu: np.ndarray) -> np.ndarray:
+        """Coefficients of covectors in the dual basis, so that the pairing is a dot product.
+
+        Parameters
+        ----------
+        mu : ndarray of shape (..., *shape)
+
+        Returns
+        -------
+        ndarray of shape (..., dim), real
+        """
+        return np.asarray(mu)
+
+    def dual_from_coords(self, c: np.ndarray) -> np.ndarray:
+        """Covector with dual-basis coefficients ``c`` (inverse of :meth:`dual_to_coords`).
+
+        Parameters
+        ----------
+        c : ndarray of shape (..., dim)
+
+        Returns
+        -------
+        ndarray of shape (..., *shape)
+        """
+        return np.asarray(c)
+
+    def basis(self) -> np.ndarray:
+        """The basis :math:`e_1, \\dots, e_n` as an array of shape ``(dim, *shape)``."""
+        return self.from_coords(np.eye(self.dim))
+
+    def zeros(self, batch_shape: tuple = ()) -> np.ndarray:
+        """The zero element, of shape ``batch_shape + shape``."""
+        return np.zeros(tuple(batch_shape) + tuple(self.shape), dtype=self.dtype)
+
+    def validate_element(self, x, name: str = "x", dual: bool = False) -> np.ndarray:
+        """Check that ``x`` is a finite array of trailing shape :attr:`shape` and return it.
+
+        Raises
+        ------
+        NonFiniteError
+            If ``x`` has NaN or infinite entries.
+        ShapeError
+            If the trailing shape is not :attr:`shape`.
+        """
+        arr = as_finite_array(name, x)
+        what = f"an element of {self.name}{'*' if dual else ''}"
+        check_element_shape(name, arr, self.shape, what)
+        if self.dtype.kind == "f" and arr.dtype.kind == "c":
+            from ..exceptions import InvalidArgumentError
+
+            raise InvalidArgumentError(f"{name} must be real for {self.name}, got a complex array")
+        return arr.astype(np.result_type(arr.dtype, self.dtype), copy=False)
+
+    # ------------------------------------------------------------------ structure
+    @abstractmethod
+    def bracket(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The Lie bracket :math:`[x, y]`.
+
+        Parameters
+        ----------
+        x, y : ndarray of shape (..., *shape)
+
+        Returns
+        -------
+        ndarray of shape (..., *shape)
+        """
+
+    @abstractmethod
+    def ad_star(self, x: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        """The coadjoint operator :math:`\\operatorname{ad}^*_x \\mu = (\\operatorname{ad}_x)^T \\mu`.
+
+        Parameters
+        ----------
+        x : ndarray of shape (..., *shape)
+            Element of :math:`\\mathfrak g`.
+        mu : ndarray of shape (..., *shape)
+            Element of :math:`\\mathfrak g^*`.
+
+        Returns
+        -------
+        ndarray of shape (..., *shape)
+        """
+
+    def pairing(self, mu: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """The pairing :math:`\\langle \\mu, x \\rangle`.
+
+        Parameters
+        ----------
+        mu : ndarray of shape (..., *shape)
+        x : ndarray of shape (..., *shape)
+
+        Returns
+        -------
+        ndarray of shape (...)
+        """
+        return np.sum(self.dual_to_coords(mu) * self.to_coords(x), axis=-1)
+
+    @cached_property
+    def _constants(self) -> np.ndarray:
+        basis = self.basis()
+        brackets = self.bracket(basis[:, None], basis[None, :])
+        return np.ascontiguousarray(self.to_coords(brackets), dtype=float)
+
+    def structure_constants(self) -> np.ndarray:
+        """Structure constants ``C`` with :math:`[e_i, e_j] = \\sum_k C_{ijk} e_k`.
+
+        Returns
+        -------
+        ndarray of shape (dim, dim, dim)
+            A read-only array.
+        """
+        C = self._constants
+        C.setflags(write=False)
+        return C
+
+    def ad(self, x: np.ndarray) -> np.ndarray:
+        """Matrix of :math:`\\operatorname{ad}_x` acting on coefficient vectors.
+
+        ``ad(x) @ to_coords(y) == to_coords(bracket(x, y))``.
+
+        Parameters
+        ----------
+        x : ndarray of shape (..., *shape)
+
+        Returns
+        -------
+        ndarray of shape (..., dim, dim)
+        """
+        return np.einsum("...i,ijk->...kj", self.to_coords(x), self.structure_constants())
+
+    def killing_form(self) -> np.ndarray:
+        """The Killing form :math:`K_{ij} = \\operatorname{tr}(\\operatorname{ad}_{e_i}\\operatorname{ad}_{e_j})`.
+
+        Returns
+        -------
+        ndarray of shape (dim, dim)
+        """
+        C = self.structure_constants()
+        return np.einsum("ikl,jlk->ij", C, C)
+
+    def casimirs(self) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
+        """Known Casimir functions of :math:`\\mathfrak g^*`, by name.
+
+        Each value maps covectors of shape ``(..., *shape)`` to values of shape ``(...)``.
+        The generic algebra knows none; use :func:`liepoisson.find_casimirs` to compute a
+        basis of the polynomial ones.
+        """
+        return {}
+
+    # ------------------------------------------------------- functions of ad_xi
+    def coadjoint_exp(self, xi: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        """Coadjoint action of :math:`\\exp(\\xi)`: :math:`(e^{\\operatorname{ad}_\\xi})^T \\mu`.
+
+        The generic implementation exponentiates the dense ``ad`` matrix.
+
+        Parameters
+        ----------
+        xi : ndarray of shape (..., *shape)
+        mu : ndarray of shape (..., *shape)
+
+        Returns
+        -------
+        ndarray of shape (..., *shape)
+        """
+        E = scipy.linalg.expm(self.ad(xi))
+        c = np.einsum("...kj,...k->...j", E, self.dual_to_coords(mu))
+        return self.dual_from_coords(c)
+
+    def dexpinv_star(self, xi: np.ndarray, nu: np.ndarray) -> np.ndarray:
+        """:math:`A(\\operatorname{ad}_\\xi)^T \\nu` with :math:`A(x) = x / (e^x - 1)`.
+
+        The generic implementation forms :math:`\\varphi_1(\\operatorname{ad}_\\xi)` by the block
+        exponential (:func:`phi1_matrix`) and solves with its transpose, since
+        :math:`A = \\varphi_1^{-1}`.
+
+        Parameters
+        ----------
+        xi : ndarray of shape (..., *shape)
+        nu : ndarray of shape (..., *shape)
+
+        Returns
+        -------
+        ndarray of shape (..., *shape)
+        """
+        P = phi1_matrix(self.ad(xi))
+        PT = np.swapaxes(P, -1, -2)
+        c = self.dual_to_coords(nu)
+        PT, c = np.broadcast_arrays(PT, c[..., None])
+        return self.dual_from_coords(np.linalg.solve(PT, c)[..., 0])
+
+    def dexpinv_star_series(self, xi: np.ndarray, nu: np.ndarray, terms: int = 30) -> np.ndarray:
+        """:meth:`dexpinv_star` by its Bernoulli series (a reference for tests, small ``xi``).
+
+        :math:`A(x) = \\sum_k B_k x^k / k!` with :math:`B_1 = -1/2`; the series converges for
+        :math:`\\|\\operatorname{ad}_\\xi\\| < 2\\pi`.
+        """
+        from scipy.special import bernoulli, factorial
+
+        B = bernoulli(terms)
+        B[1] = -0.5
+        out = nu * B[0]
+        term = nu
+        for k in range(1, terms + 1):
+            term = self.ad_star(xi, term)
+            if B[k] != 0:
+                out = out + B[k] / factorial(k) * term
+        return out

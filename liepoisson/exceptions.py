@@ -1,0 +1,45 @@
+"""The exceptions raised by liepoisson.
+
+Every error the library raises on purpose derives from :class:`LiePoissonError`, so
+``except LiePoissonError`` catches all of them. Errors about bad input also derive from
+:class:`ValueError`, so code written against the standard library keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "LiePoissonError",
+    "InvalidArgumentError",
+    "ShapeError",
+    "NonFiniteError",
+    "InvalidStructureConstantsError",
+    "ConvergenceError",
+]
+
+
+class LiePoissonError(Exception):
+    """Base class of every error raised by liepoisson."""
+
+
+class InvalidArgumentError(LiePoissonError, ValueError):
+    """An argument has a value outside its admissible range (``n < 1``, ``dt == 0``, ...)."""
+
+
+class ShapeError(InvalidArgumentError):
+    """An array argument has the wrong shape for the algebra or system it is used with."""
+
+
+class NonFiniteError(InvalidArgumentError):
+    """An array argument contains NaN or infinite entries."""
+
+
+class InvalidStructureConstantsError(InvalidArgumentError):
+    """Structure constants that are not those of a Lie algebra.
+
+    The message reports the law that fails (shape, antisymmetry, Jacobi identity), the worst
+    index triple and the residual found there.
+    """
+
+
+class ConvergenceError(LiePoissonError, RuntimeError):
+    """An implicit solve did not converge; the message names the step, residual and iterations."""
