@@ -6,12 +6,26 @@ import numpy as np
 
 from .base import LieAlgebra
 
-__all__ = ["SO3"]
+__all__ = ["SO3", "cross"]
 
 _LEVI_CIVITA = np.zeros((3, 3, 3))
 for _i, _j, _k in ((0, 1, 2), (1, 2, 0), (2, 0, 1)):
     _LEVI_CIVITA[_i, _j, _k], _LEVI_CIVITA[_j, _i, _k] = 1.0, -1.0
 _LEVI_CIVITA.setflags(write=False)
+
+
+def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cross product over the last axis with broadcasting (several times faster than
+    ``numpy.cross`` on both small and large batches)."""
+    a = np.asarray(a)
+    b = np.asarray(b)
+    out = np.empty(np.broadcast_shapes(a.shape, b.shape), dtype=np.result_type(a, b))
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    out[..., 0] = a1 * b2 - a2 * b1
+    out[..., 1] = a2 * b0 - a0 * b2
+    out[..., 2] = a0 * b1 - a1 * b0
+    return out
 
 
 def _dexpinv_even_coefficient(theta: np.ndarray) -> np.ndarray:
@@ -57,8 +71,7 @@ class SO3(LieAlgebra):
         return _LEVI_CIVITA
 
     def bracket(self, x, y):
-        x, y = np.broadcast_arrays(x, y)
-        return np.cross(x, y)
+        return cross(x, y)
 
     def ad(self, x):
         x = np.asarray(x)
@@ -70,25 +83,26 @@ class SO3(LieAlgebra):
 
     def ad_star(self, x, mu):
         # (ad_x)^T mu = -x_hat mu = mu x x
-        x, mu = np.broadcast_arrays(x, mu)
-        return np.cross(mu, x)
+        return cross(mu, x)
 
     def pairing(self, mu, x):
         return np.sum(np.asarray(mu) * np.asarray(x), axis=-1)
 
     def coadjoint_exp(self, xi, mu):
-        xi, mu = np.broadcast_arrays(np.asarray(xi, dtype=float), np.asarray(mu, dtype=float))
-        theta = np.linalg.norm(xi, axis=-1)[..., None]
+        xi = np.asarray(xi, dtype=float)
+        mu = np.asarray(mu, dtype=float)
+        theta = np.sqrt(np.sum(xi * xi, axis=-1))[..., None]
         sinc = np.sinc(theta / np.pi)
         half = 0.5 * np.sinc(theta / (2 * np.pi)) ** 2
         dot = np.sum(xi * mu, axis=-1)[..., None]
-        return mu * np.cos(theta) - sinc * np.cross(xi, mu) + half * dot * xi
+        return mu * np.cos(theta) - sinc * cross(xi, mu) + half * dot * xi
 
     def dexpinv_star(self, xi, nu):
-        xi, nu = np.broadcast_arrays(np.asarray(xi, dtype=float), np.asarray(nu, dtype=float))
-        theta = np.linalg.norm(xi, axis=-1)[..., None]
-        cross = np.cross(xi, nu)
-        return nu + 0.5 * cross + _dexpinv_even_coefficient(theta) * np.cross(xi, cross)
+        xi = np.asarray(xi, dtype=float)
+        nu = np.asarray(nu, dtype=float)
+        theta = np.sqrt(np.sum(xi * xi, axis=-1))[..., None]
+        xn = cross(xi, nu)
+        return nu + 0.5 * xn + _dexpinv_even_coefficient(theta) * cross(xi, xn)
 
     def casimirs(self):
         return {"|mu|^2": lambda mu: np.sum(np.asarray(mu) ** 2, axis=-1)}
