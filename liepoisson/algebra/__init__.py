@@ -1,6 +1,7 @@
 """Lie algebras: the abstract base, the structure-constant algebra and the catalog."""
 
 from .base import LieAlgebra
+from .casimirs import PolynomialCasimir, find_casimirs
 from .catalog import heisenberg, so3
 from .heisenberg import Heisenberg
 from .so3 import SO3
@@ -14,4 +15,6 @@ __all__ = [
     "Heisenberg",
     "so3",
     "heisenberg",
+    "PolynomialCasimir",
+    "find_casimirs",
 ]
