@@ -42,4 +42,23 @@ class InvalidStructureConstantsError(InvalidArgumentError):
 
 
 class ConvergenceError(LiePoissonError, RuntimeError):
-    """An implicit solve did not converge; the message names the step, residual and iterations."""
+    """An implicit solve did not converge; the message names the step, residual and iterations.
+
+    Attributes
+    ----------
+    residual : float or None
+        The relative residual of the last iterate.
+    iterations : int or None
+        Iterations performed.
+    step : int or None
+        Index of the time step (set by :func:`liepoisson.integrate`).
+    trajectory : Trajectory or None
+        What was computed before the failure (set by :func:`liepoisson.integrate`).
+    """
+
+    def __init__(self, message, *, residual=None, iterations=None, step=None, trajectory=None):
+        super().__init__(message)
+        self.residual = residual
+        self.iterations = iterations
+        self.step = step
+        self.trajectory = trajectory

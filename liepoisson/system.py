@@ -129,6 +129,89 @@ class LiePoissonSystem:
             return self._gradient(mu)
         return numerical_gradient(self._hamiltonian, self._algebra, mu)
 
+    @property
+    def has_exact_second_derivatives(self) -> bool:
+        """Whether :meth:`hessian_vector` and :meth:`third_derivative` are user-supplied."""
+        return self._hessian_vector is not None and self._third_derivative is not None
+
+    def hessian_vector(self, mu: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """:math:`D^2H(\mu)[v] \in \mathfrak g` for a covector direction ``v``.
+
+        Uses the hook given at construction; otherwise a complex step on :meth:`gradient`,
+
+        .. math::  D^2H(\mu)[v] = \operatorname{Im}\,\nabla H(\mu + i h v) / h
+                   + O(h^2),\qquad h = 10^{-30} / \|v\|_\infty,
+
+        exact to round-off (no subtractive cancellation). This requires the gradient (or,
+        without a gradient, the Hamiltonian) to be written with complex-analytic numpy
+        operations (no ``abs``, ``np.real`` or comparisons on the state). For algebras with
+        complex elements (unitary matrices) a 4th-order central difference of the gradient
+        is used instead (relative error about 1e-9).
+
+        Parameters
+        ----------
+        mu, v : ndarray of shape (..., *shape)
+
+        Returns
+        -------
+        ndarray of shape (..., *shape)
+        """
+        if self._hessian_vector is not None:
+            return self._hessian_vector(mu, v)
+        return self._complex_step(mu, v, order=1)
+
+    def third_derivative(self, mu: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """:math:`D^3H(\mu)[u, v, \cdot] \in \mathfrak g`.
+
+        Uses the hook given at construction; otherwise, by polarisation
+        :math:`D^3H[u, v] = (D^3H[u+v, u+v] - D^3H[u-v, u-v]) / 4` and, for one direction
+        :math:`a`, a complex step along :math:`\omega = e^{i\pi/4}`:
+
+        .. math::  D^3H(\mu)[a, a, \cdot] = \operatorname{Im}\big(\nabla H(\mu + h\omega a)
+                   + \nabla H(\mu - h\omega a)\big) / h^2 + O(h^4),
+
+        which has no subtractive cancellation; with :math:`h\|a\|_\infty = 10^{-3}
+        \max(1, \|\mu\|_\infty)` the relative error is about 1e-12 for smooth
+        Hamiltonians. The same analyticity requirement as :meth:`hessian_vector` applies;
+        for complex-element algebras a central difference of :meth:`hessian_vector` is used.
+
+        Parameters
+        ----------
+        mu, u, v : ndarray of shape (..., *shape)
+
+        Returns
+        -------
+        ndarray of shape (..., *shape)
+        """
+        if self._third_derivative is not None:
+            return self._third_derivative(mu, u, v)
+        if u is v:
+            return self._complex_step(mu, u, order=2)
+        return 0.25 * (self._complex_step(mu, u + v, order=2) - self._complex_step(mu, u - v, order=2))
+
+    def _complex_step(self, mu: np.ndarray, v: np.ndarray, order: int) -> np.ndarray:
+        """Directional derivative of the gradient along ``v``: first (``order=1``) or
+        second (``order=2``, both directions ``v``)."""
+        axes = tuple(range(-len(self._algebra.shape), 0))
+        vmax = np.max(np.abs(v), axis=axes, keepdims=True)
+        vmax = np.where(vmax == 0, 1.0, vmax)
+        if self._algebra.dtype.kind == "c":
+            return self._central_difference(mu, v, vmax, order)
+        if order == 1:
+            h = 1e-30 / vmax
+            return np.imag(self.gradient(mu + 1j * h * v)) / h
+        scale = np.maximum(1.0, np.max(np.abs(mu), axis=axes, keepdims=True))
+        h = 1e-3 * scale / vmax
+        w = np.exp(0.25j * np.pi) * h * v
+        return np.imag(self.gradient(mu + w) + self.gradient(mu - w)) / h**2
+
+    def _central_difference(self, mu, v, vmax, order):
+        axes = tuple(range(-len(self._algebra.shape), 0))
+        scale = np.maximum(1.0, np.max(np.abs(mu), axis=axes, keepdims=True))
+        h = (1e-3 if order == 1 else 2e-3) * scale / vmax
+        f = self.gradient if order == 1 else (lambda m: self.hessian_vector(m, v))
+        return (8 * (f(mu + h * v) - f(mu - h * v)) - (f(mu + 2 * h * v) - f(mu - 2 * h * v))) / (12 * h)
+
     def vector_field(self, mu: np.ndarray) -> np.ndarray:
         """:math:`\\dot\\mu = \\operatorname{ad}^*_{\\nabla H(\\mu)}\\mu`, shape ``(..., *shape)``."""
         return self._algebra.ad_star(self.gradient(mu), mu)

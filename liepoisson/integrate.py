@@ -1,0 +1,199 @@
+"""``integrate``: run an integrator, with validation, progress, checkpoints and resume."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ._validation import _describe, check_int, check_real
+from .exceptions import ConvergenceError, InvalidArgumentError
+from .integrators.base import Integrator
+from .integrators.lie_poisson_hj import LiePoissonHJ
+from .system import LiePoissonSystem
+from .trajectory import Trajectory
+
+__all__ = ["integrate"]
+
+
+def _fingerprint(system, mu0, dt, n_steps, method, save_every) -> str:
+    h = hashlib.sha256()
+    h.update(np.ascontiguousarray(mu0).tobytes())
+    h.update(repr((system.name, str(mu0.shape), str(mu0.dtype), float(dt).hex(), n_steps,
+                   repr(method), save_every)).encode())
+    return h.hexdigest()
+
+
+def _write_checkpoint(path: Path, fingerprint, step, mu, saved_steps, saved_states) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        np.savez(
+            fh,
+            fingerprint=np.array(fingerprint),
+            step=np.array(step),
+            mu=mu,
+            saved_steps=np.array(saved_steps, dtype=np.int64),
+            saved_states=np.stack(saved_states),
+        )
+    os.replace(tmp, path)
+
+
+def _read_checkpoint(path: Path, fingerprint):
+    with np.load(path, allow_pickle=False) as data:
+        if str(data["fingerprint"]) != fingerprint:
+            raise InvalidArgumentError(
+                f"checkpoint {str(path)!r} belongs to a different run (system, initial state, "
+                "dt, n_steps, method or save_every differ); remove it or choose another path"
+            )
+        return (
+            int(data["step"]),
+            data["mu"],
+            [int(s) for s in data["saved_steps"]],
+            list(data["saved_states"]),
+        )
+
+
+def integrate(
+    system: LiePoissonSystem,
+    mu0,
+    dt: float,
+    n_steps: int,
+    method: Integrator | None = None,
+    save_every: int = 1,
+    progress: bool = False,
+    checkpoint=None,
+    checkpoint_every: int | None = None,
+) -> Trajectory:
+    """Integrate a Lie–Poisson system from ``mu0`` for ``n_steps`` steps of size ``dt``.
+
+    Parameters
+    ----------
+    system : LiePoissonSystem
+    mu0 : array_like of shape (*shape,) or (batch, ..., *shape)
+        Initial state; leading axes integrate an ensemble in one vectorised run.
+    dt : float
+        Step size, nonzero (negative integrates backwards).
+    n_steps : int
+        Number of steps, ``>= 1``.
+    method : Integrator, optional
+        Defaults to ``LiePoissonHJ(order=2)``.
+    save_every : int
+        Save the state every ``save_every`` steps (the initial and final states are always
+        saved).
+    progress : bool
+        Show a progress bar (tqdm).
+    checkpoint : str or Path, optional
+        File to which the run's state is written periodically (atomically). If the file
+        exists and belongs to the same run, the run resumes from it and ends bit-identical
+        to an uninterrupted one; a finished run's checkpoint returns its trajectory at once.
+    checkpoint_every : int, optional
+        Steps between checkpoint writes (default ``max(1, n_steps // 100)``).
+
+    Returns
+    -------
+    Trajectory
+        ``complete`` is False if the run was interrupted (Ctrl-C): the trajectory then holds
+        what was computed, and the checkpoint file (if any) allows resuming.
+
+    Raises
+    ------
+    InvalidArgumentError, ShapeError, NonFiniteError
+        For invalid arguments; the message names the argument and its value.
+    ConvergenceError
+        When an implicit solve fails; the message names the step, and the exception's
+        ``trajectory`` attribute holds the states computed before it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from liepoisson import LiePoissonHJ, LiePoissonSystem, integrate, so3
+    >>> I = np.array([1.0, 2.0, 3.0])
+    >>> body = LiePoissonSystem(so3(), lambda m: 0.5 * np.sum(m**2 / I, axis=-1),
+    ...                         gradient=lambda m: m / I)
+    >>> traj = integrate(body, [[1.0, 0.5, -0.2], [0.0, 1.0, 0.1]], dt=0.05, n_steps=200,
+    ...                  method=LiePoissonHJ(order=4), save_every=10)
+    >>> traj.states.shape
+    (21, 2, 3)
+    """
+    if not isinstance(system, LiePoissonSystem):
+        raise InvalidArgumentError(f"system must be a LiePoissonSystem, got {_describe(system)}")
+    mu = system.algebra.validate_element(mu0, name="mu0", dual=True)
+    dt = check_real("dt", dt, nonzero=True)
+    n_steps = check_int("n_steps", n_steps, minimum=1)
+    save_every = check_int("save_every", save_every, minimum=1)
+    if method is None:
+        method = LiePoissonHJ(order=2)
+    if not isinstance(method, Integrator):
+        raise InvalidArgumentError(f"method must be an Integrator, got {_describe(method)}")
+    if checkpoint_every is None:
+        checkpoint_every = max(1, n_steps // 100)
+    checkpoint_every = check_int("checkpoint_every", checkpoint_every, minimum=1)
+
+    fingerprint = _fingerprint(system, mu, dt, n_steps, method, save_every)
+    path = Path(checkpoint) if checkpoint is not None else None
+    start, saved_steps, saved_states = 0, [0], [mu.copy()]
+    if path is not None and path.exists():
+        start, mu, saved_steps, saved_states = _read_checkpoint(path, fingerprint)
+
+    def result(complete: bool) -> Trajectory:
+        steps, states = list(saved_steps), list(saved_states)
+        if steps[-1] != step_done:  # an interrupted run also returns its latest state
+            steps.append(step_done)
+            states.append(mu.copy())
+        states = np.stack(states)
+        invariants = system.invariants(states)
+        meta = {
+            "system": system.name,
+            "algebra": system.algebra.name,
+            "method": method.name,
+            "order": method.order,
+            "dt": dt,
+            "n_steps": n_steps,
+            "steps_done": step_done,
+            "save_every": save_every,
+        }
+        return Trajectory(
+            t=dt * np.array(steps, dtype=float), states=states,
+            invariant_values=invariants, metadata=meta, complete=complete,
+        )
+
+    def save_checkpoint(k):
+        if path is not None:
+            _write_checkpoint(path, fingerprint, k, mu, saved_steps, saved_states)
+
+    from tqdm.auto import tqdm
+
+    step_done = start
+    bar = tqdm(total=n_steps, initial=start, disable=not progress, desc=method.name, leave=False)
+    try:
+        for k in range(start, n_steps):
+            try:
+                mu = method.step(system, mu, dt)
+            except ConvergenceError as exc:
+                save_checkpoint(k)
+                raise ConvergenceError(
+                    f"step {k} (t = {k * dt:.6g}): {exc}", residual=exc.residual,
+                    iterations=exc.iterations, step=k, trajectory=result(False),
+                ) from exc
+            step_done = k + 1
+            if step_done % save_every == 0 or step_done == n_steps:
+                saved_steps.append(step_done)
+                saved_states.append(mu.copy())
+            if step_done % checkpoint_every == 0 or step_done == n_steps:
+                save_checkpoint(step_done)
+            bar.update(1)
+    except KeyboardInterrupt:
+        save_checkpoint(step_done)
+        warnings.warn(
+            f"integration interrupted after {step_done} of {n_steps} steps; returning the "
+            "trajectory computed so far" + (f" (resume from {str(path)!r})" if path else ""),
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return result(False)
+    finally:
+        bar.close()
+    return result(True)

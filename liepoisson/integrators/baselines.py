@@ -1,0 +1,158 @@
+"""Baseline integrators for comparison, behind the same interface as LiePoissonHJ."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.integrate
+
+from .._validation import check_int, check_real
+from ..exceptions import ConvergenceError, InvalidArgumentError
+from .base import Integrator, solve_fixed_point
+
+__all__ = ["LiePoissonEuler", "ImplicitMidpoint", "RK4", "ScipyIVP"]
+
+
+@dataclass(frozen=True)
+class LiePoissonEuler(Integrator):
+    """Explicit coadjoint Euler step (final):
+    :math:`\\mu_{n+1} = (e^{\\tau\\,\\operatorname{ad}_{\\nabla H(\\mu_n)}})^T\\mu_n`.
+
+    First order; stays on the coadjoint orbit (Casimirs to round-off) but is **not** a
+    Poisson map: the contrast that :func:`liepoisson.poisson_defect` detects.
+    """
+
+    @property
+    def order(self) -> int:
+        return 1
+
+    def step(self, system, mu, dt):
+        return system.algebra.coadjoint_exp(dt * system.gradient(mu), mu)
+
+
+@dataclass(frozen=True)
+class ImplicitMidpoint(Integrator):
+    """The implicit midpoint rule :math:`\\mu_{n+1} = \\mu_n + \\tau X((\\mu_n + \\mu_{n+1})/2)`
+    (final).
+
+    Order 2, symmetric; preserves quadratic Casimirs but in general neither the other
+    Casimirs nor the Poisson structure. Solved by fixed-point iteration.
+
+    Parameters
+    ----------
+    tol : float
+        Relative tolerance of the fixed-point iteration.
+    max_iter : int
+    """
+
+    tol: float = 1e-14
+    max_iter: int = 100
+
+    def __post_init__(self):
+        check_real("tol", self.tol, positive=True)
+        check_int("max_iter", self.max_iter, minimum=1)
+
+    @property
+    def order(self) -> int:
+        return 2
+
+    def step(self, system, mu, dt):
+        def update(mid):
+            return mu + 0.5 * dt * system.vector_field(mid)
+
+        guess = mu + 0.5 * dt * system.vector_field(mu)
+        what = f"ImplicitMidpoint implicit solve (dt={dt:.6g})"
+        mid, _ = solve_fixed_point(update, guess, len(system.algebra.shape), self.tol, self.max_iter, what)
+        return 2.0 * mid - mu
+
+
+@dataclass(frozen=True)
+class RK4(Integrator):
+    """The classical explicit Runge–Kutta method of order 4 (final).
+
+    Neither Poisson nor Casimir-preserving: Casimirs and energy drift.
+    """
+
+    @property
+    def order(self) -> int:
+        return 4
+
+    def step(self, system, mu, dt):
+        f = system.vector_field
+        k1 = f(mu)
+        k2 = f(mu + 0.5 * dt * k1)
+        k3 = f(mu + 0.5 * dt * k2)
+        k4 = f(mu + dt * k3)
+        return mu + (dt / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+
+
+@dataclass(frozen=True)
+class ScipyIVP(Integrator):
+    """:func:`scipy.integrate.solve_ivp` over each step (final).
+
+    ``step`` integrates the vector field over ``[0, dt]`` with adaptive steps; for a whole
+    trajectory :meth:`solve` makes one adaptive run with dense output, which is the fair
+    way to time it.
+
+    Parameters
+    ----------
+    method : str
+        Any method of :func:`scipy.integrate.solve_ivp` (default ``"DOP853"``).
+    rtol, atol : float
+        Tolerances passed to ``solve_ivp``.
+    """
+
+    method: str = "DOP853"
+    rtol: float = 1e-10
+    atol: float = 1e-12
+
+    def __post_init__(self):
+        check_real("rtol", self.rtol, positive=True)
+        check_real("atol", self.atol, positive=True)
+        methods = ("RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA")
+        if self.method not in methods:
+            raise InvalidArgumentError(f"method must be one of {methods}, got {self.method!r}")
+
+    @property
+    def order(self) -> int:
+        return {"RK45": 5, "RK23": 3, "DOP853": 8, "Radau": 5, "BDF": 1, "LSODA": 1}[self.method]
+
+    @property
+    def name(self) -> str:
+        return f"ScipyIVP({self.method})"
+
+    def solve(self, system, mu0: np.ndarray, times: np.ndarray) -> np.ndarray:
+        """States at ``times`` (increasing, starting at 0) from one adaptive run.
+
+        Parameters
+        ----------
+        system : LiePoissonSystem
+        mu0 : ndarray of shape (..., *shape)
+        times : ndarray of shape (n_times,)
+
+        Returns
+        -------
+        ndarray of shape (n_times, ..., *shape)
+        """
+        algebra = system.algebra
+        mu0 = np.asarray(mu0)
+        c0 = np.asarray(algebra.dual_to_coords(mu0), dtype=float)
+        batch = c0.shape[:-1]
+        times = np.asarray(times, dtype=float)
+
+        def rhs(_t, y):
+            mu = algebra.dual_from_coords(y.reshape(batch + (-1,)))
+            return np.asarray(algebra.dual_to_coords(system.vector_field(mu)), dtype=float).ravel()
+
+        sol = scipy.integrate.solve_ivp(
+            rhs, (0.0, float(times[-1])), c0.ravel(), method=self.method,
+            t_eval=times, rtol=self.rtol, atol=self.atol,
+        )
+        if not sol.success:
+            raise ConvergenceError(f"ScipyIVP({self.method}) failed: {sol.message}")
+        coords = sol.y.T.reshape((len(times),) + batch + (-1,))
+        return algebra.dual_from_coords(coords)
+
+    def step(self, system, mu, dt):
+        return self.solve(system, mu, np.array([0.0, dt]))[-1]

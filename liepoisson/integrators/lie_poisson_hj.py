@@ -1,0 +1,160 @@
+"""The Lie–Poisson Hamilton–Jacobi (generating-function) integrator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import check_int, check_real
+from ..exceptions import InvalidArgumentError
+from .base import Integrator, solve_fixed_point
+from .newton import solve_newton
+
+__all__ = ["LiePoissonHJ", "generating_gradient", "TRIPLE_JUMP"]
+
+
+def _triple_jump(p: int) -> tuple[float, float, float]:
+    """Coefficients raising a symmetric method of order ``p`` to order ``p + 2``."""
+    g1 = 1.0 / (2.0 - 2.0 ** (1.0 / (p + 1)))
+    return (g1, 1.0 - 2.0 * g1, g1)
+
+
+#: Symmetric triple-jump compositions: order 6 from order 4, order 8 from order 6.
+TRIPLE_JUMP = {6: _triple_jump(4), 8: tuple(a * b for a in _triple_jump(6) for b in _triple_jump(4))}
+
+
+def generating_gradient(system, nu: np.ndarray, dt: float, order: int) -> np.ndarray:
+    """Gradient :math:`\\xi = \\nabla S(\\nu)` of the generating function of the HJ series.
+
+    .. math::
+
+        S(\\nu) = \\tau H(\\nu) + \\tau^3 S_3(\\nu), \\qquad
+        S_3 = \\tfrac{1}{24} D^2H(\\nu)[a, a], \\quad a = \\operatorname{ad}^*_{\\nabla H(\\nu)}\\nu,
+
+        \\nabla S_3 = \\tfrac{1}{24}\\big(D^3H[a, a, \\cdot]
+            - 2\\,D^2H[\\operatorname{ad}^*_{w}\\nu] + 2\\,[\\nabla H, w]\\big),
+        \\quad w = D^2H[a].
+
+    ``order=2`` keeps only :math:`\\tau H`.
+
+    Parameters
+    ----------
+    system : LiePoissonSystem
+    nu : ndarray of shape (..., *shape)
+    dt : float
+    order : {2, 4}
+
+    Returns
+    -------
+    ndarray of shape (..., *shape)
+    """
+    g = system.gradient(nu)
+    if order == 2:
+        return dt * g
+    algebra = system.algebra
+    a = algebra.ad_star(g, nu)
+    w = system.hessian_vector(nu, a)
+    grad_s3 = (
+        system.third_derivative(nu, a, a)
+        - 2.0 * system.hessian_vector(nu, algebra.ad_star(w, nu))
+        + 2.0 * algebra.bracket(g, w)
+    ) / 24.0
+    return dt * g + dt**3 * grad_s3
+
+
+@dataclass(frozen=True)
+class LiePoissonHJ(Integrator):
+    """Generating-function Lie–Poisson integrator from Hamilton–Jacobi theory (final).
+
+    One step :math:`\\mu_n \\mapsto \\mu_{n+1}` solves, for :math:`\\nu \\in \\mathfrak g^*`,
+
+    .. math::
+
+        \\mu_n = A(\\operatorname{ad}_\\xi)^T \\nu, \\qquad \\xi = \\nabla S(\\nu),
+
+    and updates :math:`\\mu_{n+1} = (e^{\\operatorname{ad}_\\xi})^T \\mu_n` (the coadjoint
+    action, so every Casimir is preserved to round-off whatever the solver tolerance). The
+    map is Poisson for every generating function :math:`S`; :math:`S = \\tau H` gives order 2
+    and :math:`S = \\tau H + \\tau^3 S_3` (the Hamilton–Jacobi series,
+    :func:`generating_gradient`) order 4 without composition. Orders 6 and 8 compose the
+    order-4 map symmetrically (triple jump: 3 and 9 substeps); they stay Poisson and
+    Casimir-exact. The method is symmetric: ``step(step(mu, dt), -dt) == mu``.
+
+    Parameters
+    ----------
+    order : {2, 4, 6, 8}
+    tol : float
+        Relative tolerance of the implicit solve (default ``1e-14``).
+    max_iter : int
+        Maximum iterations of the implicit solve.
+    solver : {"fixed_point", "newton", "newton_krylov"}
+        ``"fixed_point"`` (default) iterates :math:`\\nu \\leftarrow \\mu_n + \\nu -
+        A(\\operatorname{ad}_\\xi)^T\\nu`, cheap and fast for moderate steps; ``"newton"``
+        uses a dense finite-difference Jacobian in coordinates (robust for large steps,
+        small dimensions); ``"newton_krylov"`` uses :func:`scipy.optimize.newton_krylov`
+        (large states, no batch axes).
+
+    Raises
+    ------
+    ConvergenceError
+        From :meth:`step` when the implicit solve does not converge (residual and iteration
+        count in the message; :func:`liepoisson.integrate` adds the step index).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from liepoisson import LiePoissonHJ, LiePoissonSystem, so3
+    >>> I = np.array([1.0, 2.0, 3.5])
+    >>> body = LiePoissonSystem(so3(), lambda m: 0.5 * np.sum(m**2 / I, axis=-1),
+    ...                         gradient=lambda m: m / I)
+    >>> mu = np.array([0.3, 1.0, -0.7])
+    >>> new = LiePoissonHJ(order=4).step(body, mu, 0.1)
+    >>> bool(abs(new @ new - mu @ mu) < 1e-14)
+    True
+    """
+
+    order: int = 2
+    tol: float = 1e-14
+    max_iter: int = 100
+    solver: str = "fixed_point"
+
+    def __post_init__(self):
+        if self.order not in (2, 4, 6, 8):
+            raise InvalidArgumentError(f"order must be one of 2, 4, 6, 8, got {self.order!r}")
+        check_real("tol", self.tol, positive=True)
+        check_int("max_iter", self.max_iter, minimum=1)
+        if self.solver not in ("fixed_point", "newton", "newton_krylov"):
+            raise InvalidArgumentError(
+                f"solver must be 'fixed_point', 'newton' or 'newton_krylov', got {self.solver!r}"
+            )
+
+    @property
+    def name(self) -> str:
+        return f"LiePoissonHJ(order={self.order})"
+
+    def step(self, system, mu, dt):
+        if self.order in TRIPLE_JUMP:
+            for c in TRIPLE_JUMP[self.order]:
+                mu = self._hj_step(system, mu, c * dt, 4)
+            return mu
+        return self._hj_step(system, mu, dt, self.order)
+
+    def _hj_step(self, system, mu, dt, order):
+        algebra = system.algebra
+
+        def residual(nu):
+            return algebra.dexpinv_star(generating_gradient(system, nu, dt, order), nu) - mu
+
+        # explicit half step as the initial guess: nu = mu + O(dt^2)
+        guess = mu + 0.5 * dt * system.vector_field(mu)
+        what = f"LiePoissonHJ(order={order}) implicit solve (dt={dt:.6g})"
+        if self.solver == "fixed_point":
+            nu, _ = solve_fixed_point(
+                lambda nu: nu - residual(nu), guess, len(algebra.shape), self.tol, self.max_iter, what
+            )
+        else:
+            nu = solve_newton(
+                residual, guess, algebra, self.tol, self.max_iter, what, krylov=self.solver == "newton_krylov"
+            )
+        return algebra.coadjoint_exp(generating_gradient(system, nu, dt, order), mu)
