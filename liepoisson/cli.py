@@ -1,0 +1,274 @@
+"""The ``liepoisson`` command.
+
+Subcommands:
+
+``liepoisson list``
+    The algebras of the catalog (name, dimension, known Casimirs), the registered models and
+    the integrators.
+``liepoisson run [MODEL] [--out DIR] [--seed N] [--progress] [model options]``
+    Runs a model and writes ``DIR/report.json`` (default ``DIR`` = ``./liepoisson-out``).
+    Without ``MODEL`` it runs the registered default model, or else the built-in ``catalog``
+    demo (:mod:`liepoisson.demo`). Models plug in through :mod:`liepoisson.registry`; the
+    model's own options come after its name.
+
+Exit status: 0 on success, 1 when a run reports ``"passed": False`` or fails with a library
+error, 2 on bad arguments or an unknown model.
+
+Examples
+--------
+>>> from liepoisson.cli import main
+>>> main(["run", "no-such-model"])
+2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import __version__
+from .exceptions import InvalidArgumentError, LiePoissonError
+from .registry import BUILTIN_MODEL, ModelEntry, Registry, discover_integrators, discover_models
+
+__all__ = ["main", "build_parser", "DEFAULT_OUT"]
+
+#: Output directory of ``liepoisson run`` when ``--out`` is not given.
+DEFAULT_OUT = Path("liepoisson-out")
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed must be a non-negative integer, got {text!r}")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--seed must be a non-negative integer, got {text!r}")
+    return value
+
+
+def build_parser(model: ModelEntry | None = None, *, probe: bool = False) -> argparse.ArgumentParser:
+    """The argument parser of the command.
+
+    Parameters
+    ----------
+    model : ModelEntry, optional
+        When given, its options are added to the ``run`` sub-parser.
+    probe : bool
+        Build the first-pass parser, used only to find the model name (no ``-h`` on ``run``,
+        so that ``liepoisson run MODEL -h`` shows the model's options in the second pass).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
+    parser = argparse.ArgumentParser(
+        prog="liepoisson",
+        description="Lie-Poisson systems on abstract Lie algebras and their "
+        "structure-preserving integrators.",
+    )
+    parser.add_argument("--version", action="version", version=f"liepoisson {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands.add_parser(
+        "list", help="list the catalog algebras, the models and the integrators",
+        description="List the catalog algebras, the registered models and the integrators.",
+    )
+    run = commands.add_parser(
+        "run",
+        help="run a model (default: the built-in catalog demo) and write DIR/report.json",
+        description="Run a model and write DIR/report.json. Without MODEL, the registered "
+        f"default model runs, or else the built-in {BUILTIN_MODEL!r} demo.",
+        add_help=not probe,
+    )
+    run.add_argument("model", nargs="?", metavar="MODEL", help="model name (see 'liepoisson list')")
+    run.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+        help=f"output directory, created if needed (default: ./{DEFAULT_OUT})",
+    )
+    run.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
+    run.add_argument("--progress", action="store_true", help="show progress bars on stderr")
+    if model is not None:
+        group = run.add_argument_group(f"options of model {model.name!r}")
+        model.add_arguments(group)
+    return parser
+
+
+def _available_models(registry: Registry) -> dict[str, ModelEntry]:
+    from .demo import CATALOG_DEMO
+
+    return {BUILTIN_MODEL: CATALOG_DEMO, **registry.entries}
+
+
+def _default_model(registry: Registry) -> str:
+    defaults = sorted(name for name, e in registry.entries.items() if e.default)
+    if len(defaults) > 1:
+        raise InvalidArgumentError(
+            f"several models claim to be the default ({', '.join(defaults)}); name one: "
+            "liepoisson run MODEL"
+        )
+    return defaults[0] if defaults else BUILTIN_MODEL
+
+
+def _warn(registry: Registry) -> None:
+    for message in registry.errors:
+        print(f"liepoisson: warning: {message}", file=sys.stderr)
+
+
+def _jsonable(value: Any) -> Any:
+    """Convert NumPy types, paths and non-finite floats (to ``null``) for strict JSON."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return _jsonable(value.item())
+    if isinstance(value, complex):
+        return {"real": _jsonable(value.real), "imag": _jsonable(value.imag)}
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Path):
+        return str(value)
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return repr(value)
+
+
+def _cmd_list() -> int:
+    from .demo import catalog_algebras
+
+    built, missing = catalog_algebras()
+    rows = [("name", "dim", "Casimirs", "factory")]
+    rows += [(a.name, str(a.dim), ", ".join(a.casimirs()) or "-", call) for _, call, a in built]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    print("Algebras of the catalog:")
+    for r in rows:
+        print("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    if missing:
+        print("  not in this version: " + ", ".join(missing))
+
+    registry = discover_models()
+    _warn(registry)
+    models = _available_models(registry)
+    try:
+        default = _default_model(registry)
+    except InvalidArgumentError:
+        default = None
+    print("\nModels (liepoisson run MODEL):")
+    width = max(len(n) for n in models) + len(" (default)")
+    for name in [BUILTIN_MODEL] + registry.names():
+        label = name + (" (default)" if name == default else "")
+        print(f"  {label.ljust(width)}  {models[name].description}")
+
+    integrators = discover_integrators()
+    _warn(integrators)
+    print("\nIntegrators:")
+    if not integrators.entries:
+        print("  (none registered)")
+    width = max((len(n) for n in integrators.entries), default=0)
+    for name in integrators.names():
+        print(f"  {name.ljust(width)}  {integrators.entries[name].description}")
+    return 0
+
+
+def _cmd_run(options: argparse.Namespace, entry: ModelEntry, parser) -> int:
+    out: Path = options.out
+    if out.exists() and not out.is_dir():
+        parser.error(f"--out must be a directory, got the file {str(out)!r}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        parser.error(f"--out: cannot create directory {str(out)!r}: {exc.strerror}")
+    try:
+        result = entry.run(options)
+    except InvalidArgumentError as exc:
+        print(f"liepoisson run {entry.name}: error: {exc}", file=sys.stderr)
+        return 2
+    except LiePoissonError as exc:
+        print(f"liepoisson run {entry.name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    if not isinstance(result, dict):
+        print(
+            f"liepoisson run {entry.name}: error: the model returned {type(result).__name__}, "
+            "not a dict",
+            file=sys.stderr,
+        )
+        return 1
+    report = {
+        "model": entry.name,
+        "version": __version__,
+        "options": {k: v for k, v in vars(options).items() if k != "command"},
+    }
+    report.update(result)
+    path = out / "report.json"
+    path.write_text(json.dumps(_jsonable(report), indent=2, allow_nan=False) + "\n")
+    summary = result.get("summary")
+    if summary:
+        print(summary)
+    print(f"report written to {path}")
+    return 1 if result.get("passed") is False else 0
+
+
+def _main(argv: list[str]) -> int:
+    probe, _ = build_parser(probe=True).parse_known_args(argv)
+    if probe.command == "list":
+        build_parser().parse_args(argv)
+        return _cmd_list()
+
+    registry = discover_models()
+    _warn(registry)
+    models = _available_models(registry)
+    try:
+        name = probe.model or _default_model(registry)
+    except InvalidArgumentError as exc:
+        print(f"liepoisson run: error: {exc}", file=sys.stderr)
+        return 2
+    if name not in models:
+        print(
+            f"liepoisson run: error: unknown model {name!r}; available models: "
+            f"{', '.join([BUILTIN_MODEL] + registry.names())} (see 'liepoisson list')",
+            file=sys.stderr,
+        )
+        return 2
+    entry = models[name]
+    parser = build_parser(entry)
+    options = parser.parse_args(argv)
+    options.model = name
+    return _cmd_run(options, entry, parser)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``liepoisson`` command.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name; ``sys.argv[1:]`` when omitted.
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 1 on a failed run, 2 on bad arguments or an unknown
+        model (argparse's own errors included: they are returned, not raised).
+
+    Examples
+    --------
+    >>> from liepoisson.cli import main
+    >>> main(["--version"])
+    liepoisson 0.1.0
+    0
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(argv)
+    except SystemExit as exc:  # argparse reports --help, --version and errors this way
+        code = exc.code
+        if code is None:
+            return 0
+        return code if isinstance(code, int) else 1

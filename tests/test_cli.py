@@ -1,0 +1,232 @@
+"""The ``liepoisson`` command, run in-process through ``main``."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+import types
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import liepoisson.cli as cli
+from liepoisson.exceptions import InvalidArgumentError
+from liepoisson.registry import ModelEntry, Registry, discover_models
+
+
+def _strict_json(path: Path):
+    """Load JSON, refusing NaN and infinities (which the standard module accepts)."""
+
+    def refuse(token):
+        raise ValueError(f"non-finite number {token} in {path}")
+
+    return json.loads(path.read_text(), parse_constant=refuse)
+
+
+def _numbers(obj):
+    if isinstance(obj, dict):
+        for v in obj.values():
+            yield from _numbers(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _numbers(v)
+    elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
+        yield obj
+
+
+def _toy_registry(*entries, errors=()):
+    return Registry(entries={e.name: e for e in entries}, errors=tuple(errors))
+
+
+def _add_steps(parser):
+    parser.add_argument("--steps", type=int, default=1)
+
+
+def _toy_run(options):
+    return {
+        "steps": options.steps,
+        "progress": options.progress,
+        "values": np.array([1.0, np.nan, np.inf]),
+        "scalar": np.float64(0.5),
+        "passed": options.steps > 0,
+        "summary": f"toy ran {options.steps} steps",
+    }
+
+
+TOY = ModelEntry("toy", "A toy model.", _toy_run, _add_steps)
+
+
+@pytest.fixture(scope="module")
+def catalog_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("catalog")
+    code = cli.main(["run", "catalog", "--out", str(out), "--seed", "7"])
+    return code, _strict_json(out / "report.json")
+
+
+def test_catalog_run_exits_zero_and_writes_strict_json_with_finite_numbers(catalog_report):
+    code, report = catalog_report
+    assert code == 0
+    numbers = list(_numbers(report))
+    assert numbers and all(math.isfinite(x) for x in numbers)
+    assert report["model"] == "catalog" and report["passed"] is True
+
+
+def test_catalog_casimirs_are_invariant_under_coadjoint_exp_to_round_off(catalog_report):
+    _, report = catalog_report
+    names = [row["name"] for row in report["algebras"]]
+    assert "so(3)" in names and "heisenberg(2)" in names
+    changes = [v for row in report["algebras"] for v in row["casimir_relative_change"].values()]
+    assert changes, "no algebra of the catalog reported a Casimir"
+    assert max(changes) <= 1e-12
+
+
+def test_catalog_structure_constants_satisfy_jacobi_and_dexpinv_matches_dense(catalog_report):
+    _, report = catalog_report
+    for row in report["algebras"]:
+        assert row["jacobi_residual"] <= 1e-12, row["name"]
+        assert row["antisymmetry_residual"] <= 1e-12, row["name"]
+        assert row["dexpinv_star_vs_dense"] <= 1e-10, row["name"]
+        assert row["dexpinv_star_vs_series"] <= 1e-10, row["name"]
+        assert row["passed"] and row["failed"] == [], row["name"]
+
+
+def test_catalog_demo_is_reproducible_for_a_seed(tmp_path, catalog_report):
+    _, first = catalog_report
+    assert cli.main(["run", "catalog", "--out", str(tmp_path), "--seed", "7"]) == 0
+    second = _strict_json(tmp_path / "report.json")
+    assert first["algebras"] == second["algebras"]
+
+
+def test_run_without_model_runs_the_catalog_demo_when_no_default_is_registered(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(cli, "discover_models", lambda: _toy_registry(TOY))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run"]) == 0
+    report = _strict_json(tmp_path / "liepoisson-out" / "report.json")
+    assert report["model"] == "catalog"
+    out = capsys.readouterr().out
+    assert "so(3)" in out and "report written to" in out
+
+
+def test_unknown_model_exits_2_naming_the_available_models(capsys):
+    assert cli.main(["run", "no-such-model"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown model 'no-such-model'" in err
+    assert "catalog" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["frobnicate"], ["run", "--seed", "x"], ["run", "--seed", "-3"], ["run", "--out"],
+     ["list", "--bogus"], ["run", "catalog", "--bogus"]],
+)
+def test_bad_arguments_exit_2_with_a_usage_message(argv, capsys):
+    assert cli.main(argv) == 2
+    assert "usage: liepoisson" in capsys.readouterr().err
+
+
+def test_out_that_is_a_file_is_rejected_with_exit_2(tmp_path, capsys):
+    target = tmp_path / "a-file"
+    target.write_text("")
+    assert cli.main(["run", "catalog", "--out", str(target)]) == 2
+    assert "--out must be a directory" in capsys.readouterr().err
+
+
+def test_help_and_version_exit_zero(capsys):
+    assert cli.main(["--help"]) == 0
+    assert cli.main(["--version"]) == 0
+    assert "liepoisson 0.1.0" in capsys.readouterr().out
+
+
+def test_list_shows_catalog_algebras_models_and_integrators(capsys):
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "so(3)" in out and "|mu|^2" in out
+    assert re.search(r"^\s+catalog\b", out, flags=re.M)
+    assert "Integrators:" in out
+
+
+def test_registered_model_gets_its_options_and_progress_and_its_report_is_written(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(cli, "discover_models", lambda: _toy_registry(TOY))
+    code = cli.main(["run", "toy", "--steps", "4", "--progress", "--out", str(tmp_path)])
+    assert code == 0
+    report = _strict_json(tmp_path / "report.json")
+    assert report["steps"] == 4 and report["progress"] is True
+    assert report["values"] == [1.0, None, None] and report["scalar"] == 0.5
+    assert "toy ran 4 steps" in capsys.readouterr().out
+
+
+def test_model_help_lists_the_model_options(monkeypatch, capsys):
+    monkeypatch.setattr(cli, "discover_models", lambda: _toy_registry(TOY))
+    assert cli.main(["run", "toy", "--help"]) == 0
+    assert "--steps" in capsys.readouterr().out
+
+
+def test_a_run_reporting_failure_exits_1(tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "discover_models", lambda: _toy_registry(TOY))
+    assert cli.main(["run", "toy", "--steps", "0", "--out", str(tmp_path)]) == 1
+
+
+def test_default_model_runs_without_a_name_and_two_defaults_are_refused(
+    tmp_path, monkeypatch, capsys
+):
+    default = ModelEntry("dflt", "Default.", _toy_run, _add_steps, default=True)
+    monkeypatch.setattr(cli, "discover_models", lambda: _toy_registry(default))
+    assert cli.main(["run", "--out", str(tmp_path)]) == 0
+    assert _strict_json(tmp_path / "report.json")["model"] == "dflt"
+    other = ModelEntry("other", "Also default.", _toy_run, default=True)
+    monkeypatch.setattr(cli, "discover_models", lambda: _toy_registry(default, other))
+    assert cli.main(["run", "--out", str(tmp_path)]) == 2
+    assert "several models claim to be the default" in capsys.readouterr().err
+
+
+def test_models_are_found_through_entry_points_and_the_fallback_module(monkeypatch):
+    plugin = types.ModuleType("lp_test_plugin")
+    plugin.ENTRY = ModelEntry("from_ep", "Through an entry point.", _toy_run)
+    plugin.broken = 42
+    fallback = types.ModuleType("models.registry")
+    fallback.MODELS = (ModelEntry("from_module", "Through models.registry.", _toy_run),
+                       ModelEntry("from_ep", "Shadowed by the entry point.", _toy_run))
+    monkeypatch.setitem(sys.modules, "lp_test_plugin", plugin)
+    monkeypatch.setitem(sys.modules, "models.registry", fallback)
+    eps = [
+        metadata.EntryPoint("from_ep", "lp_test_plugin:ENTRY", "liepoisson.models"),
+        metadata.EntryPoint("broken", "lp_test_plugin:broken", "liepoisson.models"),
+    ]
+    monkeypatch.setattr(
+        "liepoisson.registry.metadata.entry_points",
+        lambda group: eps if group == "liepoisson.models" else [],
+    )
+    found = discover_models()
+    assert found.names() == ["from_ep", "from_module"]
+    assert found.entries["from_ep"].description == "Through an entry point."
+    assert len(found.errors) == 1 and "'broken'" in found.errors[0]
+
+
+@pytest.mark.parametrize("name", ["", "two words", 3])
+def test_model_entry_rejects_a_bad_name_naming_the_value(name):
+    with pytest.raises(InvalidArgumentError, match="name must be"):
+        ModelEntry(name, "x", _toy_run)
+
+
+def test_model_entry_rejects_a_run_that_is_not_callable():
+    with pytest.raises(InvalidArgumentError, match="run must be callable, got 'nope'"):
+        ModelEntry("x", "x", "nope")
+
+
+def test_core_never_imports_models_at_module_level():
+    root = Path(cli.__file__).resolve().parent
+    offenders = [
+        f"{path.relative_to(root)}:{n}"
+        for path in sorted(root.rglob("*.py"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if re.match(r"^(from|import) models", line)
+    ]
+    assert offenders == []
