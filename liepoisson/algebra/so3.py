@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .base import LieAlgebra
@@ -14,9 +16,21 @@ for _i, _j, _k in ((0, 1, 2), (1, 2, 0), (2, 0, 1)):
 _LEVI_CIVITA.setflags(write=False)
 
 
+def _is_single(a, b) -> bool:
+    """Both arguments are single real 3-vectors (the scalar fast path applies)."""
+    return (
+        type(a) is np.ndarray and type(b) is np.ndarray and a.shape == (3,) and b.shape == (3,)
+        and a.dtype == np.float64 and b.dtype == np.float64
+    )
+
+
 def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Cross product over the last axis with broadcasting (several times faster than
-    ``numpy.cross`` on both small and large batches)."""
+    ``numpy.cross`` on both single vectors and large batches)."""
+    if _is_single(a, b):
+        a0, a1, a2 = a.tolist()
+        b0, b1, b2 = b.tolist()
+        return np.array((a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0))
     a = np.asarray(a)
     b = np.asarray(b)
     out = np.empty(np.broadcast_shapes(a.shape, b.shape), dtype=np.result_type(a, b))
@@ -28,11 +42,22 @@ def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+_SMALL_ANGLE = 1e-2
+
+
+def _even_coefficient_scalar(theta: float) -> float:
+    if theta < _SMALL_ANGLE:
+        t2 = theta * theta
+        return 1.0 / 12 + t2 / 720 + t2 * t2 / 30240 + t2 * t2 * t2 / 1209600
+    half = 0.5 * theta
+    return (1.0 - half / math.tan(half)) / (theta * theta)
+
+
 def _dexpinv_even_coefficient(theta: np.ndarray) -> np.ndarray:
     """:math:`c(\\theta) = (1 - (\\theta/2)\\cot(\\theta/2)) / \\theta^2`, the coefficient of
     :math:`\\hat\\xi^2` in :math:`A(\\hat\\xi)`; series below ``1e-2`` (error < 1e-17)."""
     theta = np.asarray(theta, dtype=float)
-    small = theta < 1e-2
+    small = theta < _SMALL_ANGLE
     t = np.where(small, 1.0, theta)
     half = 0.5 * t
     exact = (1.0 - half / np.tan(half)) / t**2
@@ -89,6 +114,24 @@ class SO3(LieAlgebra):
         return np.sum(np.asarray(mu) * np.asarray(x), axis=-1)
 
     def coadjoint_exp(self, xi, mu):
+        if _is_single(xi, mu):
+            x0, x1, x2 = xi.tolist()
+            m0, m1, m2 = mu.tolist()
+            theta = math.sqrt(x0 * x0 + x1 * x1 + x2 * x2)
+            if theta < _SMALL_ANGLE:
+                t2 = theta * theta
+                sinc = 1.0 - t2 / 6 + t2 * t2 / 120 - t2 * t2 * t2 / 5040
+                half = 0.5 - t2 / 24 + t2 * t2 / 720 - t2 * t2 * t2 / 40320
+            else:
+                sinc = math.sin(theta) / theta
+                half = (1.0 - math.cos(theta)) / (theta * theta)
+            c = math.cos(theta)
+            dot = half * (x0 * m0 + x1 * m1 + x2 * m2)
+            return np.array((
+                c * m0 - sinc * (x1 * m2 - x2 * m1) + dot * x0,
+                c * m1 - sinc * (x2 * m0 - x0 * m2) + dot * x1,
+                c * m2 - sinc * (x0 * m1 - x1 * m0) + dot * x2,
+            ))
         xi = np.asarray(xi, dtype=float)
         mu = np.asarray(mu, dtype=float)
         theta = np.sqrt(np.sum(xi * xi, axis=-1))[..., None]
@@ -98,6 +141,16 @@ class SO3(LieAlgebra):
         return mu * np.cos(theta) - sinc * cross(xi, mu) + half * dot * xi
 
     def dexpinv_star(self, xi, nu):
+        if _is_single(xi, nu):
+            x0, x1, x2 = xi.tolist()
+            n0, n1, n2 = nu.tolist()
+            c = _even_coefficient_scalar(math.sqrt(x0 * x0 + x1 * x1 + x2 * x2))
+            y0, y1, y2 = x1 * n2 - x2 * n1, x2 * n0 - x0 * n2, x0 * n1 - x1 * n0
+            return np.array((
+                n0 + 0.5 * y0 + c * (x1 * y2 - x2 * y1),
+                n1 + 0.5 * y1 + c * (x2 * y0 - x0 * y2),
+                n2 + 0.5 * y2 + c * (x0 * y1 - x1 * y0),
+            ))
         xi = np.asarray(xi, dtype=float)
         nu = np.asarray(nu, dtype=float)
         theta = np.sqrt(np.sum(xi * xi, axis=-1))[..., None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from typing import Callable
 
@@ -47,9 +48,27 @@ class Integrator(ABC):
         return type(self).__name__
 
 
-def _max_abs(x: np.ndarray, n_axes: int) -> np.ndarray:
+def _max_abs(x: np.ndarray, n_axes: int):
+    if x.ndim == n_axes:  # a single element: a float, fast
+        return float(np.abs(x).max())
     axes = tuple(range(x.ndim - n_axes, x.ndim))
     return np.max(np.abs(x), axis=axes) if axes else np.abs(x)
+
+
+def _converged(change, prev, tol: float, plateau: float) -> bool:
+    """The stopping rule of :func:`solve_fixed_point` (floats for one element, arrays for
+    a batch)."""
+    if isinstance(change, float):  # single element: plain floats, no numpy overhead
+        if change <= tol:
+            return True
+        rate = change / prev if prev > 0 else math.nan
+        if rate < 1.0 and change * rate <= tol * (1.0 - rate):
+            return True
+        return change <= plateau and rate >= 0.5
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = change / prev
+        estimate = np.where(rate < 1.0, change * rate / (1.0 - rate), np.inf)
+    return bool(np.all((change <= tol) | (estimate <= tol) | ((change <= plateau) & (rate >= 0.5))))
 
 
 def solve_fixed_point(
@@ -60,11 +79,14 @@ def solve_fixed_point(
     max_iter: int,
     what: str,
 ) -> tuple[np.ndarray, int]:
-    """Iterate ``x <- update(x)`` until the change is below ``tol`` relative.
+    """Iterate ``x <- update(x)`` until the error is below ``tol`` relative.
 
-    Convergence is declared per batch member when
-    ``max|x_new - x| <= tol * max(1, max|x|)``, or when the change has reached the
-    round-off plateau (it stops decreasing while below ``1e3 * eps`` relative).
+    With :math:`\\delta_k = \\max|x_{k} - x_{k-1}| / \\max(1, \\max|x_0|)` and the
+    observed contraction rate :math:`q_k = \\delta_k / \\delta_{k-1}`, a batch member has
+    converged when :math:`\\delta_k \\le` ``tol``, or when the estimated error of the last
+    iterate :math:`\\delta_k q_k / (1 - q_k) \\le` ``tol`` (the usual stopping rule of
+    implicit Runge–Kutta solvers), or when the change has reached the round-off plateau (it
+    stops decreasing while below ``1e3 * eps``).
 
     Parameters
     ----------
@@ -90,17 +112,17 @@ def solve_fixed_point(
         After ``max_iter`` iterations without convergence, or on a non-finite iterate.
     """
     x = guess
-    scale = np.maximum(1.0, _max_abs(guess, n_element_axes))
-    prev = np.full(scale.shape, np.inf)
+    scale = _max_abs(guess, n_element_axes)
+    scale = max(1.0, scale) if isinstance(scale, float) else np.maximum(1.0, scale)
+    prev = math.nan  # no rate before the second iterate
     plateau = 1e3 * np.finfo(float).eps
     for it in range(1, max_iter + 1):
         x_new = update(x)
         change = _max_abs(x_new - x, n_element_axes) / scale
         x = x_new
-        done = (change <= tol) | ((change <= plateau) & (change >= 0.5 * prev))
-        if np.all(done):
+        if _converged(change, prev, tol, plateau):
             return x, it
-        if not np.all(np.isfinite(change)):
+        if not (math.isfinite(change) if isinstance(change, float) else np.all(np.isfinite(change))):
             break
         prev = change
     worst = float(np.max(np.where(np.isfinite(change), change, np.inf)))
