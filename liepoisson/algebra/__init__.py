@@ -2,10 +2,23 @@
 
 from .base import LieAlgebra
 from .casimirs import PolynomialCasimir, find_casimirs
-from .catalog import heisenberg, so3
+from .catalog import (
+    direct_sum,
+    gl,
+    heisenberg,
+    se,
+    se3,
+    semidirect_product,
+    sl,
+    so,
+    so3,
+    su,
+    u,
+)
 from .heisenberg import Heisenberg
 from .so3 import SO3
 from .structure_constants import StructureConstantsAlgebra, check_structure_constants
+from .unitary import UnitaryAlgebra
 
 __all__ = [
     "LieAlgebra",
@@ -15,6 +28,16 @@ __all__ = [
     "Heisenberg",
     "so3",
     "heisenberg",
+    "UnitaryAlgebra",
+    "so",
+    "se",
+    "se3",
+    "su",
+    "u",
+    "sl",
+    "gl",
+    "direct_sum",
+    "semidirect_product",
     "PolynomialCasimir",
     "find_casimirs",
 ]

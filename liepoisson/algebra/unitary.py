@@ -1,0 +1,308 @@
+"""u(n) and su(n) in their matrix representation, with O(n^3) functions of ad.
+
+Elements of :math:`\\mathfrak g` are skew-Hermitian matrices and covectors are Hermitian
+matrices, both stored as complex arrays of shape ``(..., n, n)``; no operation except
+:meth:`UnitaryAlgebra.ad` and :meth:`UnitaryAlgebra.structure_constants` builds an array
+whose size grows faster than :math:`n^2` per element, so large ``n`` (su(64), dimension
+4095) is cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._validation import _describe, check_int
+from ..exceptions import InvalidArgumentError
+from .base import LieAlgebra
+
+__all__ = ["UnitaryAlgebra"]
+
+_SQRT2 = np.sqrt(2.0)
+
+
+@dataclass(frozen=True, eq=False)
+class _TracePower:
+    """The function :math:`\\mu \\mapsto \\operatorname{Re}\\operatorname{tr} M(\\mu)^k`.
+
+    ``weights is None``: ``mu`` is already the matrix (shape ``(..., n, n)``). Otherwise
+    ``mu`` is a coefficient vector and :math:`M(\\mu) = \\sum_a \\mu_a W_a` with
+    ``weights`` :math:`W` of shape ``(dim, n, n)``.
+    """
+
+    k: int
+    weights: np.ndarray | None = field(default=None, repr=False)
+
+    def __call__(self, mu: np.ndarray) -> np.ndarray:
+        mu = np.asarray(mu)
+        M = mu if self.weights is None else np.einsum("...a,aij->...ij", mu, self.weights)
+        Mk = np.linalg.matrix_power(M, self.k)
+        return np.real(np.trace(Mk, axis1=-2, axis2=-1))
+
+
+def _gell_mann_diagonal(n: int) -> np.ndarray:
+    """Rows: the normalised diagonal generalised Gell-Mann matrices (their diagonals).
+
+    Row ``l - 1`` (``l = 1 .. n-1``) is :math:`(1, \\dots, 1, -l, 0, \\dots, 0) / \\sqrt{l(l+1)}`
+    with ``l`` leading ones: orthonormal rows, each orthogonal to ``(1, ..., 1)``.
+    """
+    G = np.zeros((n - 1, n))
+    for l in range(1, n):
+        G[l - 1, :l] = 1.0
+        G[l - 1, l] = -float(l)
+        G[l - 1] /= np.sqrt(l * (l + 1.0))
+    return G
+
+
+def _dexpinv_factor(theta: np.ndarray) -> np.ndarray:
+    """:math:`A(i\\theta) = i\\theta / (e^{i\\theta} - 1) = (\\theta/2)\\cot(\\theta/2) - i\\theta/2`.
+
+    Written as :math:`\\cos(\\theta/2) / \\operatorname{sinc}(\\theta / 2\\pi) - i\\theta/2`, which
+    has no cancellation near :math:`\\theta = 0` (where it equals 1); it is singular at
+    :math:`\\theta = 2\\pi k`, :math:`k \\neq 0`.
+    """
+    return np.cos(0.5 * theta) / np.sinc(theta / (2.0 * np.pi)) - 0.5j * theta
+
+
+def _coadjoint_factor(theta: np.ndarray) -> np.ndarray:
+    """:math:`e^{i\\theta}`."""
+    return np.exp(1j * theta)
+
+
+class UnitaryAlgebra(LieAlgebra):
+    """u(n), or su(n) when ``special=True``, as matrices (final).
+
+    * :math:`\\mathfrak g` = skew-Hermitian matrices (traceless for su(n)), bracket the
+      commutator :math:`[x, y] = xy - yx`.
+    * :math:`\\mathfrak g^*` = Hermitian matrices (traceless for su(n)), pairing
+      :math:`\\langle\\rho, \\xi\\rangle = \\operatorname{Im}\\operatorname{tr}(\\rho\\,\\xi)`, so that
+      :math:`\\langle\\rho, iX\\rangle = \\operatorname{tr}(\\rho X)` for Hermitian :math:`X`.
+    * :math:`\\operatorname{ad}^*_\\xi\\rho = [\\rho, \\xi] = \\rho\\xi - \\xi\\rho` and
+      ``coadjoint_exp(xi, rho)`` :math:`= e^{-\\xi}\\rho\\,e^{\\xi}`.
+
+    Coordinates: an orthonormal basis :math:`H_k` of the Hermitian matrices,
+    :math:`\\operatorname{tr}(H_j H_k) = \\delta_{jk}`, ordered as
+
+    1. :math:`(E_{jk} + E_{kj})/\\sqrt2` for :math:`j < k` (in ``numpy.triu_indices`` order),
+    2. :math:`i(E_{kj} - E_{jk})/\\sqrt2` for :math:`j < k` (same order),
+    3. the diagonal part: :math:`E_{jj}` for u(n); for su(n) the normalised generalised
+       Gell-Mann matrices :math:`(E_{00} + \\dots + E_{l-1,l-1} - l E_{ll})/\\sqrt{l(l+1)}`,
+       :math:`l = 1, \\dots, n-1`.
+
+    The basis of :math:`\\mathfrak g` is :math:`e_k = iH_k` and its dual basis is :math:`H_k`:
+    ``to_coords(xi)[k]`` :math:`= \\operatorname{Re}\\operatorname{tr}(H_k\\xi/i)`,
+    ``dual_to_coords(rho)[k]`` :math:`= \\operatorname{Re}\\operatorname{tr}(H_k\\rho)`, and the
+    pairing is the dot product of coordinates. For su(2) the :math:`H_k` are the Pauli
+    matrices :math:`\\sigma_x, \\sigma_y, \\sigma_z` divided by :math:`\\sqrt2`.
+
+    Functions of :math:`\\operatorname{ad}_\\xi` use the eigendecomposition
+    :math:`\\xi = V\\,\\mathrm{diag}(i\\lambda)\\,V^H` (from ``numpy.linalg.eigh`` of the
+    Hermitian :math:`-i\\xi`): in that basis :math:`\\operatorname{ad}^*_\\xi` multiplies the
+    entry :math:`(a, b)` of a covector by :math:`i(\\lambda_b - \\lambda_a)`, so
+
+    .. math::
+
+        f(\\operatorname{ad}^*_\\xi)\\,\\rho
+          = V\\,\\big[f(i(\\lambda_b - \\lambda_a))\\,(V^H\\rho V)_{ab}\\big]_{ab}\\,V^H ,
+
+    with :math:`f(z) = e^z` for ``coadjoint_exp`` and :math:`f = A`,
+    :math:`A(i\\theta) = (\\theta/2)\\cot(\\theta/2) - i\\theta/2`, for ``dexpinv_star``
+    (since :math:`A(\\operatorname{ad}_\\xi)^T = A(\\operatorname{ad}^*_\\xi)`). Cost
+    :math:`O(n^3)`; the dense structure constants are never formed by these methods.
+
+    Casimirs: :math:`\\operatorname{tr}\\rho^k` under the names ``"tr rho^k"``, for
+    :math:`k = 1, \\dots, \\min(n, 4)` (u(n)) or :math:`k = 2, \\dots, \\min(n, 4)` (su(n)).
+    A complete set of independent ones is :math:`k = 1, \\dots, n` (resp.
+    :math:`2, \\dots, n`); any of them is available from :meth:`trace_power`.
+
+    Parameters
+    ----------
+    n : int
+        Matrix size, ``n >= 1`` (``n >= 2`` for su(n)).
+    special : bool
+        ``True`` for su(n) (traceless), ``False`` for u(n).
+
+    Raises
+    ------
+    InvalidArgumentError
+        If ``n`` is not an integer in range or ``special`` is not a bool.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from liepoisson import su
+    >>> g = su(2)
+    >>> g.dim, g.shape
+    (3, (2, 2))
+    >>> rho = g.dual_from_coords(np.array([0.0, 0.0, 1.0]))   # sigma_z / sqrt(2)
+    >>> xi = g.from_coords(np.array([0.5, 0.0, 0.0]))         # i sigma_x / (2 sqrt(2))
+    >>> round(float(g.pairing(rho, g.from_coords(np.array([0.0, 0.0, 2.0])))), 12)
+    2.0
+    >>> out = g.coadjoint_exp(xi, rho)
+    >>> bool(np.allclose(np.linalg.eigvalsh(out), np.linalg.eigvalsh(rho)))
+    True
+    """
+
+    def __init__(self, n: int, special: bool = False):
+        if not isinstance(special, (bool, np.bool_)):
+            raise InvalidArgumentError(f"special must be a bool, got {_describe(special)}")
+        special = bool(special)
+        n = check_int("n", n, minimum=2 if special else 1)
+        self._n = n
+        self._special = special
+        self.name = f"su({n})" if special else f"u({n})"
+        rows, cols = np.triu_indices(n, 1)
+        self._rows, self._cols = rows, cols
+        self._diag_index = np.arange(n)
+        self._offdiag = rows.size
+        self._gell_mann = _gell_mann_diagonal(n) if special else None
+
+    # ---------------------------------------------------------------- declaration
+    @property
+    def n(self) -> int:
+        """Matrix size."""
+        return self._n
+
+    @property
+    def special(self) -> bool:
+        """``True`` for su(n)."""
+        return self._special
+
+    @property
+    def dim(self) -> int:
+        return self._n**2 - (1 if self._special else 0)
+
+    @property
+    def shape(self) -> tuple:
+        return (self._n, self._n)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(np.complex128)
+
+    # ---------------------------------------------------------------- coordinates
+    def dual_to_coords(self, mu):
+        mu = np.asarray(mu)
+        r, c = self._rows, self._cols
+        upper, lower = mu[..., r, c], mu[..., c, r]
+        sym = (upper.real + lower.real) / _SQRT2
+        anti = (lower.imag - upper.imag) / _SQRT2
+        diag = np.diagonal(mu, axis1=-2, axis2=-1).real
+        if self._special:
+            diag = diag @ self._gell_mann.T
+        return np.concatenate([sym, anti, diag], axis=-1)
+
+    def dual_from_coords(self, c):
+        c = np.asarray(c, dtype=float)
+        m, n = self._offdiag, self._n
+        sym, anti, diag = c[..., :m], c[..., m : 2 * m], c[..., 2 * m :]
+        if self._special:
+            diag = diag @ self._gell_mann
+        out = np.zeros(c.shape[:-1] + (n, n), dtype=np.complex128)
+        out[..., self._rows, self._cols] = (sym - 1j * anti) / _SQRT2
+        out[..., self._cols, self._rows] = (sym + 1j * anti) / _SQRT2
+        out[..., self._diag_index, self._diag_index] = diag
+        return out
+
+    def to_coords(self, x):
+        return self.dual_to_coords(-1j * np.asarray(x))
+
+    def from_coords(self, c):
+        return 1j * self.dual_from_coords(c)
+
+    # ------------------------------------------------------------------ structure
+    def bracket(self, x, y):
+        x, y = np.asarray(x), np.asarray(y)
+        return x @ y - y @ x
+
+    def ad_star(self, x, mu):
+        x, mu = np.asarray(x), np.asarray(mu)
+        return mu @ x - x @ mu
+
+    def pairing(self, mu, x):
+        return np.einsum("...ij,...ji->...", np.asarray(mu), np.asarray(x)).imag
+
+    def ad(self, x):
+        """Matrix of :math:`\\operatorname{ad}_x` on coordinates, shape ``(..., dim, dim)``.
+
+        Built column by column from brackets with the basis (memory
+        :math:`O(\\dim \\cdot n^2)` per element; meant for moderate ``n``).
+        """
+        x = np.asarray(x)[..., None, :, :]
+        basis = self.basis()
+        columns = self.to_coords(x @ basis - basis @ x)  # (..., j, k): coords of [x, e_j]
+        return np.swapaxes(columns, -1, -2)
+
+    def casimirs(self):
+        first = 2 if self._special else 1
+        return {f"tr rho^{k}": self.trace_power(k) for k in range(first, min(self._n, 4) + 1)}
+
+    def trace_power(self, k: int):
+        """The Casimir :math:`\\rho \\mapsto \\operatorname{tr}\\rho^k` (real part).
+
+        Parameters
+        ----------
+        k : int
+            Power, ``k >= 1``.
+
+        Returns
+        -------
+        callable
+            Maps ``(..., n, n)`` Hermitian matrices to values of shape ``(...)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from liepoisson import u
+        >>> float(u(3).trace_power(2)(np.diag([1.0, 2.0, 3.0]).astype(complex)))
+        14.0
+        """
+        return _TracePower(check_int("k", k, minimum=1))
+
+    # ------------------------------------------------------- functions of ad_xi
+    def _apply_ad_star_function(self, xi, mu, factor):
+        """:math:`f(\\operatorname{ad}^*_\\xi)\\mu` with ``factor(theta)`` :math:`= f(i\\theta)`."""
+        lam, V = np.linalg.eigh(-1j * np.asarray(xi))
+        VH = np.conj(np.swapaxes(V, -1, -2))
+        theta = lam[..., None, :] - lam[..., :, None]  # theta[a, b] = lam_b - lam_a
+        inner = (VH @ np.asarray(mu) @ V) * factor(theta)
+        out = V @ inner @ VH
+        return 0.5 * (out + np.conj(np.swapaxes(out, -1, -2)))
+
+    def coadjoint_exp(self, xi, mu):
+        """:math:`e^{-\\xi}\\mu\\,e^{\\xi}` by diagonalising :math:`\\xi` (cost :math:`O(n^3)`).
+
+        Parameters
+        ----------
+        xi : ndarray of shape (..., n, n)
+            Skew-Hermitian.
+        mu : ndarray of shape (..., n, n)
+            Hermitian.
+
+        Returns
+        -------
+        ndarray of shape (..., n, n)
+            Hermitian, with the eigenvalues of ``mu``.
+        """
+        return self._apply_ad_star_function(xi, mu, _coadjoint_factor)
+
+    def dexpinv_star(self, xi, nu):
+        """:math:`A(\\operatorname{ad}^*_\\xi)\\nu`, :math:`A(x) = x/(e^x - 1)` (cost :math:`O(n^3)`).
+
+        Singular when two eigenvalues of :math:`-i\\xi` differ by a nonzero multiple of
+        :math:`2\\pi`.
+
+        Parameters
+        ----------
+        xi : ndarray of shape (..., n, n)
+            Skew-Hermitian.
+        nu : ndarray of shape (..., n, n)
+            Hermitian.
+
+        Returns
+        -------
+        ndarray of shape (..., n, n)
+            Hermitian.
+        """
+        return self._apply_ad_star_function(xi, nu, _dexpinv_factor)
