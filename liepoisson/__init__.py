@@ -33,6 +33,7 @@ from .exceptions import (
     LiePoissonError,
     NonFiniteError,
     ShapeError,
+    VerificationError,
 )
 from .system import LiePoissonSystem
 
@@ -66,4 +67,5 @@ __all__ = [
     "NonFiniteError",
     "InvalidStructureConstantsError",
     "ConvergenceError",
+    "VerificationError",
 ]

@@ -14,6 +14,7 @@ __all__ = [
     "NonFiniteError",
     "InvalidStructureConstantsError",
     "ConvergenceError",
+    "VerificationError",
 ]
 
 
@@ -62,3 +63,18 @@ class ConvergenceError(LiePoissonError, RuntimeError):
         self.iterations = iterations
         self.step = step
         self.trajectory = trajectory
+
+
+class VerificationError(LiePoissonError, AssertionError):
+    """Laws checked by :mod:`liepoisson.testing` failed; the message lists each failed law
+    with its residual and tolerance.
+
+    Attributes
+    ----------
+    report : VerificationReport or None
+        The full report.
+    """
+
+    def __init__(self, message, *, report=None):
+        super().__init__(message)
+        self.report = report
