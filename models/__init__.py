@@ -1,0 +1,13 @@
+"""Concrete Lie–Poisson models built on the :mod:`liepoisson` core.
+
+Each submodule builds one or a few :class:`liepoisson.LiePoissonSystem` objects; the core never
+imports this package. Submodules are imported on demand (this file imports nothing):
+
+``models.rigid_body``
+    :class:`~models.rigid_body.RigidBody` on so(3)* and
+    :func:`~models.rigid_body.exact_solution`, the exact solution of Euler's equations by
+    Jacobi elliptic functions.
+``models.heavy_top``
+    :class:`~models.heavy_top.HeavyTop` on se(3)*, :func:`~models.heavy_top.lagrange_top`
+    and its extra integral :func:`~models.heavy_top.lagrange_integral`.
+"""
