@@ -1,5 +1,6 @@
 """Test-session set-up shared by the tests and the doctests of ``liepoisson`` and ``models``.
 
+* BLAS runs on one thread (small matrices dominate the suite);
 * matplotlib draws off-screen (the Agg backend), so figures work without a display;
 * hypothesis has no per-example deadline (timings vary between machines); under CI
   (``CI`` set in the environment) its examples are derandomised, so a run is reproducible.
@@ -7,7 +8,12 @@
 
 import os
 
-import matplotlib
+# Small dense matrices (the functions of ad on low-dimensional algebras) are many times
+# slower with a multi-threaded BLAS than with one thread; set before numpy is imported.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 

@@ -36,6 +36,18 @@ from .exceptions import (
     VerificationError,
 )
 from .system import LiePoissonSystem
+from .integrators import (
+    RK4,
+    ImplicitMidpoint,
+    Integrator,
+    LiePoissonEuler,
+    LiePoissonHJ,
+    ScipyIVP,
+    generating_gradient,
+)
+from .trajectory import Trajectory
+from .integrate import integrate
+from .diagnostics import OrderEstimate, empirical_order, energy_drift, flow_jacobian, poisson_defect
 
 __version__ = "0.1.0"
 
@@ -60,6 +72,20 @@ __all__ = [
     "PolynomialCasimir",
     "find_casimirs",
     "LiePoissonSystem",
+    "Integrator",
+    "LiePoissonHJ",
+    "generating_gradient",
+    "LiePoissonEuler",
+    "ImplicitMidpoint",
+    "RK4",
+    "ScipyIVP",
+    "Trajectory",
+    "integrate",
+    "OrderEstimate",
+    "empirical_order",
+    "poisson_defect",
+    "energy_drift",
+    "flow_jacobian",
     "numerical_gradient",
     "LiePoissonError",
     "InvalidArgumentError",

@@ -18,6 +18,9 @@ from .trajectory import Trajectory
 
 __all__ = ["integrate"]
 
+#: Elements with at most this many entries are integrated with a single-threaded BLAS.
+_SMALL_STATE = 4096
+
 
 def _fingerprint(system, mu0, dt, n_steps, method, save_every) -> str:
     h = hashlib.sha256()
@@ -106,6 +109,12 @@ def integrate(
         When an implicit solve fails; the message names the step, and the exception's
         ``trajectory`` attribute holds the states computed before it.
 
+    Notes
+    -----
+    For algebras whose elements have at most 4096 entries, BLAS is limited to one thread
+    during the run (through threadpoolctl): the dense functions of ad are then tiny matrix
+    problems, many times slower with a threaded BLAS on a busy machine.
+
     Examples
     --------
     >>> import numpy as np
@@ -164,8 +173,13 @@ def integrate(
         if path is not None:
             _write_checkpoint(path, fingerprint, k, mu, saved_steps, saved_states)
 
+    from threadpoolctl import threadpool_limits
     from tqdm.auto import tqdm
 
+    # the functions of ad on small algebras are tiny dense problems, for which a threaded
+    # BLAS only adds synchronisation cost
+    small = int(np.prod(system.algebra.shape)) <= _SMALL_STATE
+    limits = threadpool_limits(1, user_api="blas") if small else None
     step_done = start
     bar = tqdm(total=n_steps, initial=start, disable=not progress, desc=method.name, leave=False)
     try:
@@ -196,4 +210,6 @@ def integrate(
         return result(False)
     finally:
         bar.close()
+        if limits is not None:
+            limits.restore_original_limits()
     return result(True)

@@ -135,7 +135,7 @@ class LiePoissonSystem:
         return self._hessian_vector is not None and self._third_derivative is not None
 
     def hessian_vector(self, mu: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """:math:`D^2H(\mu)[v] \in \mathfrak g` for a covector direction ``v``.
+        r""":math:`D^2H(\mu)[v] \in \mathfrak g` for a covector direction ``v``.
 
         Uses the hook given at construction; otherwise a complex step on :meth:`gradient`,
 
@@ -161,7 +161,7 @@ class LiePoissonSystem:
         return self._complex_step(mu, v, order=1)
 
     def third_derivative(self, mu: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """:math:`D^3H(\mu)[u, v, \cdot] \in \mathfrak g`.
+        r""":math:`D^3H(\mu)[u, v, \cdot] \in \mathfrak g`.
 
         Uses the hook given at construction; otherwise, by polarisation
         :math:`D^3H[u, v] = (D^3H[u+v, u+v] - D^3H[u-v, u-v]) / 4` and, for one direction

@@ -27,6 +27,19 @@ from .._validation import as_finite_array, check_element_shape
 __all__ = ["LieAlgebra", "phi1_matrix"]
 
 
+def _bernoulli_taylor(n: int) -> np.ndarray:
+    """:math:`B_k / k!` for ``k = 0..n`` with :math:`B_1 = -1/2` (Taylor coefficients of
+    :math:`x / (e^x - 1)`)."""
+    from scipy.special import bernoulli, factorial
+
+    B = bernoulli(n)
+    B[1] = -0.5
+    return B / factorial(np.arange(n + 1))
+
+
+_BERNOULLI_TAYLOR = _bernoulli_taylor(40)
+
+
 def phi1_matrix(X: np.ndarray) -> np.ndarray:
     """:math:`\\varphi_1(X) = (e^X - I) / X` for a (batch of) square matrices.
 
@@ -291,8 +304,11 @@ class LieAlgebra(ABC):
     def dexpinv_star(self, xi: np.ndarray, nu: np.ndarray) -> np.ndarray:
         """:math:`A(\\operatorname{ad}_\\xi)^T \\nu` with :math:`A(x) = x / (e^x - 1)`.
 
-        The generic implementation forms :math:`\\varphi_1(\\operatorname{ad}_\\xi)` by the block
-        exponential (:func:`phi1_matrix`) and solves with its transpose, since
+        The generic implementation sums the Bernoulli series
+        :math:`A(x) = \\sum_k B_k x^k / k!` when :math:`\\|\\operatorname{ad}_\\xi\\|_1 \\le 1`
+        (the case of integrator steps; the number of terms is chosen so the truncation is
+        below 1e-17 relative), and otherwise forms :math:`\\varphi_1(\\operatorname{ad}_\\xi)`
+        by the block exponential (:func:`phi1_matrix`) and solves with its transpose, since
         :math:`A = \\varphi_1^{-1}`.
 
         Parameters
@@ -304,10 +320,22 @@ class LieAlgebra(ABC):
         -------
         ndarray of shape (..., *shape)
         """
-        P = phi1_matrix(self.ad(xi))
-        PT = np.swapaxes(P, -1, -2)
-        c = self.dual_to_coords(nu)
-        PT, c = np.broadcast_arrays(PT, c[..., None])
+        X = self.ad(xi)
+        c = self.dual_to_coords(nu)[..., None]
+        XT = np.swapaxes(X, -1, -2)
+        norm = float(np.max(np.sum(np.abs(X), axis=-2))) if X.size else 0.0
+        if norm <= 1.0:
+            # |B_k / k!| <= 2 (2 pi)^-k: stop when the remaining terms are below 1e-17
+            n_terms = 1 if norm == 0.0 else int(np.ceil(np.log(5e-18) / np.log(norm / (2 * np.pi))))
+            term = XT @ c
+            out = c - 0.5 * term
+            for k in range(2, n_terms + 1):
+                term = XT @ term
+                if k % 2 == 0:
+                    out = out + _BERNOULLI_TAYLOR[k] * term
+            return self.dual_from_coords(out[..., 0])
+        PT = np.swapaxes(phi1_matrix(X), -1, -2)
+        PT, c = np.broadcast_arrays(PT, c)
         return self.dual_from_coords(np.linalg.solve(PT, c)[..., 0])
 
     def dexpinv_star_series(self, xi: np.ndarray, nu: np.ndarray, terms: int = 30) -> np.ndarray:
@@ -316,14 +344,11 @@ class LieAlgebra(ABC):
         :math:`A(x) = \\sum_k B_k x^k / k!` with :math:`B_1 = -1/2`; the series converges for
         :math:`\\|\\operatorname{ad}_\\xi\\| < 2\\pi`.
         """
-        from scipy.special import bernoulli, factorial
-
-        B = bernoulli(terms)
-        B[1] = -0.5
-        out = nu * B[0]
+        b = _bernoulli_taylor(terms)
+        out = nu * b[0]
         term = nu
         for k in range(1, terms + 1):
             term = self.ad_star(xi, term)
-            if B[k] != 0:
-                out = out + B[k] / factorial(k) * term
+            if b[k] != 0:
+                out = out + b[k] * term
         return out

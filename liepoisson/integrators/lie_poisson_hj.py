@@ -7,11 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import check_int, check_real
-from ..exceptions import InvalidArgumentError
+from ..exceptions import ConvergenceError, InvalidArgumentError
 from .base import Integrator, solve_fixed_point
 from .newton import solve_newton
 
 __all__ = ["LiePoissonHJ", "generating_gradient", "TRIPLE_JUMP"]
+
+
+_SOLVERS = ("auto", "fixed_point", "newton", "newton_krylov")
 
 
 def _triple_jump(p: int) -> tuple[float, float, float]:
@@ -88,12 +91,14 @@ class LiePoissonHJ(Integrator):
         Relative tolerance of the implicit solve (default ``1e-14``).
     max_iter : int
         Maximum iterations of the implicit solve.
-    solver : {"fixed_point", "newton", "newton_krylov"}
-        ``"fixed_point"`` (default) iterates :math:`\\nu \\leftarrow \\mu_n + \\nu -
+    solver : {"auto", "fixed_point", "newton", "newton_krylov"}
+        ``"fixed_point"`` iterates :math:`\\nu \\leftarrow \\mu_n + \\nu -
         A(\\operatorname{ad}_\\xi)^T\\nu`, cheap and fast for moderate steps; ``"newton"``
         uses a dense finite-difference Jacobian in coordinates (robust for large steps,
         small dimensions); ``"newton_krylov"`` uses :func:`scipy.optimize.newton_krylov`
-        (large states, no batch axes).
+        (large states, no batch axes). ``"auto"`` (default) runs the fixed point and, if it
+        does not converge, Newton from the same guess (Newton–Krylov for unbatched states
+        of dimension above 256).
 
     Raises
     ------
@@ -117,17 +122,15 @@ class LiePoissonHJ(Integrator):
     order: int = 2
     tol: float = 1e-14
     max_iter: int = 100
-    solver: str = "fixed_point"
+    solver: str = "auto"
 
     def __post_init__(self):
         if self.order not in (2, 4, 6, 8):
             raise InvalidArgumentError(f"order must be one of 2, 4, 6, 8, got {self.order!r}")
         check_real("tol", self.tol, positive=True)
         check_int("max_iter", self.max_iter, minimum=1)
-        if self.solver not in ("fixed_point", "newton", "newton_krylov"):
-            raise InvalidArgumentError(
-                f"solver must be 'fixed_point', 'newton' or 'newton_krylov', got {self.solver!r}"
-            )
+        if self.solver not in _SOLVERS:
+            raise InvalidArgumentError(f"solver must be one of {_SOLVERS}, got {self.solver!r}")
 
     @property
     def name(self) -> str:
@@ -149,12 +152,21 @@ class LiePoissonHJ(Integrator):
         # explicit half step as the initial guess: nu = mu + O(dt^2)
         guess = mu + 0.5 * dt * system.vector_field(mu)
         what = f"LiePoissonHJ(order={order}) implicit solve (dt={dt:.6g})"
-        if self.solver == "fixed_point":
-            nu, _ = solve_fixed_point(
-                lambda nu: nu - residual(nu), guess, len(algebra.shape), self.tol, self.max_iter, what
-            )
-        else:
+        n_axes = len(algebra.shape)
+        solver = self.solver
+        if solver in ("auto", "fixed_point"):
+            try:
+                nu, _ = solve_fixed_point(
+                    lambda nu: nu - residual(nu), guess, n_axes, self.tol, self.max_iter, what
+                )
+                solver = None
+            except ConvergenceError:
+                if solver == "fixed_point":
+                    raise
+                batched = np.ndim(guess) > n_axes
+                solver = "newton" if batched or algebra.dim <= 256 else "newton_krylov"
+        if solver is not None:
             nu = solve_newton(
-                residual, guess, algebra, self.tol, self.max_iter, what, krylov=self.solver == "newton_krylov"
+                residual, guess, algebra, self.tol, self.max_iter, what, krylov=solver == "newton_krylov"
             )
         return algebra.coadjoint_exp(generating_gradient(system, nu, dt, order), mu)
