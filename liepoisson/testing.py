@@ -216,7 +216,14 @@ def _base_constants(draw, dim: int) -> np.ndarray:
 
 
 @st.composite
-def structure_constants(draw, dim: int | None = None, max_dim: int = 6) -> np.ndarray:
+def _random_basis_constants(draw, dim: int) -> np.ndarray:
+    C = draw(_base_constants(dim))
+    A = draw(hnp.arrays(np.float64, (dim, dim), elements=st.floats(-1.0, 1.0)))
+    P = np.eye(dim) + 0.5 * A / max(1.0, float(np.linalg.norm(A, 2)))
+    return change_of_basis(C, P)
+
+
+def structure_constants(dim: int | None = None, max_dim: int = 6) -> st.SearchStrategy:
     """Strategy of valid, well-conditioned structure constants.
 
     A base algebra of dimension ``dim`` (abelian; a solvable
@@ -237,14 +244,17 @@ def structure_constants(draw, dim: int | None = None, max_dim: int = 6) -> np.nd
     Returns
     -------
     hypothesis.strategies.SearchStrategy of ndarray of shape (dim, dim, dim)
+
+    Raises
+    ------
+    InvalidArgumentError
+        If ``dim`` or ``max_dim`` is not an integer ``>= 1``.
     """
     if dim is None:
-        dim = draw(st.integers(1, check_int("max_dim", max_dim, minimum=1)))
-    dim = check_int("dim", dim, minimum=1)
-    C = draw(_base_constants(dim))
-    A = draw(hnp.arrays(np.float64, (dim, dim), elements=st.floats(-1.0, 1.0)))
-    P = np.eye(dim) + 0.5 * A / max(1.0, float(np.linalg.norm(A, 2)))
-    return change_of_basis(C, P)
+        dims = st.integers(1, check_int("max_dim", max_dim, minimum=1))
+    else:
+        dims = st.just(check_int("dim", dim, minimum=1))
+    return dims.flatmap(_random_basis_constants)
 
 
 # ====================================================================== reports

@@ -13,6 +13,7 @@ from liepoisson import (
     LiePoissonError,
     LiePoissonSystem,
     NonFiniteError,
+    PolynomialCasimir,
     ShapeError,
     StructureConstantsAlgebra,
     VerificationError,
@@ -174,6 +175,17 @@ def test_find_casimirs_rejects_bad_tol(value, message):
         find_casimirs(so3(), tol=value)
 
 
+def test_polynomial_casimir_rejects_inconsistent_terms():
+    with pytest.raises(InvalidArgumentError, match="algebra must be a LieAlgebra, got None"):
+        PolynomialCasimir(None, 2, [[2, 0, 0]], [1.0])
+    with pytest.raises(InvalidArgumentError, match="degree must be an integer, got 2.0"):
+        PolynomialCasimir(so3(), 2.0, [[2, 0, 0]], [1.0])
+    with pytest.raises(InvalidArgumentError, match="same number of terms, got 1 and 2"):
+        PolynomialCasimir(so3(), 2, [[2, 0, 0]], [1.0, 2.0])
+    with pytest.raises(InvalidArgumentError, match="row sums equal to degree=2"):
+        PolynomialCasimir(so3(), 2, [[1, 0, 0]], [1.0])
+
+
 def test_find_casimirs_refuses_too_large_algebras_saying_why():
     with pytest.raises(InvalidArgumentError, match=r"su\(9\) \(dim 80\) is too large.*3240 monomials of degree 2.*max_monomials=800"):
         find_casimirs(su(9), max_degree=2)
@@ -211,7 +223,9 @@ def test_strategies_reject_bad_arguments():
     with pytest.raises(InvalidArgumentError, match="label must be one of"):
         catalog_algebra("so(17)")
     with pytest.raises(InvalidArgumentError, match="dim must be >= 1, got 0"):
-        structure_constants(dim=0).example()
+        structure_constants(dim=0)
+    with pytest.raises(InvalidArgumentError, match="max_dim must be an integer, got 2.5"):
+        structure_constants(max_dim=2.5)
 
 
 # -------------------------------------------------- verify_algebra on broken algebras

@@ -81,6 +81,9 @@ class PolynomialCasimir:
     coefficients: np.ndarray
 
     def __post_init__(self):
+        if not isinstance(self.algebra, LieAlgebra):
+            raise InvalidArgumentError(f"algebra must be a LieAlgebra, got {_describe(self.algebra)}")
+        object.__setattr__(self, "degree", check_int("degree", self.degree, minimum=0))
         exponents = np.array(self.exponents, dtype=np.int64).reshape(-1, self.algebra.dim)
         coefficients = np.array(self.coefficients, dtype=float).reshape(-1)
         if exponents.shape[0] != coefficients.shape[0]:
