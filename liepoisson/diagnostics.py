@@ -136,6 +136,11 @@ def poisson_defect(system, method, mu, dt: float, h: float = 1e-3) -> float:
     float
     """
     dt = check_real("dt", dt, nonzero=True)
+    if system.chart is not None:
+        raise InvalidArgumentError(
+            "poisson_defect needs a system whose states are covectors (chart=None); "
+            f"{system.name!r} has a chart"
+        )
     mu = system.algebra.validate_element(mu, name="mu", dual=True)
     D = flow_jacobian(lambda m: method.step(system, m, dt), system.algebra, mu, h=h)
     new = method.step(system, mu, dt)

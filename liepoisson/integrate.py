@@ -129,7 +129,7 @@ def integrate(
     """
     if not isinstance(system, LiePoissonSystem):
         raise InvalidArgumentError(f"system must be a LiePoissonSystem, got {_describe(system)}")
-    mu = system.algebra.validate_element(mu0, name="mu0", dual=True)
+    mu = system.validate_state(mu0, name="mu0")
     dt = check_real("dt", dt, nonzero=True)
     n_steps = check_int("n_steps", n_steps, minimum=1)
     save_every = check_int("save_every", save_every, minimum=1)
@@ -178,7 +178,8 @@ def integrate(
 
     # the functions of ad on small algebras are tiny dense problems, for which a threaded
     # BLAS only adds synchronisation cost
-    small = int(np.prod(system.algebra.shape)) <= _SMALL_STATE
+    size = max(int(np.prod(system.algebra.shape)), int(np.prod(system.state_shape)))
+    small = size <= _SMALL_STATE
     limits = threadpool_limits(1, user_api="blas") if small else None
     step_done = start
     bar = tqdm(total=n_steps, initial=start, disable=not progress, desc=method.name, leave=False)

@@ -44,6 +44,11 @@ class LiePoissonSystem:
     third_derivative : callable, optional
         ``d3(mu, u, v)`` :math:`= D^3H(\\mu)[u, v, \\cdot] \\in \\mathfrak g`.
     name : str, optional
+    chart : OrbitChart, optional
+        When given, the states of the system are the chart's states (e.g. wavefunctions
+        standing for pure density matrices, :class:`liepoisson.orbit.PureStateChart`);
+        integrators then work with :meth:`covector`, :meth:`act` and
+        :meth:`state_vector_field` and return states of the chart.
 
     Examples
     --------
@@ -69,6 +74,7 @@ class LiePoissonSystem:
         hessian_vector: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
         third_derivative: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None,
         name: str | None = None,
+        chart=None,
     ):
         if not isinstance(algebra, LieAlgebra):
             raise InvalidArgumentError(f"algebra must be a LieAlgebra, got {_describe(algebra)}")
@@ -93,6 +99,11 @@ class LiePoissonSystem:
                 raise InvalidArgumentError(f"casimirs[{key!r}] must be callable, got {_describe(value)}")
         if "energy" in casimirs:
             raise InvalidArgumentError("casimirs may not use the reserved name 'energy'")
+        from .orbit import OrbitChart
+
+        if chart is not None and not isinstance(chart, OrbitChart):
+            raise InvalidArgumentError(f"chart must be an OrbitChart, got {_describe(chart)}")
+        self._chart = chart
         self._algebra = algebra
         self._hamiltonian = hamiltonian
         self._gradient = gradient
@@ -108,6 +119,45 @@ class LiePoissonSystem:
     def algebra(self) -> LieAlgebra:
         """The Lie algebra :math:`\\mathfrak g`."""
         return self._algebra
+
+    @property
+    def chart(self):
+        """The :class:`~liepoisson.orbit.OrbitChart` of the states, or None (states are
+        covectors)."""
+        return self._chart
+
+    @property
+    def state_shape(self) -> tuple:
+        """Trailing shape of one state: the chart's, else the algebra's element shape."""
+        return self._chart.state_shape if self._chart is not None else tuple(self._algebra.shape)
+
+    def validate_state(self, state, name: str = "mu0") -> np.ndarray:
+        """Check a (batch of) state(s): shape, finiteness, dtype; return it as an array.
+
+        Raises
+        ------
+        ShapeError, NonFiniteError, InvalidArgumentError
+        """
+        if self._chart is not None:
+            return self._chart.validate_state(state, name=name)
+        return self._algebra.validate_element(state, name=name, dual=True)
+
+    def covector(self, state: np.ndarray) -> np.ndarray:
+        """The covector :math:`\\mu \\in \\mathfrak g^*` a state stands for (the state itself
+        without a chart)."""
+        return state if self._chart is None else self._chart.covector(state)
+
+    def act(self, xi: np.ndarray, state: np.ndarray) -> np.ndarray:
+        """The coadjoint action of :math:`\\exp(\\xi)` on a state (through the chart)."""
+        if self._chart is None:
+            return self._algebra.coadjoint_exp(xi, state)
+        return self._chart.act(xi, state)
+
+    def state_vector_field(self, state: np.ndarray) -> np.ndarray:
+        """The Lie–Poisson vector field on states (:meth:`vector_field` without a chart)."""
+        if self._chart is None:
+            return self.vector_field(state)
+        return self._chart.infinitesimal(self.gradient(self._chart.covector(state)), state)
 
     @property
     def has_exact_gradient(self) -> bool:
@@ -246,8 +296,12 @@ class LiePoissonSystem:
         """
         return -self._algebra.pairing(mu, self._algebra.bracket(f_grad, g_grad))
 
-    def invariants(self, mu: np.ndarray) -> dict[str, np.ndarray]:
-        """Energy and every Casimir at ``mu``, by name (``"energy"`` first)."""
+    def invariants(self, state: np.ndarray) -> dict[str, np.ndarray]:
+        """Energy and every Casimir at a (batch of) state(s), by name (``"energy"`` first).
+
+        Models whose states are cheaper than their covectors may override this.
+        """
+        mu = self.covector(state)
         out = {"energy": np.asarray(self.hamiltonian(mu))}
         for key, fn in self._casimirs.items():
             out[key] = np.asarray(fn(mu))

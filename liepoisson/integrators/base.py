@@ -32,14 +32,15 @@ class Integrator(ABC):
         Parameters
         ----------
         system : LiePoissonSystem
-        mu : ndarray of shape (..., *system.algebra.shape)
-            State (a batch when there are leading axes).
+        mu : ndarray of shape (..., *system.state_shape)
+            State (a batch when there are leading axes): a covector, or the state of the
+            system's orbit chart.
         dt : float
             Step size (negative steps run backwards).
 
         Returns
         -------
-        ndarray of shape (..., *system.algebra.shape)
+        ndarray of shape (..., *system.state_shape)
         """
 
     @property

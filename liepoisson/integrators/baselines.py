@@ -28,7 +28,7 @@ class LiePoissonEuler(Integrator):
         return 1
 
     def step(self, system, mu, dt):
-        return system.algebra.coadjoint_exp(dt * system.gradient(mu), mu)
+        return system.act(dt * system.gradient(system.covector(mu)), mu)
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,11 @@ class ImplicitMidpoint(Integrator):
 
     def step(self, system, mu, dt):
         def update(mid):
-            return mu + 0.5 * dt * system.vector_field(mid)
+            return mu + 0.5 * dt * system.state_vector_field(mid)
 
-        guess = mu + 0.5 * dt * system.vector_field(mu)
+        guess = mu + 0.5 * dt * system.state_vector_field(mu)
         what = f"ImplicitMidpoint implicit solve (dt={dt:.6g})"
-        mid, _ = solve_fixed_point(update, guess, len(system.algebra.shape), self.tol, self.max_iter, what)
+        mid, _ = solve_fixed_point(update, guess, len(system.state_shape), self.tol, self.max_iter, what)
         return 2.0 * mid - mu
 
 
@@ -79,7 +79,7 @@ class RK4(Integrator):
         return 4
 
     def step(self, system, mu, dt):
-        f = system.vector_field
+        f = system.state_vector_field
         k1 = f(mu)
         k2 = f(mu + 0.5 * dt * k1)
         k3 = f(mu + 0.5 * dt * k2)
@@ -128,31 +128,36 @@ class ScipyIVP(Integrator):
         Parameters
         ----------
         system : LiePoissonSystem
-        mu0 : ndarray of shape (..., *shape)
+        mu0 : ndarray of shape (..., *state_shape)
         times : ndarray of shape (n_times,)
 
         Returns
         -------
-        ndarray of shape (n_times, ..., *shape)
+        ndarray of shape (n_times, ..., *state_shape)
         """
-        algebra = system.algebra
         mu0 = np.asarray(mu0)
-        c0 = np.asarray(algebra.dual_to_coords(mu0), dtype=float)
-        batch = c0.shape[:-1]
+        shape, dtype = mu0.shape, mu0.dtype
+        complex_state = dtype.kind == "c"
         times = np.asarray(times, dtype=float)
 
+        def pack(x):  # complex states integrate as pairs of reals
+            x = np.ascontiguousarray(x)
+            return (x.view(float) if complex_state else x.astype(float)).ravel()
+
+        def unpack(y):
+            y = np.ascontiguousarray(y)
+            return (y.view(complex) if complex_state else y).reshape(shape)
+
         def rhs(_t, y):
-            mu = algebra.dual_from_coords(y.reshape(batch + (-1,)))
-            return np.asarray(algebra.dual_to_coords(system.vector_field(mu)), dtype=float).ravel()
+            return pack(system.state_vector_field(unpack(y)))
 
         sol = scipy.integrate.solve_ivp(
-            rhs, (0.0, float(times[-1])), c0.ravel(), method=self.method,
+            rhs, (0.0, float(times[-1])), pack(mu0), method=self.method,
             t_eval=times, rtol=self.rtol, atol=self.atol,
         )
         if not sol.success:
             raise ConvergenceError(f"ScipyIVP({self.method}) failed: {sol.message}")
-        coords = sol.y.T.reshape((len(times),) + batch + (-1,))
-        return algebra.dual_from_coords(coords)
+        return np.stack([unpack(y) for y in sol.y.T])
 
     def step(self, system, mu, dt):
         return self.solve(system, mu, np.array([0.0, dt]))[-1]

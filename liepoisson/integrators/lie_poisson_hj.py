@@ -143,8 +143,9 @@ class LiePoissonHJ(Integrator):
             return mu
         return self._hj_step(system, mu, dt, self.order)
 
-    def _hj_step(self, system, mu, dt, order):
+    def _hj_step(self, system, state, dt, order):
         algebra = system.algebra
+        mu = system.covector(state)
 
         def residual(nu):
             return algebra.dexpinv_star(generating_gradient(system, nu, dt, order), nu) - mu
@@ -169,4 +170,4 @@ class LiePoissonHJ(Integrator):
             nu = solve_newton(
                 residual, guess, algebra, self.tol, self.max_iter, what, krylov=solver == "newton_krylov"
             )
-        return algebra.coadjoint_exp(generating_gradient(system, nu, dt, order), mu)
+        return system.act(generating_gradient(system, nu, dt, order), state)
