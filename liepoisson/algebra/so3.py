@@ -58,12 +58,13 @@ def _dexpinv_even_coefficient(theta: np.ndarray) -> np.ndarray:
     :math:`\\hat\\xi^2` in :math:`A(\\hat\\xi)`; series below ``1e-2`` (error < 1e-17)."""
     theta = np.asarray(theta, dtype=float)
     small = theta < _SMALL_ANGLE
-    t = np.where(small, 1.0, theta)
+    t = np.where(small, 1.0, theta) if small.any() else theta
     half = 0.5 * t
-    exact = (1.0 - half / np.tan(half)) / t**2
-    t2 = theta**2
-    series = 1.0 / 12 + t2 / 720 + t2**2 / 30240 + t2**3 / 1209600
-    return np.where(small, series, exact)
+    out = (1.0 - half / np.tan(half)) / (t * t)
+    if small.any():
+        t2 = theta[small] ** 2
+        out[small] = 1.0 / 12 + t2 / 720 + t2**2 / 30240 + t2**3 / 1209600
+    return out
 
 
 class SO3(LieAlgebra):
@@ -134,10 +135,10 @@ class SO3(LieAlgebra):
             ))
         xi = np.asarray(xi, dtype=float)
         mu = np.asarray(mu, dtype=float)
-        theta = np.sqrt(np.sum(xi * xi, axis=-1))[..., None]
+        theta = np.sqrt(np.einsum("...i,...i->...", xi, xi))[..., None]
         sinc = np.sinc(theta / np.pi)
         half = 0.5 * np.sinc(theta / (2 * np.pi)) ** 2
-        dot = np.sum(xi * mu, axis=-1)[..., None]
+        dot = np.einsum("...i,...i->...", xi, mu)[..., None]
         return mu * np.cos(theta) - sinc * cross(xi, mu) + half * dot * xi
 
     def dexpinv_star(self, xi, nu):
@@ -153,9 +154,9 @@ class SO3(LieAlgebra):
             ))
         xi = np.asarray(xi, dtype=float)
         nu = np.asarray(nu, dtype=float)
-        theta = np.sqrt(np.sum(xi * xi, axis=-1))[..., None]
+        theta = np.sqrt(np.einsum("...i,...i->...", xi, xi))
         xn = cross(xi, nu)
-        return nu + 0.5 * xn + _dexpinv_even_coefficient(theta) * cross(xi, xn)
+        return nu + 0.5 * xn + _dexpinv_even_coefficient(theta)[..., None] * cross(xi, xn)
 
     def casimirs(self):
         return {"|mu|^2": lambda mu: np.sum(np.asarray(mu) ** 2, axis=-1)}
