@@ -46,6 +46,8 @@ _SMALL_ANGLE = 1e-2
 
 
 def _even_coefficient_scalar(theta: float) -> float:
+    if not math.isfinite(theta):  # a diverging solve: let the solver report it
+        return math.nan
     if theta < _SMALL_ANGLE:
         t2 = theta * theta
         return 1.0 / 12 + t2 / 720 + t2 * t2 / 30240 + t2 * t2 * t2 / 1209600
