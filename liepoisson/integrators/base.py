@@ -116,7 +116,7 @@ def solve_fixed_point(
     plateau = 1e3 * np.finfo(float).eps
     for it in range(1, max_iter + 1):
         x_new = update(x)
-        change = float(np.max(np.abs(x_new - x) / scale))
+        change = float((np.abs(x_new - x) / scale).max())
         x = x_new
         if _converged(change, prev, tol, plateau):
             return x, it
