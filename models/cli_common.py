@@ -1,0 +1,441 @@
+"""What the command-line runs of the models share: options, runs, tables and error plots.
+
+A model's command-line module (e.g. :mod:`models.cli_rigid_body`) declares its options with
+:func:`add_integration_arguments` plus its own, builds the integrator with
+:func:`integrator_from_options`, runs it next to the :data:`COMPARISON` method with
+:func:`run_methods`, and writes the plot of :func:`plot_invariant_errors`. Bad option
+values are reported the way :mod:`liepoisson.cli` reports them: argparse errors (usage
+message, exit status 2) for values that are wrong on their own, and
+:class:`~liepoisson.InvalidArgumentError` (``error: ...``, exit status 2) for the rest.
+
+Examples
+--------
+>>> import argparse
+>>> from models.cli_common import add_integration_arguments
+>>> parser = argparse.ArgumentParser(prog="demo")
+>>> add_integration_arguments(parser, dt=0.1, steps=100, order=4)
+>>> options = parser.parse_args(["--dt", "0.05"])
+>>> options.dt, options.steps, options.order, options.method
+(0.05, 100, 4, 'LiePoissonHJ')
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from liepoisson import RK4, Integrator, Trajectory, energy_drift, integrate
+from liepoisson._validation import _describe
+from liepoisson.exceptions import InvalidArgumentError
+from liepoisson.registry import discover_integrators
+
+__all__ = [
+    "COMPARISON",
+    "DEFAULT_METHOD",
+    "MAX_SAVED",
+    "CASIMIR_TOLERANCE",
+    "positive_float",
+    "positive_int",
+    "finite_float",
+    "add_integration_arguments",
+    "integrator_from_options",
+    "save_every_for",
+    "MethodRun",
+    "run_methods",
+    "method_report",
+    "format_table",
+    "compare",
+    "model_result",
+    "plot_invariant_errors",
+]
+
+#: The baseline every model run is compared with, on the same step size and step count.
+COMPARISON = RK4()
+#: The integrator of ``--method`` when the option is not given.
+DEFAULT_METHOD = "LiePoissonHJ"
+#: At most about this many states of a run are kept (for the report and the plots).
+MAX_SAVED = 2500
+#: A Casimir-preserving method passes when every Casimir's relative error stays below this.
+CASIMIR_TOLERANCE = 1e-11
+# Integrators that keep every Casimir to round-off (they move states by the coadjoint action).
+_CASIMIR_PRESERVING = ("LiePoissonHJ", "LiePoissonEuler")
+# Floor of the log-scale error plots (exact zeros cannot be drawn on a log axis).
+_LOG_FLOOR = 1e-17
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
+def finite_float(text: str) -> float:
+    """argparse type: a finite real number.
+
+    Examples
+    --------
+    >>> finite_float("-1.5")
+    -1.5
+    """
+    return _number(text)
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite real number > 0.
+
+    Examples
+    --------
+    >>> positive_float("0.1")
+    0.1
+    >>> positive_float("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be a finite number > 0, got '0'
+    """
+    value = _number(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1.
+
+    Examples
+    --------
+    >>> positive_int("10")
+    10
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return value
+
+
+def add_integration_arguments(parser, dt: float, steps: int, order: int) -> None:
+    """Add ``--dt``, ``--steps``, ``--method`` and ``--order`` with a model's defaults.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser or argument group
+    dt : float
+        Default step size.
+    steps : int
+        Default number of steps.
+    order : int
+        Default ``--order`` (used by integrators that take an ``order`` argument, such as
+        :class:`~liepoisson.LiePoissonHJ`).
+    """
+    methods = sorted(discover_integrators().entries)
+    parser.add_argument("--dt", type=positive_float, default=dt,
+                        help=f"step size, > 0 (default: {dt:g})")
+    parser.add_argument("--steps", type=positive_int, default=steps,
+                        help=f"number of steps, >= 1 (default: {steps})")
+    parser.add_argument("--method", choices=methods, default=DEFAULT_METHOD, metavar="NAME",
+                        help=f"integrator, one of {', '.join(methods)} (default: {DEFAULT_METHOD})")
+    parser.add_argument("--order", type=int, default=order,
+                        help=f"order of LiePoissonHJ: 2, 4, 6 or 8 (default: {order})")
+
+
+def integrator_from_options(options: argparse.Namespace) -> Integrator:
+    """Build the integrator named by ``options.method``.
+
+    ``options.order`` is passed to integrators whose factory takes an ``order`` argument;
+    the others ignore it.
+
+    Raises
+    ------
+    InvalidArgumentError
+        For an unknown name or an order the integrator refuses.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> from models.cli_common import integrator_from_options
+    >>> integrator_from_options(argparse.Namespace(method="LiePoissonHJ", order=4)).name
+    'LiePoissonHJ(order=4)'
+    >>> integrator_from_options(argparse.Namespace(method="RK4", order=4)).name
+    'RK4'
+    """
+    entries = discover_integrators().entries
+    if options.method not in entries:
+        raise InvalidArgumentError(
+            f"--method must be one of {', '.join(sorted(entries))}, got {_describe(options.method)}"
+        )
+    factory = entries[options.method].factory
+    try:
+        takes_order = "order" in inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        takes_order = False
+    method = factory(order=options.order) if takes_order else factory()
+    if not isinstance(method, Integrator):
+        raise InvalidArgumentError(
+            f"--method {options.method} does not build an Integrator, got {_describe(method)}"
+        )
+    return method
+
+
+def save_every_for(steps: int, max_saved: int = MAX_SAVED) -> int:
+    """The ``save_every`` that keeps at most about ``max_saved`` states of a run.
+
+    Examples
+    --------
+    >>> save_every_for(1000), save_every_for(10**6)
+    (1, 400)
+    """
+    return max(1, -(-steps // max_saved))
+
+
+@dataclass(frozen=True)
+class MethodRun:
+    """One integrator's run (final).
+
+    Attributes
+    ----------
+    method : Integrator
+    trajectory : Trajectory
+    wall_time : float
+        Seconds spent in :func:`liepoisson.integrate`.
+    """
+
+    method: Integrator
+    trajectory: Trajectory
+    wall_time: float
+
+    @property
+    def name(self) -> str:
+        return self.method.name
+
+
+def run_methods(system, mu0, dt: float, steps: int, methods: Sequence[Integrator],
+                progress: bool = False) -> list[MethodRun]:
+    """Integrate ``system`` from ``mu0`` with each method on the same steps.
+
+    Methods with the same name run once. States are saved every :func:`save_every_for`
+    steps.
+
+    Returns
+    -------
+    list of MethodRun
+    """
+    save_every = save_every_for(steps)
+    runs, seen = [], set()
+    for method in methods:
+        if method.name in seen:
+            continue
+        seen.add(method.name)
+        start = time.perf_counter()
+        traj = integrate(system, mu0, dt, steps, method=method, save_every=save_every,
+                         progress=progress)
+        runs.append(MethodRun(method, traj, time.perf_counter() - start))
+    return runs
+
+
+def method_report(run: MethodRun) -> dict[str, Any]:
+    """The numbers of one run: wall time, invariant errors, energy drift, checks.
+
+    Returns
+    -------
+    dict
+        ``method``, ``order``, ``wall_time_s``, ``time_per_step_us``,
+        ``max_relative_invariant_errors`` (by invariant, over the saved states),
+        ``energy_drift`` (slope of the energy error against time, see
+        :func:`liepoisson.energy_drift`) and ``checks`` (``casimirs_to_round_off`` for the
+        integrators that move states by the coadjoint action, with tolerance
+        :data:`CASIMIR_TOLERANCE`).
+    """
+    traj = run.trajectory
+    steps = int(traj.metadata["steps_done"])
+    errors = traj.max_relative_invariant_errors()
+    report = {
+        "method": run.name,
+        "order": run.method.order,
+        "wall_time_s": run.wall_time,
+        "time_per_step_us": 1e6 * run.wall_time / max(steps, 1),
+        "max_relative_invariant_errors": errors,
+        "energy_drift": energy_drift(traj),
+        "checks": {},
+    }
+    if type(run.method).__name__ in _CASIMIR_PRESERVING:
+        worst = max((v for k, v in errors.items() if k != "energy"), default=0.0)
+        report["checks"]["casimirs_to_round_off"] = bool(worst <= CASIMIR_TOLERANCE)
+    return report
+
+
+def format_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain-text table; floats in ``%.1e`` (``-`` for None).
+
+    Examples
+    --------
+    >>> print(format_table(["method", "error"], [["RK4", 1.5e-06], ["exact", None]]))
+    method  error
+    ------  -------
+    RK4     1.5e-06
+    exact   -
+    """
+    def cell(value):
+        if value is None:
+            return "-"
+        if isinstance(value, float):
+            return f"{value:.1e}"
+        return str(value)
+
+    lines = [list(header)] + [[cell(v) for v in row] for row in rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    text = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines]
+    text.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(text)
+
+
+def compare(system, mu0, options: argparse.Namespace) -> tuple[list[MethodRun], dict[str, dict]]:
+    """Run the integrator of the options and :data:`COMPARISON` on the same steps.
+
+    Parameters
+    ----------
+    system : LiePoissonSystem
+    mu0 : ndarray of shape (*shape,)
+    options : argparse.Namespace
+        ``dt``, ``steps``, ``method``, ``order`` and ``progress``.
+
+    Returns
+    -------
+    runs : list of MethodRun
+        The main method first.
+    reports : dict of str to dict
+        :func:`method_report` of each run, by method name.
+    """
+    method = integrator_from_options(options)
+    runs = run_methods(system, mu0, options.dt, options.steps, [method, COMPARISON],
+                       progress=options.progress)
+    return runs, {r.name: method_report(r) for r in runs}
+
+
+def _wall_time(report: dict) -> str:
+    return f"{report['wall_time_s']:.2f} s"
+
+
+def model_result(
+    runs: Sequence[MethodRun],
+    reports: dict[str, dict],
+    parameters: dict[str, Any],
+    headline: str,
+    columns: Sequence[tuple[str, Callable[[dict], Any]]],
+    notes: Sequence[str],
+    plots: Sequence[Path],
+    top_level: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The dict a model's ``run`` returns: parameters, reports, checks and the summary.
+
+    Parameters
+    ----------
+    runs : sequence of MethodRun
+        The main method first (as from :func:`compare`).
+    reports : dict of str to dict
+        By method name (as from :func:`compare`, possibly with extra entries).
+    parameters : dict
+        The model's parameters; the integration parameters are added.
+    headline : str
+        First line of the summary.
+    columns : sequence of (str, callable)
+        The columns of the summary table after the method and its wall time: a header and a
+        function of a method's report.
+    notes : sequence of str
+        Lines printed under the table.
+    plots : sequence of Path
+        The files written.
+    top_level : sequence of str
+        Keys of the main method's report repeated at the top level (e.g.
+        ``"error_vs_exact"``).
+
+    Returns
+    -------
+    dict
+        ``parameters``, ``methods`` (``reports``), ``method``,
+        ``max_relative_invariant_errors``, ``wall_time_s`` and the ``top_level`` keys of the
+        main method, ``plots`` (file names), ``passed`` (the main method's checks) and
+        ``summary``.
+    """
+    main = runs[0]
+    main_report = reports[main.name]
+    traj = main.trajectory
+    dt, steps = traj.metadata["dt"], traj.metadata["n_steps"]
+    parameters = dict(parameters)
+    parameters.update({
+        "dt": dt, "steps": steps, "T": dt * steps, "method": main.name,
+        "order": main.method.order, "comparison": COMPARISON.name,
+        "save_every": traj.metadata["save_every"],
+    })
+    header = ["method", "wall time"] + [label for label, _ in columns]
+    rows = [[name, _wall_time(r)] + [get(r) for _, get in columns] for name, r in reports.items()]
+    checks = main_report["checks"]
+    summary = "\n".join(
+        [f"{headline}: {steps} steps of dt={dt:g} (T={dt * steps:g})", format_table(header, rows)]
+        + list(notes)
+        + [f"check {k}: {'ok' if v else 'FAILED'}" for k, v in checks.items()]
+        + ["plots: " + ", ".join(str(p) for p in plots)]
+    )
+    result = {
+        "parameters": parameters,
+        "methods": dict(reports),
+        "method": main.name,
+        "max_relative_invariant_errors": main_report["max_relative_invariant_errors"],
+        "wall_time_s": main_report["wall_time_s"],
+    }
+    result.update({key: main_report[key] for key in top_level})
+    result.update({
+        "plots": [Path(p).name for p in plots],
+        "passed": all(checks.values()),
+        "summary": summary,
+    })
+    return result
+
+
+def plot_invariant_errors(runs: Sequence[MethodRun], path: Path, title: str) -> Path:
+    """Relative energy and Casimir errors against time, log scale, one panel per invariant,
+    every run on the same axes.
+
+    Parameters
+    ----------
+    runs : sequence of MethodRun
+    path : Path
+        The PNG file to write.
+    title : str
+
+    Returns
+    -------
+    Path
+    """
+    from matplotlib.figure import Figure
+
+    names = list(runs[0].trajectory.invariants())
+    fig = Figure(figsize=(7.0, 2.3 * len(names) + 0.6), layout="constrained")
+    axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
+    styles = ("-", "--", ":", "-.")
+    for i, run in enumerate(runs):
+        traj = run.trajectory
+        errors = traj.relative_invariant_errors()
+        for ax, key in zip(axes, names):
+            values = np.maximum(errors[key][1:].reshape(len(traj.t) - 1, -1).max(axis=1), _LOG_FLOOR)
+            ax.semilogy(traj.t[1:], values, styles[i % len(styles)], lw=1.0, label=run.name)
+    for ax, key in zip(axes, names):
+        ax.set_ylabel(f"rel. error\n{key}")
+        ax.grid(True, which="major", alpha=0.3)
+    axes[0].legend(loc="best", fontsize="small")
+    axes[-1].set_xlabel("t")
+    axes[0].set_title(title, fontsize="medium")
+    fig.savefig(path, dpi=90)
+    return Path(path)
