@@ -216,6 +216,28 @@ def _cmd_run(options: argparse.Namespace, entry: ModelEntry, parser) -> int:
     return 1 if result.get("passed") is False else 0
 
 
+def _unknown_model(name: str, registry: Registry) -> int:
+    print(
+        f"liepoisson run: error: unknown model {name!r}; available models: "
+        f"{', '.join([BUILTIN_MODEL] + registry.names())} (see 'liepoisson list')",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def _is_option_value(argv: list[str], token: str) -> bool:
+    """Whether the first ``token`` after ``run`` directly follows an option (``--x token``).
+
+    The first-pass parser does not know the options of the models, so in
+    ``liepoisson run --steps 10`` it takes ``10`` for the model name.
+    """
+    start = argv.index("run") + 1 if "run" in argv else 0
+    for i in range(start, len(argv)):
+        if argv[i] == token:
+            return i > start and argv[i - 1].startswith("-")
+    return False
+
+
 def _main(argv: list[str]) -> int:
     probe, _ = build_parser(probe=True).parse_known_args(argv)
     if probe.command == "list":
@@ -226,20 +248,20 @@ def _main(argv: list[str]) -> int:
     _warn(registry)
     models = _available_models(registry)
     try:
-        name = probe.model or _default_model(registry)
+        model = probe.model
+        if model is not None and model not in models and _is_option_value(argv, model):
+            model = None  # `run --steps 10`: "10" belongs to an option of the default model
+        name = model or _default_model(registry)
     except InvalidArgumentError as exc:
         print(f"liepoisson run: error: {exc}", file=sys.stderr)
         return 2
     if name not in models:
-        print(
-            f"liepoisson run: error: unknown model {name!r}; available models: "
-            f"{', '.join([BUILTIN_MODEL] + registry.names())} (see 'liepoisson list')",
-            file=sys.stderr,
-        )
-        return 2
+        return _unknown_model(name, registry)
     entry = models[name]
     parser = build_parser(entry)
     options = parser.parse_args(argv)
+    if options.model not in (None, name):  # a positional that was not an option's value
+        return _unknown_model(options.model, registry)
     options.model = name
     return _cmd_run(options, entry, parser)
 
