@@ -1,0 +1,168 @@
+"""``liepoisson run rigid-body`` and ``liepoisson run heavy-top``, end to end in-process."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import pytest
+
+from liepoisson.cli import main
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _strict_json(path: Path):
+    def refuse(token):
+        raise ValueError(f"non-finite number {token} in {path}")
+
+    return json.loads(path.read_text(), parse_constant=refuse)
+
+
+def _numbers(obj):
+    if isinstance(obj, dict):
+        for v in obj.values():
+            yield from _numbers(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _numbers(v)
+    elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
+        yield obj
+
+
+def _run(out: Path, *argv: str):
+    code = main(["run", *argv, "--out", str(out)])
+    return code, _strict_json(out / "report.json")
+
+
+@pytest.fixture(scope="module")
+def rigid_body(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rigid-body")
+    return out, *_run(out, "rigid-body", "--steps", "60")
+
+
+@pytest.fixture(scope="module")
+def heavy_top(tmp_path_factory):
+    out = tmp_path_factory.mktemp("heavy-top")
+    return out, *_run(out, "heavy-top", "--steps", "30", "--order", "2")
+
+
+@pytest.fixture(params=["rigid_body", "heavy_top"])
+def model_run(request):
+    return request.getfixturevalue(request.param)
+
+
+def test_a_model_run_exits_zero_and_writes_strict_json_with_finite_numbers(model_run):
+    _, code, report = model_run
+    assert code == 0
+    numbers = list(_numbers(report))
+    assert numbers and all(math.isfinite(x) for x in numbers)
+    assert report["passed"] is True
+    assert report["wall_time_s"] > 0
+
+
+def test_a_model_run_writes_png_plots_that_load(model_run):
+    out, _, report = model_run
+    assert len(report["plots"]) == 2
+    for name in report["plots"]:
+        path = out / name
+        assert path.suffix == ".png" and path.stat().st_size > 0
+        assert path.read_bytes()[:8] == PNG_SIGNATURE
+        image = matplotlib.image.imread(path)
+        assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100
+
+
+def test_report_compares_lie_poisson_hj_with_rk4_on_the_same_steps(model_run):
+    _, _, report = model_run
+    main_name = report["method"]
+    assert main_name.startswith("LiePoissonHJ") and set(report["methods"]) == {main_name, "RK4"}
+    params = report["parameters"]
+    assert params["T"] == pytest.approx(params["dt"] * params["steps"])
+    hj, rk4 = report["methods"][main_name], report["methods"]["RK4"]
+    casimirs = [k for k in hj["max_relative_invariant_errors"] if k != "energy"]
+    assert casimirs
+    for key in casimirs:
+        assert hj["max_relative_invariant_errors"][key] <= 1e-13
+        assert rk4["max_relative_invariant_errors"][key] > 100 * max(
+            hj["max_relative_invariant_errors"][key], 1e-16
+        )
+    assert hj["checks"] == {"casimirs_to_round_off": True}
+
+
+def test_rigid_body_report_has_the_error_against_the_exact_solution(rigid_body):
+    _, _, report = rigid_body
+    params = report["parameters"]
+    assert params["inertia"] == pytest.approx([2.0, 1.0, 2.0 / 3.0])
+    assert params["mu0"] == pytest.approx([np.cos(1.1), 0.0, np.sin(1.1)])
+    assert params["order"] == 4
+    error = report["error_vs_exact"]
+    # order 4, dt = 0.1, T = 6: a small multiple of dt^4
+    assert 0 < error["final"] <= error["max"] <= 10 * params["dt"] ** 4
+    assert report["methods"]["RK4"]["error_vs_exact"]["max"] > 0
+
+
+def test_summary_is_printed_with_both_methods(tmp_path, capsys):
+    assert main(["run", "rigid-body", "--steps", "5", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "LiePoissonHJ(order=4)" in out and re.search(r"^RK4\s", out, flags=re.M)
+    assert "report written to" in out
+
+
+def test_run_without_a_model_runs_the_rigid_body_with_its_options(tmp_path):
+    code, report = _run(tmp_path, "--steps", "5", "--dt", "0.05")
+    assert code == 0
+    assert report["model"] == "rigid-body"
+    assert report["parameters"]["steps"] == 5 and report["parameters"]["dt"] == 0.05
+
+
+def test_lagrange_top_run_reports_its_axial_momentum_preserved(tmp_path):
+    code, report = _run(tmp_path, "heavy-top", "--inertia", "1", "1", "0.5", "--steps", "20",
+                        "--order", "2")
+    assert code == 0 and report["parameters"]["lagrange_top"] is True
+    assert report["axial_momentum_change"] <= 1e-13
+
+
+def test_method_option_selects_the_integrator_and_rk4_runs_once(tmp_path):
+    code, report = _run(tmp_path, "rigid-body", "--method", "RK4", "--steps", "5")
+    assert code == 0
+    assert list(report["methods"]) == ["RK4"] and report["passed"] is True
+
+
+def test_list_shows_the_models_with_rigid_body_the_default(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^\s+rigid-body \(default\)", out, flags=re.M)
+    assert re.search(r"^\s+heavy-top\b", out, flags=re.M)
+
+
+BAD_ARGUMENTS = [
+    (["run", "no-such-model"], "unknown model 'no-such-model'"),
+    (["run", "rigid-body", "--dt", "0"], "argument --dt: must be a finite number > 0, got '0'"),
+    (["run", "rigid-body", "--dt", "-0.1"], "argument --dt: must be a finite number > 0"),
+    (["run", "heavy-top", "--dt=-1"], "argument --dt: must be a finite number > 0"),
+    (["run", "rigid-body", "--steps", "0"], "argument --steps: must be an integer >= 1"),
+    (["run", "rigid-body", "--inertia", "1", "0", "2"],
+     "argument --inertia: must be a finite number > 0, got '0'"),
+    (["run", "rigid-body", "--inertia", "1", "-2", "2"],
+     "argument --inertia: must be a finite number > 0, got '-2'"),
+    (["run", "heavy-top", "--inertia", "-1", "1", "1"],
+     "argument --inertia: must be a finite number > 0, got '-1'"),
+    (["run", "heavy-top", "--mgl", "nan"], "argument --mgl: must be a finite number, got 'nan'"),
+    (["run", "rigid-body", "--method", "Euler"], "argument --method: invalid choice: 'Euler'"),
+    (["run", "rigid-body", "--order", "3", "--steps", "2"],
+     "order must be one of 2, 4, 6, 8, got 3"),
+]
+
+
+@pytest.mark.parametrize("argv, message", BAD_ARGUMENTS,
+                         ids=[" ".join(argv[1:]) for argv, _ in BAD_ARGUMENTS])
+def test_bad_arguments_are_rejected_with_a_clear_message_and_exit_2(argv, message, tmp_path,
+                                                                   capsys):
+    assert main([*argv, "--out", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert not (tmp_path / "report.json").exists()
