@@ -429,7 +429,8 @@ def plot_invariant_errors(runs: Sequence[MethodRun], path: Path, title: str) -> 
         traj = run.trajectory
         errors = traj.relative_invariant_errors()
         for ax, key in zip(axes, names):
-            values = np.maximum(errors[key][1:].reshape(len(traj.t) - 1, -1).max(axis=1), _LOG_FLOOR)
+            worst = errors[key][1:].reshape(len(traj.t) - 1, -1).max(axis=1)  # over a batch
+            values = np.maximum(worst, _LOG_FLOOR)
             ax.semilogy(traj.t[1:], values, styles[i % len(styles)], lw=1.0, label=run.name)
     for ax, key in zip(axes, names):
         ax.set_ylabel(f"rel. error\n{key}")
