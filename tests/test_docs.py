@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-RST_PAGES = sorted((ROOT / "docs").glob("*.rst"))
+RST_PAGES = sorted(p for p in (ROOT / "docs").rglob("*.rst") if "_build" not in p.parts)
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
-README_MAIN = "python -m venv .venv && . .venv/bin/activate && pip install . && liepoisson run"
+README_MAIN = (
+    "python -m venv .venv && . .venv/bin/activate && pip install . && liepoisson run rigid-body"
+)
 README_TESTS = (
     'python -m venv .venv && . .venv/bin/activate && pip install ".[test]" && python -m pytest'
 )
@@ -25,7 +27,9 @@ def _run_doctest(text: str, name: str, path: Path) -> doctest.TestResults:
     return runner.summarize(verbose=False)
 
 
-@pytest.mark.parametrize("page", RST_PAGES, ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "page", RST_PAGES, ids=lambda p: p.relative_to(ROOT / "docs").as_posix()
+)
 def test_docs_page_examples_run_as_written(page):
     result = _run_doctest(page.read_text(), page.stem, page)
     assert result.failed == 0
