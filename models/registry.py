@@ -43,4 +43,7 @@ MODELS = [
            "models.cli_rigid_body", default=True),
     _entry("heavy-top", "Heavy top on se(3)*: Casimirs and energy against RK4.",
            "models.cli_heavy_top"),
+    _entry("deep-learning", "Residual network trained as optimal control (Pontryagin system, "
+           "LP-HJ sweeps): test accuracy, gradient check, the data flowing through depth.",
+           "models.deep_learning.cli"),
 ]

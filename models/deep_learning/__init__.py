@@ -21,7 +21,8 @@ Modules
 ``training``
     :func:`train` (Adam on the Pontryagin gradient, mini-batches, schedules).
 ``estimators``
-    :class:`ResNetClassifier`, :class:`ResNetRegressor` (scikit-learn conventions).
+    :class:`ResNetClassifier`, :class:`ResNetRegressor` (scikit-learn conventions; loaded,
+    with scikit-learn, on first use).
 ``datasets``
     :func:`load_dataset` and the 2-D generators.
 ``cli``
@@ -47,7 +48,17 @@ from .pontryagin import (
 )
 from .training import SCHEDULES, Adam, learning_rate_factor, train
 from .datasets import DATASETS, load_dataset, make_donut, make_swiss_roll, make_two_spirals
-from .estimators import NETWORKS, ResNetClassifier, ResNetRegressor, check_inputs
+
+# the estimators import scikit-learn (about 2 s): loaded on first use
+_LAZY = {"NETWORKS", "ResNetClassifier", "ResNetRegressor", "check_inputs"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        from . import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "ResidualNetwork",

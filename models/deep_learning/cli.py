@@ -1,0 +1,276 @@
+"""``liepoisson run deep-learning``: train a residual network as an optimal-control problem.
+
+The run loads a data set (:func:`~models.deep_learning.load_dataset`), splits it
+(stratified, 30 % test), standardises the features on the training part, trains a
+:class:`~models.deep_learning.ResNetClassifier` by Adam on the Pontryagin gradient, and
+checks the gradient of the trained network on a small batch (against a central finite
+difference of the discrete loss, and the reversible mode against the stored one). It writes
+
+``report.json``
+    the options, sizes, test and training accuracy, fit time, the loss and accuracy per
+    epoch and the gradient check (``passed`` is the gradient check);
+``deep_learning_decision_boundary.png``
+    (2-D data) the predicted class over the plane with the test points;
+``deep_learning_flow.png``
+    the test points at five depths :math:`t = 0, T/4, T/2, 3T/4, T`, coloured by class,
+    with the contours of a Gaussian kernel density estimate of each class (of all points
+    for more than three classes): the
+    "hydrodynamic" view of the network moving the data density until a linear readout
+    separates the classes (states wider than 2 are projected on the two leading principal
+    axes of the final states);
+``deep_learning_history.png``
+    the training loss and accuracy per epoch.
+
+Examples
+--------
+>>> import argparse, tempfile
+>>> from pathlib import Path
+>>> from models.deep_learning.cli import add_arguments, run
+>>> parser = argparse.ArgumentParser()
+>>> add_arguments(parser)
+>>> options = parser.parse_args(["--samples", "200", "--epochs", "3", "--depth", "3", "--width", "4"])
+>>> options.out, options.seed, options.progress = Path(tempfile.mkdtemp()), 0, False
+>>> result = run(options)
+>>> result["passed"], result["dataset"], sorted(result["plots"])[0]
+(True, 'moons', 'deep_learning_decision_boundary.png')
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..cli_common import finite_float, positive_float, positive_int
+from .datasets import DATASETS, load_dataset
+from .estimators import NETWORKS, ResNetClassifier
+from .pontryagin import MEMORY_MODES, Parameters
+
+__all__ = ["add_arguments", "run", "GRADIENT_TOLERANCE"]
+
+#: The gradient check passes when the Pontryagin directional derivative agrees with a
+#: central finite difference of the discrete loss, and the reversible with the stored
+#: gradient, to this relative level.
+GRADIENT_TOLERANCE = 1e-6
+_TEST_FRACTION = 0.3
+_CHECK_BATCH = 32
+_PLOT_POINTS = 600
+# class colours of the flow plot when there are at most three classes
+_COLORS = ("tab:blue", "tab:red", "tab:green")
+
+
+def add_arguments(parser) -> None:
+    """The options of ``liepoisson run deep-learning``."""
+    parser.add_argument("--dataset", choices=list(DATASETS), default="moons",
+                        help="data set (default: moons)")
+    parser.add_argument("--network", choices=list(NETWORKS), default="tanh",
+                        help="residual network (default: tanh)")
+    parser.add_argument("--depth", type=positive_int, default=10,
+                        help="number of layers K, >= 1 (default: 10)")
+    parser.add_argument("--width", type=positive_int, default=8,
+                        help="state dimension d (the input is lifted to it; default: 8)")
+    parser.add_argument("--horizon", type=positive_float, default=1.0,
+                        help="continuous depth T; the layer step is T/K (default: 1)")
+    parser.add_argument("--epochs", type=positive_int, default=40, help="epochs (default: 40)")
+    parser.add_argument("--samples", type=positive_int, default=1000,
+                        help="samples of the generated data sets (default: 1000)")
+    parser.add_argument("--noise", type=finite_float, default=None,
+                        help="noise of the generated data sets (default: the set's own)")
+    parser.add_argument("--batch-size", type=positive_int, default=64,
+                        help="mini-batch size (default: 64)")
+    parser.add_argument("--learning-rate", type=positive_float, default=0.02,
+                        help="Adam step size (default: 0.02, cosine schedule)")
+    parser.add_argument("--memory", choices=MEMORY_MODES, default="stored",
+                        help="keep the forward states or rebuild them backwards (default: stored)")
+    parser.add_argument("--order", type=int, choices=(2, 4), default=2,
+                        help="order of the LP-HJ step of each layer (default: 2)")
+
+
+def _gradient_check(clf: ResNetClassifier, X: np.ndarray, y: np.ndarray, seed: int) -> dict[str, float]:
+    """Pontryagin gradient of the trained network on a small batch against a central
+    difference of the discrete loss, and the reversible mode against the stored one."""
+    problem = replace(clf.problem_, tol=1e-14)
+    params: Parameters = clf.params_
+    stored = problem.loss_and_gradient(params, X, y, memory="stored")
+    reversible = problem.loss_and_gradient(params, X, y, memory="reversible")
+    g, r = stored.gradient.vector(), reversible.gradient.vector()
+    rng = np.random.default_rng(seed)
+    direction = rng.standard_normal(g.size)
+    direction /= np.linalg.norm(direction)
+    v, eps = params.vector(), 1e-5
+    fd = (problem.objective(params.from_vector(v + eps * direction), X, y)
+          - problem.objective(params.from_vector(v - eps * direction), X, y)) / (2 * eps)
+    exact = float(g @ direction)
+    return {
+        "batch": int(X.shape[0]),
+        "directional_derivative": exact,
+        "finite_difference": float(fd),
+        "relative_error_vs_finite_difference": abs(fd - exact) / max(abs(exact), 1e-12),
+        "relative_gap_reversible_vs_stored": float(np.max(np.abs(g - r)) / max(np.max(np.abs(g)), 1e-300)),
+        "reconstruction_error_reversible": reversible.reconstruction_error,
+    }
+
+
+def _project(states: np.ndarray) -> np.ndarray:
+    """Coordinates of the states in the plane of the two leading principal axes of the
+    final states (or the states themselves in 2-D; 1-D states get a zero second axis)."""
+    d = states.shape[-1]
+    if d == 2:
+        return states
+    if d == 1:
+        return np.concatenate([states, np.zeros_like(states)], axis=-1)
+    final = states[-1]
+    center = final.mean(axis=0)
+    _, _, vt = np.linalg.svd(final - center, full_matrices=False)
+    return (states - center) @ vt[:2].T
+
+
+def _plot_flow(clf: ResNetClassifier, X: np.ndarray, y: np.ndarray, path: Path, title: str) -> None:
+    from matplotlib.figure import Figure
+    from scipy.stats import gaussian_kde
+
+    states = _project(clf.flow(X))
+    classes = np.unique(y)
+    K = states.shape[0] - 1
+    layers = sorted({0, K // 4, K // 2, (3 * K) // 4, K})
+    fig = Figure(figsize=(3.0 * len(layers), 3.2), layout="constrained")
+    axes = fig.subplots(1, len(layers), squeeze=False)[0]
+    T = clf.network_.horizon
+    for ax, k in zip(axes, layers):
+        pts = states[k]
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        pad = 0.1 * np.maximum(hi - lo, 1e-9)
+        gx, gy = np.meshgrid(np.linspace(lo[0] - pad[0], hi[0] + pad[0], 60),
+                             np.linspace(lo[1] - pad[1], hi[1] + pad[1], 60))
+        few = classes.size <= len(_COLORS)
+        groups = [(pts[y == c], color) for c, color in zip(classes, _COLORS)] if few else [(pts, "0.4")]
+        for group, color in groups:
+            try:
+                density = gaussian_kde(group.T)(np.vstack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
+            except (np.linalg.LinAlgError, ValueError):  # degenerate (e.g. 1-D) point clouds
+                continue
+            ax.contour(gx, gy, density, levels=5, colors=color, linewidths=0.7)
+        if few:
+            ax.scatter(pts[:, 0], pts[:, 1], c=[_COLORS[i] for i in np.searchsorted(classes, y)], s=5)
+        else:
+            ax.scatter(pts[:, 0], pts[:, 1], c=y, s=5, cmap="tab10")
+        ax.set_title(f"layer {k}, t = {k * T / K:.2g}", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(title, fontsize=10)
+    fig.savefig(path, dpi=90)
+
+
+def _plot_boundary(model, X: np.ndarray, y: np.ndarray, path: Path, title: str) -> None:
+    from matplotlib.figure import Figure
+
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = 0.15 * (hi - lo)
+    gx, gy = np.meshgrid(np.linspace(lo[0] - pad[0], hi[0] + pad[0], 150),
+                         np.linspace(lo[1] - pad[1], hi[1] + pad[1], 150))
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    proba = model.predict_proba(grid)
+    fig = Figure(figsize=(5.0, 4.2), layout="constrained")
+    ax = fig.subplots()
+    if proba.shape[1] == 2:
+        filled = ax.contourf(gx, gy, proba[:, 1].reshape(gx.shape), levels=np.linspace(0, 1, 11),
+                             cmap="coolwarm", alpha=0.6)
+        fig.colorbar(filled, ax=ax, label="P(class 1)")
+        ax.contour(gx, gy, proba[:, 1].reshape(gx.shape), levels=[0.5], colors="k", linewidths=1.0)
+    else:
+        ax.contourf(gx, gy, proba.argmax(axis=1).reshape(gx.shape), cmap="tab10", alpha=0.4)
+    ax.scatter(X[:, 0], X[:, 1], c=y, s=8, cmap="coolwarm", edgecolors="k", linewidths=0.2)
+    ax.set_title(title, fontsize=10)
+    fig.savefig(path, dpi=90)
+
+
+def _plot_history(history: dict, path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.0, 2.8), layout="constrained")
+    ax1, ax2 = fig.subplots(1, 2)
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    ax1.semilogy(epochs, history["loss"])
+    ax1.set_xlabel("epoch")
+    ax1.set_ylabel("training loss")
+    ax2.plot(epochs, history["accuracy"])
+    ax2.set_xlabel("epoch")
+    ax2.set_ylabel("training accuracy")
+    fig.savefig(path, dpi=90)
+
+
+def run(options: argparse.Namespace) -> dict[str, Any]:
+    """Train, evaluate, check the gradient and plot; return the report (see the module)."""
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    seed = int(options.seed)
+    X, y = load_dataset(options.dataset, options.samples, options.noise, random_state=seed)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=_TEST_FRACTION, random_state=seed, stratify=y
+    )
+    clf = ResNetClassifier(
+        network=options.network, width=options.width, depth=options.depth, horizon=options.horizon,
+        order=options.order, memory=options.memory, epochs=options.epochs,
+        batch_size=options.batch_size, learning_rate=options.learning_rate, random_state=seed,
+        progress=bool(options.progress),
+    )
+    model = make_pipeline(StandardScaler(), clf)
+    start = time.perf_counter()
+    model.fit(X_train, y_train)
+    fit_seconds = time.perf_counter() - start
+    test_accuracy = float(model.score(X_test, y_test))
+    train_accuracy = float(model.score(X_train, y_train))
+
+    scaler = model[0]
+    check = _gradient_check(clf, scaler.transform(X_train[:_CHECK_BATCH]),
+                            np.searchsorted(clf.classes_, y_train[:_CHECK_BATCH]), seed)
+    passed = (check["relative_error_vs_finite_difference"] <= GRADIENT_TOLERANCE
+              and check["relative_gap_reversible_vs_stored"] <= GRADIENT_TOLERANCE)
+
+    out = Path(options.out)
+    name = f"{options.dataset}, {options.network} ResNet, K = {options.depth}, d = {options.width}"
+    plots = []
+    shown = slice(0, _PLOT_POINTS)
+    _plot_flow(clf, scaler.transform(X_test[shown]), y_test[shown], out / "deep_learning_flow.png",
+               f"{name}: test points and their density through depth")
+    plots.append("deep_learning_flow.png")
+    if X.shape[1] == 2:
+        _plot_boundary(model, X_test, y_test, out / "deep_learning_decision_boundary.png",
+                       f"{name}: test accuracy {test_accuracy:.3f}")
+        plots.append("deep_learning_decision_boundary.png")
+    _plot_history(clf.history_, out / "deep_learning_history.png")
+    plots.append("deep_learning_history.png")
+
+    epochs = len(clf.history_["loss"])
+    summary = (
+        f"deep-learning on {options.dataset}: test accuracy {test_accuracy:.4f} "
+        f"(train {train_accuracy:.4f}), {epochs} epochs in {fit_seconds:.1f} s; gradient check "
+        f"{check['relative_error_vs_finite_difference']:.1e} vs finite differences, reversible "
+        f"mode {check['relative_gap_reversible_vs_stored']:.1e} -> "
+        + ("passed" if passed else "FAILED")
+    )
+    return {
+        "dataset": options.dataset,
+        "n_train": int(X_train.shape[0]),
+        "n_test": int(X_test.shape[0]),
+        "n_features": int(X.shape[1]),
+        "n_classes": int(clf.classes_.size),
+        "network": repr(clf.network_),
+        "n_parameters": int(clf.params_.vector().size),
+        "test_accuracy": test_accuracy,
+        "train_accuracy": train_accuracy,
+        "final_loss": clf.history_["loss"][-1],
+        "fit_seconds": fit_seconds,
+        "seconds_per_epoch": fit_seconds / epochs,
+        "history": clf.history_,
+        "gradient_check": check,
+        "plots": plots,
+        "passed": passed,
+        "summary": summary,
+    }
