@@ -46,4 +46,8 @@ MODELS = [
     _entry("deep-learning", "Residual network trained as optimal control (Pontryagin system, "
            "LP-HJ sweeps): test accuracy, gradient check, the data flowing through depth.",
            "models.deep_learning.cli"),
+    _entry("nls", "NLS on a periodic grid (Lie-Poisson on u(N)*): soliton, breather or "
+           "collision against the exact solution.", "models.cli_nls"),
+    _entry("graph-nls", "Discrete NLS on a networkx graph: mass per node, invariants against "
+           "RK4 and DOP853.", "models.cli_graph_nls"),
 ]
