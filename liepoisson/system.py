@@ -180,6 +180,11 @@ class LiePoissonSystem:
         return numerical_gradient(self._hamiltonian, self._algebra, mu)
 
     @property
+    def has_exact_hessian_vector(self) -> bool:
+        """Whether :meth:`hessian_vector` is user-supplied (not the complex-step fallback)."""
+        return self._hessian_vector is not None
+
+    @property
     def has_exact_second_derivatives(self) -> bool:
         """Whether :meth:`hessian_vector` and :meth:`third_derivative` are user-supplied."""
         return self._hessian_vector is not None and self._third_derivative is not None

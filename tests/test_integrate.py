@@ -40,7 +40,9 @@ def _interrupting(system, after_calls):
         return system.gradient(mu)
 
     return LiePoissonSystem(system.algebra, system.hamiltonian, gradient=gradient,
-                            casimirs=system.casimirs, name=system.name)
+                            casimirs=system.casimirs, name=system.name,
+                            hessian_vector=system.hessian_vector,
+                            third_derivative=system.third_derivative)
 
 
 def test_resumed_run_is_bit_identical_to_an_uninterrupted_one(body, tmp_path):
