@@ -35,6 +35,7 @@ from .exceptions import (
     ShapeError,
     VerificationError,
 )
+from .orbit import OrbitChart, PureStateChart
 from .system import LiePoissonSystem
 from .integrators import (
     RK4,
@@ -72,6 +73,8 @@ __all__ = [
     "PolynomialCasimir",
     "find_casimirs",
     "LiePoissonSystem",
+    "OrbitChart",
+    "PureStateChart",
     "Integrator",
     "LiePoissonHJ",
     "generating_gradient",
