@@ -284,7 +284,8 @@ class ResNetClassifier(ClassifierMixin, _ResNetEstimator):
 
     def predict(self, X) -> np.ndarray:
         """The most probable class of every sample, shape ``(n_samples,)``."""
-        return self.classes_[np.argmax(self._outputs(X), axis=1)]
+        scores = self._outputs(X)  # checks that the estimator is fitted
+        return self.classes_[np.argmax(scores, axis=1)]
 
 
 @final
