@@ -20,21 +20,24 @@ matplotlib.use("Agg")
 from liepoisson.cli import main  # noqa: E402
 
 STATIC = Path(__file__).resolve().parent / "_static"
-MODELS = ("rigid-body", "heavy-top")
+MODELS = ("rigid-body", "heavy-top", "graph-nls")
+#: Runs with options: (model, options, prefix of the figure names).
+VARIANTS = (("nls", ("--solution", "collision"), "collision_"),)
 
 
 def make_figures(target: Path = STATIC) -> list[Path]:
-    """Run each model with its defaults and copy its plots to ``target``."""
+    """Run each model with its defaults (and each variant) and copy its plots to ``target``."""
     target.mkdir(parents=True, exist_ok=True)
     written = []
+    runs = [(model, (), "") for model in MODELS] + list(VARIANTS)
     with tempfile.TemporaryDirectory() as tmp:
-        for model in MODELS:
-            out = Path(tmp) / model
-            code = main(["run", model, "--out", str(out)])
+        for model, options, prefix in runs:
+            out = Path(tmp) / (prefix + model)
+            code = main(["run", model, "--out", str(out), *options])
             if code != 0:
                 raise SystemExit(f"liepoisson run {model} exited with status {code}")
             for png in sorted(out.glob("*.png")):
-                written.append(_compact_copy(png, target / png.name))
+                written.append(_compact_copy(png, target / (prefix + png.name)))
     return written
 
 
