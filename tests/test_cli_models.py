@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
@@ -10,28 +9,11 @@ from pathlib import Path
 import matplotlib.image
 import numpy as np
 import pytest
+from test_cli import _numbers, _strict_json  # strict JSON loading, numbers of a report
 
 from liepoisson.cli import main
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def _strict_json(path: Path):
-    def refuse(token):
-        raise ValueError(f"non-finite number {token} in {path}")
-
-    return json.loads(path.read_text(), parse_constant=refuse)
-
-
-def _numbers(obj):
-    if isinstance(obj, dict):
-        for v in obj.values():
-            yield from _numbers(v)
-    elif isinstance(obj, list):
-        for v in obj:
-            yield from _numbers(v)
-    elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
-        yield obj
 
 
 def _run(out: Path, *argv: str):
