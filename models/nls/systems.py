@@ -32,17 +32,6 @@ def _density(psi: np.ndarray) -> np.ndarray:
     return (psi * np.conj(psi)).real
 
 
-def _cis_minus_one(theta: np.ndarray) -> np.ndarray:
-    """:math:`e^{i\\theta} - 1 = -2\\sin^2(\\theta/2) + i\\sin\\theta` for real :math:`\\theta`:
-    no cancellation for small :math:`\\theta`, and faster than ``numpy.expm1`` on complex
-    arguments."""
-    s = np.sin(0.5 * theta)
-    out = np.empty(theta.shape, dtype=complex)
-    out.real = -2.0 * s * s
-    out.imag = np.sin(theta)
-    return out
-
-
 def _diagonal(rho: np.ndarray) -> np.ndarray:
     """The real diagonal :math:`\\rho_{jj}`, shape ``(..., n)``."""
     return np.real(np.diagonal(rho, axis1=-2, axis2=-1))
@@ -82,6 +71,21 @@ class NLSSystem(LiePoissonSystem, ABC):
     :math:`O(N^3)` per step and is refused above ``max_dense``; the
     :class:`~models.nls.LiePoissonSplitting`, :meth:`state_vector_field` (used by RK4 and
     SciPy) and :meth:`invariants` never form it.
+
+    Parameters
+    ----------
+    n : int
+        N, ``>= 1``.
+    g : float
+        Coupling.
+    density : bool
+        States are density matrices instead of wavefunctions.
+    max_dense : int or None
+        Largest N for the dense path (None: :data:`DENSE_LIMIT`).
+    name : str
+
+    Subclasses implement :meth:`_dense_kinetic`, :meth:`apply_kinetic` and
+    :meth:`propagate_kinetic`.
     """
 
     def __init__(self, n: int, g: float, density: bool, max_dense: int | None, name: str):
@@ -284,16 +288,13 @@ class NLSSystem(LiePoissonSystem, ABC):
         -------
         ndarray of the shape of ``state``
         """
-        # written as state + state (e^{i theta} - 1), like the kinetic flow, to keep the mass
-        c = -tau * self._g
+        # unlike the kinetic phases (the same every step, so that their round-off would add
+        # up), these phases change from step to step and their round-off averages out
+        c = -1j * tau * self._g
         if self._density_states:
             d = _diagonal(state)
-            out = _cis_minus_one(c * (d[..., :, None] - d[..., None, :]))
-        else:
-            out = _cis_minus_one(c * _density(state))
-        out *= state
-        out += state
-        return out
+            return state * np.exp(c * (d[..., :, None] - d[..., None, :]))
+        return state * np.exp(c * _density(state))
 
     # ------------------------------------------------------------------ invariants
     def energy(self, state) -> np.ndarray:
