@@ -114,8 +114,10 @@ def hj_scaling(sizes, steps: int) -> None:
             print(f"   {n:>6}  {method.name:<24}{1e3 * per_step:>10.2f}{casimir:>20.1e}")
     for order, times in results.items():
         slope = np.polyfit(np.log(sizes), np.log(times), 1)[0]
+        local = np.diff(np.log(times)) / np.diff(np.log(sizes))
+        pairs = ", ".join(f"{a}->{b}: {e:.2f}" for a, b, e in zip(sizes[:-1], sizes[1:], local))
         print(f"   fitted time per step ~ N^{slope:.2f} for LiePoissonHJ(order={order}) "
-              "(expected about 3)")
+              f"(expected about 3; between sizes {pairs})")
 
 
 def main() -> None:
