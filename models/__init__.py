@@ -10,6 +10,10 @@ imports this package. Submodules are imported on demand (this file imports nothi
 ``models.heavy_top``
     :class:`~models.heavy_top.HeavyTop` on se(3)*, :func:`~models.heavy_top.lagrange_top`
     and its extra integral :func:`~models.heavy_top.lagrange_integral`.
+``models.nls``
+    The nonlinear Schrödinger equation on u(N)*: :class:`~models.nls.GraphNLS`,
+    :class:`~models.nls.PeriodicNLS`, the :class:`~models.nls.LiePoissonSplitting` and
+    exact solutions (solitons, breathers, the two-soliton collision shifts).
 ``models.registry``
     ``MODELS``, the models of ``liepoisson run``; their runs are in ``models.cli_rigid_body``
     and ``models.cli_heavy_top``, with the shared parts in ``models.cli_common``.
