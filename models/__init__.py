@@ -14,6 +14,10 @@ imports this package. Submodules are imported on demand (this file imports nothi
     The nonlinear Schrödinger equation on u(N)*: :class:`~models.nls.GraphNLS`,
     :class:`~models.nls.PeriodicNLS`, the :class:`~models.nls.LiePoissonSplitting` and
     exact solutions (solitons, breathers, the two-soliton collision shifts).
+``models.deep_learning``
+    Residual networks trained as optimal control: the Pontryagin system on heisenberg(N d)
+    (:class:`~models.deep_learning.PontryaginSystem`), the exact discrete gradient from the
+    costate sweep, and scikit-learn estimators (:class:`~models.deep_learning.ResNetClassifier`).
 ``models.registry``
     ``MODELS``, the models of ``liepoisson run``; their runs are in ``models.cli_rigid_body``
     and ``models.cli_heavy_top``, with the shared parts in ``models.cli_common``.
