@@ -9,6 +9,8 @@ import networkx as nx
 import numpy as np
 import pytest
 import scipy.linalg
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from liepoisson import (
     RK4,
@@ -215,6 +217,36 @@ def test_kinetic_and_potential_flows_are_coadjoint_actions(density):
         np.testing.assert_allclose(nls.kinetic_flow(state, tau), nls.act(kinetic, state), atol=1e-13)
         potential = 1j * tau * nls.g * np.diag(np.abs(psi) ** 2)
         np.testing.assert_allclose(nls.potential_flow(state, tau), nls.act(potential, state), atol=1e-13)
+
+
+@st.composite
+def graph_nls_and_state(draw):
+    """A small weighted graph with a coupling, and a wavefunction on it."""
+    n = draw(st.integers(2, 7))
+    edges = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=12))
+    graph = nx.empty_graph(n)
+    for a, b in edges:
+        if a != b:
+            graph.add_edge(a, b, weight=draw(st.floats(0.1, 3.0)))
+    g = draw(st.floats(-4.0, 4.0))
+    seed = draw(st.integers(0, 2**16))
+    return GraphNLS(graph, g=g, hopping=draw(st.floats(0.2, 2.0))), 2.0 * _random_psi(n, seed)
+
+
+@settings(max_examples=30, deadline=None)
+@given(graph_nls_and_state(), st.floats(-0.5, 0.5))
+def test_split_flows_are_coadjoint_actions_and_the_splitting_keeps_the_casimirs(case, tau):
+    nls, psi = case
+    kinetic = nls.kinetic_flow(psi, tau)
+    np.testing.assert_allclose(kinetic, nls.act(1j * tau * nls.kinetic_matrix, psi), atol=1e-12)
+    potential = nls.potential_flow(psi, tau)
+    np.testing.assert_allclose(potential, nls.act(1j * tau * nls.g * np.diag(np.abs(psi) ** 2), psi),
+                               atol=1e-12)
+    mass = np.vdot(psi, psi).real
+    for method in (STRANG, SPLIT4):
+        new = method.step(nls, psi, tau)
+        assert abs(np.vdot(new, new).real - mass) <= 1e-14 * mass
+        np.testing.assert_allclose(method.step(nls, new, -tau), psi, atol=1e-13)
 
 
 def test_flows_solve_the_split_equations_exactly():
