@@ -10,6 +10,8 @@
    parameter count (one hidden layer of 88 units: 6610 parameters against 6634). Targets:
    accuracy at least the MLP's, fit time at most 2x.
 
+Times are the fastest of several epochs or fits, since the machine may be shared.
+
 Run ``python benchmarks/bench_deep_learning.py`` (``--quick`` for a short run).
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+import warnings
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -75,7 +78,7 @@ def bench_epoch_time(epochs: int) -> None:
     X_train = StandardScaler().fit_transform(X_train)
     width, depth, batch, lam, lr = 16, 10, 64, 1e-4, 0.01
     print(f"1. Epoch time on moons ({X_train.shape[0]} samples), tanh ResNet width {width}, "
-          f"depth {depth}, T = 1, batch {batch}; median of {epochs} epochs")
+          f"depth {depth}, T = 1, batch {batch}; fastest of {epochs} epochs")
     net = TanhResNet(width, depth, 1.0)
 
     rng = np.random.default_rng(0)
@@ -88,43 +91,54 @@ def bench_epoch_time(epochs: int) -> None:
             t0 = time.perf_counter()
             params = euler_backprop_epoch(params, X_train, y_train, net.step, lam, batch, optimiser, rng, lr)
             times.append(time.perf_counter() - t0)
-    euler = float(np.median(times))
+    euler = min(times)
     print(f"   numpy backprop, explicit Euler          {euler * 1e3:8.1f} ms/epoch   (1.00x)")
     for tol in (1e-6, 1e-10, 1e-14):
         for memory in ("stored", "reversible") if tol == 1e-10 else ("stored",):
             problem = ControlProblem(net, regularization=lam, tol=tol)
             _, history = train(problem, start, X_train, y_train, epochs=epochs, batch_size=batch,
                                learning_rate=lr, memory=memory, rng=np.random.default_rng(0))
-            t = float(np.median(history["seconds"]))
+            t = min(history["seconds"])
             label = f"Pontryagin/LP-HJ, tol {tol:.0e}, {memory}"
             print(f"   {label:<40}{t * 1e3:8.1f} ms/epoch   ({t / euler:.2f}x)")
     print("   target: <= 3x")
 
 
 def bench_digits(epochs: int) -> None:
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
     X, y = load_dataset("digits")
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
     print(f"\n2. Digits ({X_train.shape[0]} train / {X_test.shape[0]} test), features in [0, 1]")
-    clf = ResNetClassifier(width=32, depth=4, epochs=epochs, random_state=0)
-    t0 = time.perf_counter()
-    clf.fit(X_train, y_train)
-    t_res = time.perf_counter() - t0
-    acc_res = clf.score(X_test, y_test)
-    n_res = clf.params_.vector().size
-    mlp = MLPClassifier(hidden_layer_sizes=(88,), random_state=0)
-    t0 = time.perf_counter()
-    mlp.fit(X_train, y_train)
-    t_mlp = time.perf_counter() - t0
+
+    def fastest_fit(make, repeat=2):
+        """The fastest of ``repeat`` fits (the machine may be busy) and the fitted model."""
+        best = np.inf
+        for _ in range(repeat):
+            model = make()
+            t0 = time.perf_counter()
+            model.fit(X_train, y_train)
+            best = min(best, time.perf_counter() - t0)
+        return best, model
+
+    runs = []
+    for tol in (1e-10, 1e-6):  # the estimator's default tolerance, and a loose one
+        t, clf = fastest_fit(lambda: ResNetClassifier(width=32, depth=4, epochs=epochs, tol=tol,
+                                                      random_state=0))
+        runs.append((tol, t, clf.score(X_test, y_test), clf.params_.vector().size))
+    with warnings.catch_warnings():  # the MLP stops at its default max_iter=200
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        t_mlp, mlp = fastest_fit(lambda: MLPClassifier(hidden_layer_sizes=(88,), random_state=0))
     acc_mlp = mlp.score(X_test, y_test)
     n_mlp = sum(w.size for w in mlp.coefs_) + sum(b.size for b in mlp.intercepts_)
-    print(f"   ResNetClassifier (width 32, depth 4, {epochs} epochs): {n_res} parameters, "
-          f"accuracy {acc_res:.4f}, fit {t_res:.2f} s")
-    print(f"   MLPClassifier (88 hidden, {mlp.n_iter_} epochs):        {n_mlp} parameters, "
+    print(f"   MLPClassifier (88 hidden, {mlp.n_iter_} epochs):            {n_mlp} parameters, "
           f"accuracy {acc_mlp:.4f}, fit {t_mlp:.2f} s")
-    print(f"   accuracy difference {acc_res - acc_mlp:+.4f} (target >= 0), fit-time ratio "
-          f"{t_res / t_mlp:.2f}x (target <= 2x)")
+    for tol, t, acc, n in runs:
+        print(f"   ResNetClassifier (width 32, depth 4, {epochs} epochs, tol {tol:.0e}): {n} parameters, "
+              f"accuracy {acc:.4f}, fit {t:.2f} s")
+        print(f"      accuracy difference {acc - acc_mlp:+.4f} (target >= 0), fit-time ratio "
+              f"{t / t_mlp:.2f}x (target <= 2x)")
 
 
 def main() -> None:
