@@ -267,3 +267,12 @@ def test_training_is_reproducible_from_the_generator_seed():
         params = problem.init_parameters(2, 2, rng)
         runs.append(train(problem, params, X, y, epochs=2, batch_size=16, rng=rng)[0].vector())
     assert np.array_equal(runs[0], runs[1])
+
+
+def test_train_checks_its_inputs_against_the_problem():
+    problem = ControlProblem(TanhResNet(3, 2))
+    params = problem.init_parameters(2, 2, np.random.default_rng(0))
+    with pytest.raises(ShapeError, match=r"params.lift must have shape \(4, 3\), got \(3, 3\)"):
+        train(problem, params, np.zeros((4, 3)), np.zeros(4, dtype=int), epochs=1)
+    with pytest.raises(ShapeError, match="got 4 in X and 3 in y"):
+        train(problem, params, np.zeros((4, 2)), np.zeros(3, dtype=int), epochs=1)

@@ -46,11 +46,11 @@ from .pontryagin import (
     PontryaginSystem,
     modified_vector_field,
 )
-from .training import SCHEDULES, Adam, learning_rate_factor, train
+from .training import SCHEDULES, Adam, check_inputs, learning_rate_factor, train
 from .datasets import DATASETS, load_dataset, make_donut, make_swiss_roll, make_two_spirals
 
 # the estimators import scikit-learn (about 2 s): loaded on first use
-_LAZY = {"NETWORKS", "ResNetClassifier", "ResNetRegressor", "check_inputs"}
+_LAZY = {"NETWORKS", "ResNetClassifier", "ResNetRegressor"}
 
 
 def __getattr__(name):

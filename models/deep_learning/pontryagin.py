@@ -76,7 +76,7 @@ discretisation: they are the same map.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import final
 
 import numpy as np
@@ -425,7 +425,9 @@ class ControlProblem:
         return Parameters(theta, lift, readout)
 
     def check_parameters(self, params: Parameters, n_features: int) -> None:
-        """Raise :class:`~liepoisson.ShapeError` unless ``params`` fit this problem."""
+        """Raise :class:`~liepoisson.ShapeError` unless ``params`` fit this problem and
+        ``n_features`` inputs (:class:`~liepoisson.InvalidArgumentError` if ``params`` are
+        not :class:`Parameters`)."""
         net = self.network
         if not isinstance(params, Parameters):
             raise InvalidArgumentError(f"params must be Parameters, got {_describe(params)}")

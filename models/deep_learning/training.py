@@ -17,12 +17,12 @@ from typing import Callable, final
 
 import numpy as np
 
-from liepoisson._validation import _describe, check_int, check_real
-from liepoisson.exceptions import ConvergenceError, InvalidArgumentError
+from liepoisson._validation import _describe, as_finite_array, check_int, check_real
+from liepoisson.exceptions import ConvergenceError, InvalidArgumentError, NonFiniteError, ShapeError
 
 from .pontryagin import MEMORY_MODES, ControlProblem, Parameters
 
-__all__ = ["SCHEDULES", "learning_rate_factor", "Adam", "train"]
+__all__ = ["SCHEDULES", "learning_rate_factor", "Adam", "train", "check_inputs"]
 
 #: The learning-rate schedules by name.
 SCHEDULES = ("constant", "cosine", "step")
@@ -94,6 +94,58 @@ class Adam:
         return tuple(out)
 
 
+def check_inputs(X, y=None, n_features: int | None = None):
+    """Validate the inputs of an estimator.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+        Finite real numbers, at least one sample.
+    y : array_like of shape (n_samples, ...), optional
+    n_features : int, optional
+        The number of features seen in ``fit``.
+
+    Returns
+    -------
+    X : ndarray of float
+    y : ndarray (when given)
+
+    Raises
+    ------
+    ShapeError
+        ``X`` not 2-D or empty, a feature count other than ``n_features``, or ``y`` of
+        another length than ``X``.
+    NonFiniteError
+        NaN or infinite entries in ``X`` or ``y``.
+
+    Examples
+    --------
+    >>> check_inputs([[0.0, 1.0]], [0, 1])
+    Traceback (most recent call last):
+    ...
+    liepoisson.exceptions.ShapeError: X and y must have the same number of samples, got 1 in X and 2 in y
+    """
+    X = as_finite_array("X", X)
+    if X.dtype.kind == "c":
+        raise InvalidArgumentError("X must be real, got complex values")
+    X = X.astype(float, copy=False)
+    if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
+        raise ShapeError(f"X must have shape (n_samples, n_features) with both >= 1, got shape {X.shape}")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ShapeError(f"X has {X.shape[1]} features, but the estimator was fitted with {n_features}")
+    if y is None:
+        return X
+    y = np.asarray(y)
+    if y.ndim == 0 or y.shape[0] != X.shape[0]:
+        got = "a scalar" if y.ndim == 0 else str(y.shape[0])
+        raise ShapeError(
+            f"X and y must have the same number of samples, got {X.shape[0]} in X and {got} in y"
+        )
+    if y.dtype.kind in "fc" and not np.all(np.isfinite(y)):
+        raise NonFiniteError("y contains non-finite value(s) (NaN or inf)")
+    return X, y
+
+
 def train(
     problem: ControlProblem,
     params: Parameters,
@@ -146,9 +198,13 @@ def train(
 
     Raises
     ------
+    ShapeError, NonFiniteError, InvalidArgumentError
+        For inputs or parameters that do not fit the problem.
     ConvergenceError
         When an implicit solve fails; the message names the epoch and the batch.
     """
+    X, y = check_inputs(X, y)
+    problem.check_parameters(params, X.shape[1])
     epochs = check_int("epochs", epochs, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     learning_rate = check_real("learning_rate", learning_rate, positive=True)
