@@ -62,6 +62,7 @@ from .qhd import (
 from .residuals import (
     TIME_DIRECTIONS,
     continuity_residual,
+    momentum_flux_divergence,
     quantum_euler_residual,
     quantum_hj_residual,
     schrodinger_residual,
@@ -110,6 +111,7 @@ __all__ = [
     "time_derivative",
     "weighted_norm",
     "continuity_residual",
+    "momentum_flux_divergence",
     "quantum_hj_residual",
     "quantum_euler_residual",
     "schrodinger_residual",

@@ -456,8 +456,13 @@ class MeanFieldControl:
             raise InvalidArgumentError(f"rho0 must have shape {grid.shape}, got {rho0.shape}")
         object.__setattr__(self, "rho0", _readonly(rho0))
         for name in ("running_cost", "terminal_cost"):
-            value = np.broadcast_to(np.asarray(getattr(self, name), dtype=float), grid.shape)
-            object.__setattr__(self, name, _readonly(grid.check_field(name, value)))
+            value = getattr(self, name)
+            if np.ndim(value) != 0:
+                value = grid.check_field(name, value)
+                if value.shape != grid.shape:
+                    raise InvalidArgumentError(f"{name} must have shape {grid.shape}, got {value.shape}")
+            value = np.broadcast_to(grid.check_field(name, np.broadcast_to(value, grid.shape)), grid.shape)
+            object.__setattr__(self, name, _readonly(value))
         fisher = check_real("fisher", self.fisher)
         if fisher < 0:
             raise InvalidArgumentError(f"fisher must be >= 0, got {fisher}")

@@ -255,8 +255,27 @@ class QuantumHydrodynamics:
         return v, h
 
     def vector_field(self, m, rho):
-        """:math:`(\\dot m, \\dot\\rho) = \\operatorname{ad}^*_{\\delta H/\\delta\\mu}(m, \\rho)`."""
-        return coadjoint(self.grid, self.gradient(m, rho), (m, rho), self.method)
+        """:math:`(\\dot m, \\dot\\rho) = \\operatorname{ad}^*_{\\delta H/\\delta\\mu}(m, \\rho)`,
+        evaluated in conservation form.
+
+        In :func:`coadjoint` with :math:`\\delta H/\\delta m = v`, the term
+        :math:`-(\\nabla v)^T m` cancels :math:`\\rho\\nabla|v|^2/2` of
+        :math:`-\\rho\\nabla\\,\\delta H/\\delta\\rho`; what remains is
+        :math:`\\dot\\rho = -\\nabla\\cdot m` and the momentum equation of
+        :func:`~models.hydrodynamics.momentum_flux_divergence`, in which nothing but
+        :math:`\\rho v\\otimes v` divides by :math:`\\rho`. It equals
+        ``coadjoint(grid, self.gradient(m, rho), (m, rho))`` for resolved fields with
+        :math:`\\rho > 0` and stays accurate where :math:`\\rho` is tiny (where
+        :math:`v = m/\\rho` is not defined to working precision).
+        """
+        from .residuals import momentum_flux_divergence
+
+        grid = self.grid
+        m = grid.check_field("m", m, vector=True)
+        rho = grid.check_density("rho", rho, normalized=False)
+        U = self.potential + self.coupling * rho
+        m_dot = momentum_flux_divergence(grid, rho, m, self.hbar, U, self.method, self.floor)
+        return m_dot, -grid.divergence(m, self.method)
 
     def mass(self, rho) -> float:
         """The Casimir :math:`\\int\\rho\\,dx`."""

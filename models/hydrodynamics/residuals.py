@@ -36,6 +36,7 @@ __all__ = [
     "weighted_norm",
     "continuity_residual",
     "quantum_hj_residual",
+    "momentum_flux_divergence",
     "quantum_euler_residual",
     "schrodinger_residual",
 ]
@@ -145,20 +146,57 @@ def quantum_hj_residual(grid: PeriodicGrid, t, rho, S, hbar, potential=0.0, time
     return time_derivative(t, S) + 0.5 * grid.dot(g, g) + U + sign * 0.5 * hbar**2 * Q
 
 
-def quantum_euler_residual(grid: PeriodicGrid, t, rho, m, hbar, potential=0.0,
-                           method: str | None = None, floor: float = DENSITY_FLOOR) -> np.ndarray:
-    """The residual of the quantum Euler equation in conservation form,
+def momentum_flux_divergence(grid: PeriodicGrid, rho, m, hbar, potential=0.0,
+                             method: str | None = None, floor: float = DENSITY_FLOOR) -> np.ndarray:
+    """The right-hand side of the quantum Euler equation in conservation form,
 
     .. math::
 
-        \\partial_t m + \\nabla\\cdot\\Big(\\frac{m\\otimes m}{\\rho}\\Big) + \\rho\\nabla U
-        - \\frac{\\hbar^2}{4}\\nabla\\cdot\\Big(\\nabla\\nabla\\rho
-        - \\frac{\\nabla\\rho\\otimes\\nabla\\rho}{\\rho}\\Big),
+        \\dot m = -\\nabla\\cdot\\Big(\\frac{m\\otimes m}{\\rho}\\Big) - \\rho\\nabla U
+        + \\frac{\\hbar^2}{4}\\nabla\\cdot\\big(\\nabla\\nabla\\rho
+        - 4\\nabla\\sqrt\\rho\\otimes\\nabla\\sqrt\\rho\\big)
 
-    at ``t[1:-1]`` (the last term is :math:`\\frac{\\hbar^2}{2}\\rho\\nabla
-    \\frac{\\Delta\\sqrt\\rho}{\\sqrt\\rho}`; :math:`\\nabla\\rho\\otimes\\nabla\\rho/\\rho
-    = 4\\nabla\\sqrt\\rho\\otimes\\nabla\\sqrt\\rho`). Quotients by :math:`\\rho` are 0 where
-    :math:`\\rho` is below ``floor`` times its maximum.
+    (the last term is :math:`\\frac{\\hbar^2}{2}\\rho\\nabla\\frac{\\Delta\\sqrt\\rho}{\\sqrt\\rho}`).
+    Only :math:`m\\otimes m/\\rho = \\rho v\\otimes v` divides by :math:`\\rho`, and it is
+    continuous where the quotient is cut off (0 below ``floor`` times the maximum), so the
+    tails do not spoil spectral derivatives.
+
+    Parameters
+    ----------
+    grid : PeriodicGrid
+    rho : ndarray of shape (..., *shape)
+    m : ndarray of shape (..., dim, *shape)
+    hbar : float
+    potential : float or ndarray broadcastable to ``rho``
+        :math:`U` (:math:`W + g\\rho` for the NLS).
+    method : {"spectral", "fd2", "fd4"}, optional
+
+    Returns
+    -------
+    ndarray of shape (..., dim, *shape)
+    """
+    cut = _floor(rho, grid, floor)
+    inv = np.where(rho > cut, 1.0 / np.maximum(rho, cut), 0.0)
+    root_grad = grid.gradient(np.sqrt(rho), method)
+    grad_rho = grid.gradient(rho, method)
+    gradU = grid.gradient(np.broadcast_to(potential, rho.shape), method)
+    comps = []
+    for i in range(grid.dim):
+        mi = grid.component(m, i)
+        advect = sum(grid.partial(mi * grid.component(m, j) * inv, j, method) for j in range(grid.dim))
+        stress = sum(
+            grid.partial(grid.partial(grid.component(grad_rho, i), j, method)
+                         - 4.0 * grid.component(root_grad, i) * grid.component(root_grad, j), j, method)
+            for j in range(grid.dim)
+        )
+        comps.append(-advect - rho * grid.component(gradU, i) + 0.25 * hbar**2 * stress)
+    return np.stack(comps, axis=-grid.dim - 1)
+
+
+def quantum_euler_residual(grid: PeriodicGrid, t, rho, m, hbar, potential=0.0,
+                           method: str | None = None, floor: float = DENSITY_FLOOR) -> np.ndarray:
+    """The residual :math:`\\partial_t m - \\dot m` of the quantum Euler equation at
+    ``t[1:-1]``, :math:`\\dot m` from :func:`momentum_flux_divergence`.
 
     Parameters
     ----------
@@ -180,25 +218,8 @@ def quantum_euler_residual(grid: PeriodicGrid, t, rho, m, hbar, potential=0.0,
     m = grid.check_field("m", m, vector=True)
     t = _check_times(t, rho, grid, "rho")
     U = _potential_levels(potential, t.size, grid)
-    r = rho[1:-1]
-    mm = m[1:-1]
-    cut = _floor(r, grid, floor)
-    inv = np.where(r > cut, 1.0 / np.maximum(r, cut), 0.0)
-    root_grad = grid.gradient(np.sqrt(r), method)
-    grad_rho = grid.gradient(r, method)
-    gradU = grid.gradient(np.broadcast_to(U, r.shape), method)
-    out = time_derivative(t, m)
-    comps = []
-    for i in range(grid.dim):
-        mi = grid.component(mm, i)
-        advect = sum(grid.partial(mi * grid.component(mm, j) * inv, j, method) for j in range(grid.dim))
-        stress = sum(
-            grid.partial(grid.partial(grid.component(grad_rho, i), j, method)
-                         - 4.0 * grid.component(root_grad, i) * grid.component(root_grad, j), j, method)
-            for j in range(grid.dim)
-        )
-        comps.append(advect + r * grid.component(gradU, i) - 0.25 * hbar**2 * stress)
-    return out + np.stack(comps, axis=-grid.dim - 1)
+    force = momentum_flux_divergence(grid, rho[1:-1], m[1:-1], hbar, U, method, floor)
+    return time_derivative(t, m) - force
 
 
 def schrodinger_residual(grid: PeriodicGrid, t, psi, hbar, potential=0.0,
