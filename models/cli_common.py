@@ -45,6 +45,7 @@ __all__ = [
     "positive_int",
     "finite_float",
     "add_integration_arguments",
+    "add_vector_argument",
     "integrator_from_options",
     "save_every_for",
     "MethodRun",
@@ -149,6 +150,34 @@ def add_integration_arguments(parser, dt: float, steps: int, order: int) -> None
                         help=f"integrator, one of {', '.join(methods)} (default: {DEFAULT_METHOD})")
     parser.add_argument("--order", type=int, default=order,
                         help=f"order of LiePoissonHJ: 2, 4, 6 or 8 (default: {order})")
+
+
+def add_vector_argument(parser, flag: str, default, symbol: str, help: str,
+                        positive: bool = False) -> None:
+    """Add an option taking three finite numbers (each > 0 with ``positive``).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser or argument group
+    flag : str
+        E.g. ``"--inertia"``.
+    default : sequence of 3 float
+    symbol : str
+        Stem of the metavariables (``"I"`` gives ``I1 I2 I3``).
+    help : str
+    positive : bool
+
+    Examples
+    --------
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser()
+    >>> add_vector_argument(parser, "--inertia", (1, 2, 3), "I", "moments", positive=True)
+    >>> parser.parse_args(["--inertia", "1", "1", "0.5"]).inertia
+    [1.0, 1.0, 0.5]
+    """
+    parser.add_argument(flag, type=positive_float if positive else finite_float, nargs=3,
+                        default=list(default), metavar=tuple(f"{symbol}{i}" for i in (1, 2, 3)),
+                        help=help)
 
 
 def integrator_from_options(options: argparse.Namespace) -> Integrator:

@@ -46,11 +46,11 @@ import numpy as np
 
 from .cli_common import (
     add_integration_arguments,
+    add_vector_argument,
     compare,
     finite_float,
     model_result,
     plot_invariant_errors,
-    positive_float,
 )
 from .heavy_top import HeavyTop, lagrange_integral
 
@@ -88,29 +88,19 @@ _COMPONENTS_PNG = "heavy_top_components.png"
 def add_arguments(parser) -> None:
     """The options of ``liepoisson run heavy-top``."""
     add_integration_arguments(parser, DEFAULT_DT, DEFAULT_STEPS, DEFAULT_ORDER)
-    parser.add_argument(
-        "--inertia", type=positive_float, nargs=3, default=list(DEFAULT_INERTIA),
-        metavar=("I1", "I2", "I3"),
-        help="principal moments of inertia about the fixed point, each > 0 (default: 1 1.5 2)",
-    )
-    parser.add_argument(
-        "--center-of-mass", type=finite_float, nargs=3, default=list(DEFAULT_CENTER_OF_MASS),
-        metavar=("X1", "X2", "X3"),
-        help="body-frame vector from the fixed point to the center of mass (default: 0 0 1)",
-    )
-    parser.add_argument(
-        "--mgl", type=finite_float, default=DEFAULT_MGL,
-        help="weight factor m g l, any sign (default: 1)",
-    )
-    parser.add_argument(
-        "--pi0", type=finite_float, nargs=3, default=list(DEFAULT_PI0),
-        metavar=("P1", "P2", "P3"), help="initial body angular momentum (default: 0.5 0.3 2)",
-    )
-    parser.add_argument(
-        "--gamma0", type=finite_float, nargs=3, default=list(DEFAULT_GAMMA0),
-        metavar=("G1", "G2", "G3"),
-        help="initial upward vertical in the body frame (default: sin 0.6, 0, cos 0.6)",
-    )
+    add_vector_argument(parser, "--inertia", DEFAULT_INERTIA, "I", positive=True,
+                        help="principal moments of inertia about the fixed point, each > 0 "
+                        "(default: 1 1.5 2)")
+    add_vector_argument(parser, "--center-of-mass", DEFAULT_CENTER_OF_MASS, "X",
+                        help="body-frame vector from the fixed point to the center of mass "
+                        "(default: 0 0 1)")
+    parser.add_argument("--mgl", type=finite_float, default=DEFAULT_MGL,
+                        help="weight factor m g l, any sign (default: 1)")
+    add_vector_argument(parser, "--pi0", DEFAULT_PI0, "P",
+                        help="initial body angular momentum (default: 0.5 0.3 2)")
+    add_vector_argument(parser, "--gamma0", DEFAULT_GAMMA0, "G",
+                        help="initial upward vertical in the body frame "
+                        "(default: sin 0.6, 0, cos 0.6)")
 
 
 def _is_lagrange_top(top: HeavyTop) -> bool:

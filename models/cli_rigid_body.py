@@ -43,11 +43,10 @@ import numpy as np
 
 from .cli_common import (
     add_integration_arguments,
+    add_vector_argument,
     compare,
-    finite_float,
     model_result,
     plot_invariant_errors,
-    positive_float,
 )
 from .rigid_body import RigidBody, exact_solution
 
@@ -76,15 +75,10 @@ _ERRORS_PNG = "rigid_body_invariant_errors.png"
 def add_arguments(parser) -> None:
     """The options of ``liepoisson run rigid-body``."""
     add_integration_arguments(parser, DEFAULT_DT, DEFAULT_STEPS, DEFAULT_ORDER)
-    parser.add_argument(
-        "--inertia", type=positive_float, nargs=3, default=list(DEFAULT_INERTIA),
-        metavar=("I1", "I2", "I3"),
-        help="principal moments of inertia, each > 0 (default: 2 1 0.666667)",
-    )
-    parser.add_argument(
-        "--mu0", type=finite_float, nargs=3, default=list(DEFAULT_MU0), metavar=("P1", "P2", "P3"),
-        help="initial body angular momentum (default: cos 1.1, 0, sin 1.1)",
-    )
+    add_vector_argument(parser, "--inertia", DEFAULT_INERTIA, "I", positive=True,
+                        help="principal moments of inertia, each > 0 (default: 2 1 0.666667)")
+    add_vector_argument(parser, "--mu0", DEFAULT_MU0, "P",
+                        help="initial body angular momentum (default: cos 1.1, 0, sin 1.1)")
 
 
 def _exact_errors(traj, inertia, mu0) -> dict[str, float]:
