@@ -180,8 +180,7 @@ class RigidBody(LiePoissonSystem):
             return np.asarray(mu) * inv
 
         def hessian_vector(mu, v):
-            shape = np.broadcast_shapes(np.shape(mu), np.shape(v))
-            return np.broadcast_to(np.asarray(v) * inv, shape).copy()
+            return np.asarray(v) * inv
 
         def casimir(mu):
             return np.sum(np.asarray(mu) ** 2, axis=-1)
