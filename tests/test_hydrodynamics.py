@@ -45,6 +45,8 @@ from models.hydrodynamics import (
     solve_optimality,
     weighted_norm,
 )
+from models.deep_learning import GradientResNet, TanhResNet
+from models.hydrodynamics import gradient_network_hydrodynamics, network_density_flow
 from models.nls import LiePoissonSplitting, PeriodicNLS, bright_soliton
 
 SETTINGS = settings(max_examples=25, deadline=None)
@@ -497,6 +499,85 @@ def test_fisher_case_closed_form_is_an_nls_solution_and_a_fixed_point_of_the_fp_
     assert 1.8 < fitted_order(sizes, errors) < 2.2, errors
 
 
+# ------------------------------------------------------------------ the network link
+def gradient_network(dim: int, seed: int = 0, layers: int = 2, same: bool = True):
+    rng = np.random.default_rng(seed)
+    net = GradientResNet(dim=dim, depth=layers, horizon=1.0, hidden=3)
+    theta = 1.5 * net.init_parameters(rng)
+    if same:
+        theta[:] = theta[0]
+    return net, theta, 0.8 * rng.standard_normal((100, dim))
+
+
+def feedback_cost(grid, net, theta, sigma):
+    """The running cost for which the network's (constant) drift f = grad phi is optimal:
+    V = |f|^2/2 + (sigma^2/2) div f makes phi = -Phi solve the HJB equation."""
+    pts = grid.points.reshape(grid.dim, -1).T
+    f = net.vector_field(pts, theta).T.reshape((grid.dim,) + grid.shape)
+    return 0.5 * grid.dot(f, f) + 0.5 * sigma**2 * grid.divergence(f, "fd4")
+
+
+def test_gradient_network_flow_is_irrotational_and_a_tanh_network_flow_is_not():
+    net, theta, x0 = gradient_network(2)
+    grid = PeriodicGrid(32, 10.0, 2)
+    flow = network_density_flow(net, theta, x0, grid, 0.6, steps_per_layer=4, n_particles=2000)
+    assert flow.curl() < 1e-12
+    tanh = TanhResNet(dim=2, depth=2)
+    other = network_density_flow(tanh, tanh.init_parameters(np.random.default_rng(1)), x0, grid, 0.6,
+                                 steps_per_layer=4, n_particles=2000)
+    assert other.curl() > 0.05
+    with pytest.raises(InvalidArgumentError, match="gradient network"):
+        gradient_network_hydrodynamics(other)
+
+
+@pytest.mark.parametrize("dim", [1, 2])
+def test_network_density_flow_on_the_grid_agrees_with_its_particles(dim):
+    net, theta, x0 = gradient_network(dim, same=False)
+    grid = PeriodicGrid(128 if dim == 1 else 48, 10.0, dim)
+    flow = network_density_flow(net, theta, x0, grid, 0.6, steps_per_layer=8, bandwidth=0.4,
+                                n_particles=40000, rng=np.random.default_rng(2))
+    assert flow.escaped == 0.0
+    assert np.max(np.abs(grid.integrate(flow.rho) - 1.0)) < 1e-13
+    # statistical error of a 40000-particle histogram ~ 0.02 (1-D) / 0.06 (2-D)
+    assert np.max(flow.density_gap()) < (0.05 if dim == 1 else 0.12)
+    # the flow moves the data: the gap is far below the change of the density itself
+    assert grid.integrate(np.abs(flow.rho[-1] - flow.rho[0])) > 3 * np.max(flow.density_gap())
+
+
+def test_gradient_network_is_the_optimal_feedback_of_its_running_cost_at_second_order():
+    net, theta, x0 = gradient_network(1)
+    sigma, sizes, hjb, cont = 0.6, (64, 128, 256), [], []
+    for n in sizes:
+        grid = PeriodicGrid(n, 10.0)
+        flow = network_density_flow(net, theta, x0, grid, sigma, steps_per_layer=int(4 * (n / 64) ** 2),
+                                    bandwidth=0.4, n_particles=100)
+        hd = gradient_network_hydrodynamics(flow, running_cost=feedback_cost(grid, net, theta[0], sigma))
+        hjb.append(hd.residuals["hjb"])
+        cont.append(hd.residuals["continuity"])
+    assert 1.6 < fitted_order(sizes, hjb) < 2.3, hjb
+    assert 1.6 < fitted_order(sizes, cont) < 2.3, cont
+    conditions = hd.conditions
+    assert conditions["irrotational"]["holds"] and conditions["density_positive"]["holds"]
+    assert conditions["optimal_feedback"]["holds"]
+    # ... but it is the imaginary-time side: the real-time (NLS) equations do not hold
+    assert not conditions["real_time_sign"]["holds"]
+    assert hd.residuals["nls_phase"] > 0.2 and not conditions["nls"]["holds"]
+    np.testing.assert_allclose(np.abs(hd.psi) ** 2, flow.rho, rtol=1e-12)
+
+
+def test_trained_like_gradient_network_is_reported_far_from_optimal_without_its_running_cost():
+    net, theta, x0 = gradient_network(2, same=False)
+    grid = PeriodicGrid(48, 10.0, 2)
+    flow = network_density_flow(net, theta, x0, grid, 0.6, steps_per_layer=16, bandwidth=0.4, n_particles=1000)
+    hd = gradient_network_hydrodynamics(flow)
+    # the continuity residual is the discretisation error of this coarse grid; the HJB
+    # residual is of order one: the drift is not optimal for V = 0
+    assert hd.residuals["continuity"] < 0.2
+    assert hd.residuals["hjb"] > 0.3 and not hd.conditions["optimal_feedback"]["holds"]
+    assert hd.layer_residuals["hjb"].shape == (net.depth,)
+    assert hd.effective_potential.shape == (net.depth * 15,) + grid.shape
+
+
 # ------------------------------------------------------------------ bad input
 def test_bad_densities_grids_and_noise_are_reported_with_the_argument_and_value():
     grid = PeriodicGrid(16, LENGTH)
@@ -564,3 +645,12 @@ def test_bad_grids_solvers_and_closed_form_parameters_are_refused():
         from_nls(PeriodicNLS(16, 1.0), np.zeros(8))
     with pytest.raises(ShapeError, match="x must have shape"):
         histogram_density(PeriodicGrid(8, 1.0, 2), np.zeros((5, 1)))
+    net, theta, x0 = gradient_network(2)
+    with pytest.raises(InvalidArgumentError, match="network.dim must equal grid.dim = 1"):
+        network_density_flow(net, theta, x0, PeriodicGrid(16, 10.0), 0.5)
+    with pytest.raises(ShapeError, match="theta must have shape"):
+        network_density_flow(net, theta[:1], x0, PeriodicGrid(16, 10.0, 2), 0.5)
+    with pytest.raises(InvalidArgumentError, match="x0 must lie inside the box"):
+        network_density_flow(net, theta, 10 * x0, PeriodicGrid(16, 10.0, 2), 0.5)
+    with pytest.raises(InvalidArgumentError, match="sigma must be > 0, got 0.0"):
+        network_density_flow(net, theta, x0, PeriodicGrid(16, 10.0, 2), 0.0)

@@ -42,6 +42,15 @@ from .fields import (
 )
 from .grid import DERIVATIVES, MASS_RTOL, PeriodicGrid, normalize_density
 from .lq import LinearQuadratic
+from .network import (
+    RESIDUAL_TOLERANCE,
+    NetworkFlow,
+    NetworkHydrodynamics,
+    gradient_network_hydrodynamics,
+    kernel_density,
+    network_density_flow,
+    network_velocity,
+)
 from .particles import (
     grid_velocity,
     histogram_density,
@@ -123,6 +132,14 @@ __all__ = [
     "lie_poisson_bracket",
     "grid_of",
     "from_nls",
+    # the network link
+    "RESIDUAL_TOLERANCE",
+    "network_velocity",
+    "kernel_density",
+    "NetworkFlow",
+    "network_density_flow",
+    "NetworkHydrodynamics",
+    "gradient_network_hydrodynamics",
     # closed form
     "LinearQuadratic",
 ]
