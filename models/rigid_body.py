@@ -180,7 +180,10 @@ class RigidBody(LiePoissonSystem):
             return np.asarray(mu) * inv
 
         def hessian_vector(mu, v):
-            return np.asarray(v) * inv
+            out = np.asarray(v) * inv
+            if np.shape(mu) != out.shape:  # a batch of states with one direction
+                out = np.broadcast_to(out, np.broadcast_shapes(np.shape(mu), out.shape)).copy()
+            return out
 
         def casimir(mu):
             return np.sum(np.asarray(mu) ** 2, axis=-1)
