@@ -50,4 +50,7 @@ MODELS = [
            "collision against the exact solution.", "models.cli_nls"),
     _entry("graph-nls", "Discrete NLS on a networkx graph: mass per node, invariants against "
            "RK4 and DOP853.", "models.cli_graph_nls"),
+    _entry("hydrodynamics", "Training as mean-field control -> quantum hydrodynamics -> NLS: "
+           "the LQ closed form in every representation, a trained gradient network's "
+           "density, wavefunction and residuals.", "models.hydrodynamics.cli"),
 ]

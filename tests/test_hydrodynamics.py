@@ -654,3 +654,28 @@ def test_bad_grids_solvers_and_closed_form_parameters_are_refused():
         network_density_flow(net, theta, 10 * x0, PeriodicGrid(16, 10.0, 2), 0.5)
     with pytest.raises(InvalidArgumentError, match="sigma must be > 0, got 0.0"):
         network_density_flow(net, theta, x0, PeriodicGrid(16, 10.0, 2), 0.0)
+
+
+# ------------------------------------------------------------------ command line
+def test_liepoisson_run_hydrodynamics_writes_a_passing_report_and_its_plots(tmp_path):
+    import math
+
+    from test_cli import _numbers, _strict_json
+
+    from liepoisson.cli import main
+
+    code = main(["run", "hydrodynamics", "--points", "128", "--steps", "64", "--particles", "4000",
+                 "--samples", "120", "--epochs", "2", "--hidden", "4", "--network-points", "48",
+                 "--steps-per-layer", "2", "--out", str(tmp_path)])
+    report = _strict_json(tmp_path / "report.json")
+    assert code == 0 and report["passed"] is True
+    assert all(math.isfinite(x) for x in _numbers(report))
+    assert report["lq"]["fisher"]["nls_vs_closed_form"] < 1e-8
+    assert report["lq"]["plain"]["residuals"]["quantum_hj_real"] > 0.1          # not the NLS side
+    conditions = report["network"]["conditions"]
+    assert conditions["irrotational"]["holds"] and not conditions["real_time_sign"]["holds"]
+    assert len(report["plots"]) == 4
+    for name in report["plots"]:
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["run", "hydrodynamics", "--sigma", "0", "--out", str(tmp_path)]) == 2
+    assert main(["run", "hydrodynamics", "--case", "quantum", "--out", str(tmp_path)]) == 2

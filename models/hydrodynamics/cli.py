@@ -1,0 +1,445 @@
+"""``liepoisson run hydrodynamics``: the chain from training to quantum hydrodynamics and NLS.
+
+Two parts (``--case``):
+
+``lq``
+    The linear–quadratic Gaussian problem in 1-D, in every representation, against its
+    closed form (:class:`~models.hydrodynamics.LinearQuadratic`). *Plain* control
+    (:math:`F = 0`): the forward–backward grid solver, the Hopf–Cole path and particles
+    with the closed-form feedback; the transformed fields satisfy the imaginary-time
+    quantum HJ equation, not the real-time one. *With the Fisher term*
+    (:math:`\\kappa = 1`, :math:`\\sigma = 1`, :math:`V = 0`): the closed form is a solution
+    of the free Schrödinger equation; :class:`~models.nls.PeriodicNLS` (``g = 0``)
+    propagates its :math:`\\psi(0)` and reproduces it, with the QHD energy conserved.
+``network``
+    A :class:`~models.deep_learning.GradientResNet` trained on the 2-D moons (zero-padded
+    inputs), its data density flowing through depth with noise (grid and particles), its
+    phase, wavefunction, residuals and the conditions of the theory.
+
+It writes ``report.json`` and the plots ``hydrodynamics_lq_fields.png`` (:math:`\\rho`,
+:math:`v`, :math:`|\\psi|` and the phase :math:`S` over :math:`(x, t)` for both LQ cases),
+``hydrodynamics_lq_residuals.png`` (the residuals of continuity, of both quantum HJ
+equations and of the Schrödinger equation against time), ``hydrodynamics_network.png``
+(density with the particles, :math:`|\\psi|` and phase at three depths) and
+``hydrodynamics_network_residuals.png`` (residuals per layer). ``passed`` collects the
+checks of the LQ part and of the density flow; the NLS conditions of the trained network
+are reported, not required.
+
+Examples
+--------
+>>> import argparse, tempfile
+>>> from pathlib import Path
+>>> from models.hydrodynamics.cli import add_arguments, run
+>>> parser = argparse.ArgumentParser()
+>>> add_arguments(parser)
+>>> options = parser.parse_args(["--case", "lq", "--points", "128", "--steps", "64",
+...                              "--particles", "2000"])
+>>> options.out, options.seed, options.progress = Path(tempfile.mkdtemp()), 0, False
+>>> result = run(options)
+>>> result["passed"], sorted(result["lq"])
+(True, ['fisher', 'plain'])
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from liepoisson.exceptions import InvalidArgumentError
+
+from ..cli_common import positive_float, positive_int
+from .control import hopf_cole, solve_optimality
+from .grid import PeriodicGrid
+from .lq import LinearQuadratic
+from .network import gradient_network_hydrodynamics, network_density_flow
+from .particles import histogram_density, simulate_particles
+from .qhd import from_nls
+from .residuals import (
+    continuity_residual,
+    quantum_hj_residual,
+    schrodinger_residual,
+    weighted_norm,
+)
+
+__all__ = ["CASES", "TOLERANCES", "PLAIN", "FISHER", "add_arguments", "run"]
+
+#: What ``--case`` selects.
+CASES = ("both", "lq", "network")
+#: The checks of ``passed``: bound of each measured error.
+TOLERANCES = {
+    "grid_vs_closed_form": 2e-2,         # L1 error of rho, forward-backward solver
+    "hopf_cole_vs_closed_form": 1e-6,
+    "particles_vs_closed_form": 2.0,     # L1 error of a histogram / its expected statistical error
+    "mass": 1e-12,
+    "side_holds": 2e-2,                   # rho-weighted residual of the equation that holds
+    "side_fails": 0.1,                    # ... and of the one that must not
+    "nls_vs_closed_form": 1e-8,
+    "energy_drift": 1e-10,
+    "network_density_gap": 0.15,          # L1, cells of 1/2 (statistical)
+}
+#: The plain LQ problem (noise set by ``--sigma``).
+PLAIN = dict(horizon=1.0, mean0=[-0.5], var0=0.5, q=0.5, p=1.0, target=1.0)
+#: The Fisher LQ problem: hbar = sigma^2 = 1 and W = -V = 0, the equation of PeriodicNLS(g=0).
+FISHER = dict(sigma=1.0, horizon=1.0, mean0=[-0.5], var0=1.0, q=0.0, p=1.0, target=1.0, fisher=1.0)
+_LENGTH = 16.0
+_NETWORK_BOX = 8.0
+
+
+def add_arguments(parser) -> None:
+    """The options of ``liepoisson run hydrodynamics``."""
+    parser.add_argument("--case", choices=CASES, default="both",
+                        help="the linear-quadratic closed form, the trained network, or both (default)")
+    parser.add_argument("--points", type=positive_int, default=256,
+                        help="grid points of the 1-D LQ box [-8, 8) (default: 256)")
+    parser.add_argument("--steps", type=positive_int, default=256,
+                        help="time steps of the LQ grid solver over T = 1 (default: 256)")
+    parser.add_argument("--sigma", type=positive_float, default=1.0,
+                        help="noise of the plain LQ problem, > 0 (default: 1)")
+    parser.add_argument("--particles", type=positive_int, default=20000,
+                        help="particles of the LQ and network flows (default: 20000)")
+    parser.add_argument("--samples", type=positive_int, default=300,
+                        help="training samples of the network (default: 300)")
+    parser.add_argument("--epochs", type=positive_int, default=15, help="training epochs (default: 15)")
+    parser.add_argument("--depth", type=positive_int, default=16, help="layers (default: 16)")
+    parser.add_argument("--hidden", type=positive_int, default=8,
+                        help="hidden units of the gradient network (default: 8)")
+    parser.add_argument("--network-sigma", type=positive_float, default=0.5,
+                        help="noise on the network's flow, hbar = sigma^2 (default: 0.5)")
+    parser.add_argument("--network-points", type=positive_int, default=96,
+                        help="grid points per axis of the 2-D box [-4, 4)^2, a multiple of 16 "
+                             "(default: 96)")
+    parser.add_argument("--steps-per-layer", type=positive_int, default=8,
+                        help="Fokker-Planck and particle steps per layer, >= 2 (default: 8)")
+
+
+# ---------------------------------------------------------------------- the LQ part
+def _norm_max(grid, R, rho) -> float:
+    return float(np.max(weighted_norm(grid, R, rho)))
+
+
+def _sides(grid, t, rho, S, psi, hbar, W) -> dict[str, np.ndarray]:
+    """Residual norms against time of the four equations."""
+    inner = rho[1:-1]
+    return {
+        "continuity": grid.integrate(np.abs(continuity_residual(
+            grid, t, rho, np.expand_dims(rho, 1) * grid.gradient(S, "fd4"), "fd4"))),
+        "quantum_hj_imaginary": weighted_norm(grid, quantum_hj_residual(grid, t, rho, S, hbar, W, "imaginary", "fd4"), inner),
+        "quantum_hj_real": weighted_norm(grid, quantum_hj_residual(grid, t, rho, S, hbar, W, "real", "fd4"), inner),
+        "schrodinger": np.sqrt(grid.integrate(np.abs(schrodinger_residual(grid, t, psi, hbar, W, "spectral")) ** 2)),
+    }
+
+
+def _histogram_error(p: np.ndarray, n: int) -> float:
+    """The expected :math:`L^1` error of a histogram of ``n`` samples with cell
+    probabilities ``p``: :math:`\\sum_j \\sqrt{2p_j(1 - p_j)/(\\pi n)}` (normal counts)."""
+    return float(np.sum(np.sqrt(2.0 * p * (1.0 - p) / (np.pi * n))))
+
+
+def _plain_case(options, rng) -> tuple[dict, dict]:
+    lq = LinearQuadratic(sigma=options.sigma, **PLAIN)
+    grid = PeriodicGrid(options.points, _LENGTH, derivative="fd4")
+    problem = lq.problem(grid)
+    start = time.perf_counter()
+    sol = solve_optimality(problem, options.steps)
+    wall = time.perf_counter() - start
+    exact = lq.density(grid, sol.t)
+    ref = hopf_cole(problem, 8, substeps=4)
+    _, x = simulate_particles(lq.mean0 + np.sqrt(lq.var0) * rng.standard_normal((options.particles, 1)),
+                              lq.drift_function(), lq.sigma, lq.horizon / 200, 200, rng, save_every=200)
+    coarse = PeriodicGrid(64, _LENGTH)          # cells of 1/4
+    hist = histogram_density(coarse, x[-1])
+    cells = lq.cell_density(coarse, [lq.horizon])[0]
+    S, v = sol.hydrodynamic()
+    psi = sol.wavefunction()
+    sides = _sides(grid, sol.t, sol.rho, S, psi, lq.hbar, -lq.running_cost(grid))
+    mass = grid.integrate(sol.rho)
+    report = {
+        "parameters": dict(PLAIN, sigma=lq.sigma, points=options.points, steps=options.steps,
+                           length=_LENGTH, particles=options.particles),
+        "wall_time_s": wall,
+        "grid_vs_closed_form": float(np.max(grid.integrate(np.abs(sol.rho - exact)))),
+        "wavefunction_vs_closed_form": float(np.max(np.sqrt(grid.integrate(np.abs(psi - lq.wavefunction(grid, sol.t)) ** 2)))),
+        "hopf_cole_vs_closed_form": float(np.max(grid.integrate(np.abs(ref.rho - lq.density(grid, ref.t))))),
+        "particles_vs_closed_form": float(coarse.integrate(np.abs(hist - cells))),
+        "particles_statistical_error": _histogram_error(cells * coarse.cell_volume, options.particles),
+        "mass_error": float(np.max(np.abs(mass - mass[0]))),
+        "residuals": {key: float(np.max(value)) for key, value in sides.items()},
+        "time": "imaginary",
+    }
+    fields = {"t": sol.t, "x": grid.x, "rho": sol.rho, "v": v[:, 0], "psi": psi, "S": S, "sides": sides}
+    return report, fields
+
+
+def _fisher_case(options) -> tuple[dict, dict]:
+    from liepoisson import integrate
+    from models.nls import LiePoissonSplitting, PeriodicNLS
+
+    lq = LinearQuadratic(**FISHER)
+    n = options.points
+    nls = PeriodicNLS(n, 24.0, g=0.0)
+    grid = PeriodicGrid(n, 24.0, derivative="fd4")
+    steps = max(50, options.steps // 2)
+    psi0 = lq.wavefunction(grid, [0.0])[0]
+    start = time.perf_counter()
+    traj = integrate(nls, psi0, dt=lq.horizon / steps, n_steps=steps, method=LiePoissonSplitting(order=4))
+    wall = time.perf_counter() - start
+    exact = lq.wavefunction(grid, traj.t)
+    m, rho, qhd = from_nls(nls, traj.states)
+    energies = np.array([qhd.energy(m[k], rho[k]) for k in range(len(traj.t))])
+    S = lq.phase(grid, traj.t)
+    sides = _sides(grid, traj.t, rho, S, traj.states, lq.hbar, 0.0)
+    report = {
+        "parameters": dict(FISHER, points=n, steps=steps, length=24.0),
+        "wall_time_s": wall,
+        "nls_vs_closed_form": float(np.max(np.sqrt(grid.integrate(np.abs(traj.states - exact) ** 2)))),
+        "qhd_energy": float(energies[0]),
+        "nls_energy": float(nls.integrals(traj.states[0])["energy"]),
+        "energy_drift": float(np.ptp(energies) / abs(energies[0])),
+        "residuals": {key: float(np.max(value)) for key, value in sides.items()},
+        "time": "real",
+    }
+    fields = {"t": traj.t, "x": grid.x, "rho": rho, "v": lq.velocity(grid, traj.t)[:, 0],
+              "psi": traj.states, "S": S, "sides": sides}
+    return report, fields
+
+
+def _lq_checks(plain: dict, fisher: dict) -> dict[str, bool]:
+    tol = TOLERANCES
+    pr, fr = plain["residuals"], fisher["residuals"]
+    return {
+        "grid_solver_matches_closed_form": plain["grid_vs_closed_form"] < tol["grid_vs_closed_form"],
+        "hopf_cole_matches_closed_form": plain["hopf_cole_vs_closed_form"] < tol["hopf_cole_vs_closed_form"],
+        "particles_match_closed_form": (plain["particles_vs_closed_form"]
+                                        < tol["particles_vs_closed_form"] * plain["particles_statistical_error"] + 5e-3),
+        "mass_conserved": plain["mass_error"] < tol["mass"],
+        "plain_control_is_imaginary_time": (pr["quantum_hj_imaginary"] < tol["side_holds"]
+                                            and pr["quantum_hj_real"] > tol["side_fails"]),
+        "fisher_case_is_real_time_nls": (fr["quantum_hj_real"] < tol["side_holds"]
+                                         and fr["quantum_hj_imaginary"] > tol["side_fails"]),
+        "nls_reproduces_closed_form": fisher["nls_vs_closed_form"] < tol["nls_vs_closed_form"],
+        "qhd_energy_conserved_and_equal_to_nls": (fisher["energy_drift"] < tol["energy_drift"]
+                                                  and abs(fisher["qhd_energy"] - fisher["nls_energy"])
+                                                  < 1e-10 * abs(fisher["nls_energy"])),
+    }
+
+
+def _plot_lq_fields(cases: dict, path: Path) -> Path:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(12.0, 5.6), layout="constrained")
+    axes = fig.subplots(2, 4)
+    for row, (name, f) in enumerate(cases.items()):
+        x, t, rho = f["x"], f["t"], f["rho"]
+        keep = np.abs(x) <= 5.0
+        ext = (x[keep][0], x[keep][-1], t[0], t[-1])
+        faint = rho < 1e-4 * rho.max()
+        panels = [
+            (rho, r"$\rho(x, t)$", "viridis"),
+            (np.where(faint, np.nan, f["v"]), r"$v = \nabla S$", "coolwarm"),
+            (np.abs(f["psi"]), r"$|\psi|$", "magma"),
+            (np.where(faint, np.nan, f["S"]), r"phase $S$ (unwrapped)", "cividis"),
+        ]
+        for ax, (data, label, cmap) in zip(axes[row], panels):
+            im = ax.imshow(data[:, keep], origin="lower", aspect="auto", extent=ext, cmap=cmap)
+            fig.colorbar(im, ax=ax, shrink=0.85)
+            ax.set_title(f"{name}: {label}", fontsize=9)
+            ax.set_xlabel("x")
+        axes[row, 0].set_ylabel("t (depth)")
+    fig.suptitle("linear-quadratic case: plain control (imaginary time) and with the Fisher "
+                 "term (real-time NLS)", fontsize=10)
+    fig.savefig(path, dpi=80)
+    return path
+
+
+def _plot_lq_residuals(cases: dict, path: Path) -> Path:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10.0, 3.6), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    labels = {"continuity": "continuity", "quantum_hj_imaginary": "quantum HJ, imaginary time",
+              "quantum_hj_real": "quantum HJ, real time", "schrodinger": "Schrodinger"}
+    for ax, (name, f) in zip(axes, cases.items()):
+        for key, label in labels.items():
+            ax.semilogy(f["t"][1:-1], np.maximum(f["sides"][key], 1e-16), label=label)
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("t")
+        ax.grid(True, alpha=0.3)
+    axes[0].set_ylabel("residual norm")
+    axes[0].legend(fontsize=7)
+    fig.savefig(path, dpi=80)
+    return path
+
+
+# ---------------------------------------------------------------------- the network part
+def _train(options, seed: int):
+    from models.deep_learning import GradientResNet, ResNetClassifier, load_dataset
+
+    X, y = load_dataset("moons", options.samples, random_state=seed)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    net = GradientResNet(dim=2, depth=options.depth, horizon=1.0, hidden=options.hidden)
+    clf = ResNetClassifier(network=net, lift="pad", epochs=options.epochs, learning_rate=0.01,
+                           regularization=1e-3, random_state=seed, progress=options.progress)
+    start = time.perf_counter()
+    clf.fit(X, y)
+    return clf, X, y, time.perf_counter() - start
+
+
+def _block(grid: PeriodicGrid) -> int:
+    """Cells per axis of the blocks of side about 1/2 in which particles and grid density
+    are compared."""
+    n = grid.n_points
+    want = max(1, int(round(0.5 / grid.dx)))
+    return max(b for b in range(1, want + 1) if n % b == 0)
+
+
+def _network_part(options, seed: int) -> tuple[dict, Any]:
+    clf, X, y, train_time = _train(options, seed)
+    theta = clf.params_.theta
+    grid = PeriodicGrid(options.network_points, _NETWORK_BOX, 2)
+    x0 = clf.problem_.lift_input(clf.params_, X)
+    start = time.perf_counter()
+    flow = network_density_flow(clf.network_, theta, x0, grid, options.network_sigma,
+                                steps_per_layer=max(2, options.steps_per_layer),
+                                n_particles=options.particles, rng=np.random.default_rng(seed))
+    hd = gradient_network_hydrodynamics(flow)
+    gap = flow.density_gap(_block(grid))
+    report = {
+        "parameters": {"dataset": "moons", "samples": options.samples, "epochs": options.epochs,
+                       "depth": options.depth, "hidden": options.hidden, "sigma": options.network_sigma,
+                       "hbar": options.network_sigma**2, "points": options.network_points,
+                       "box": _NETWORK_BOX, "steps_per_layer": flow.steps_per_layer,
+                       "particles": options.particles, "bandwidth": flow.bandwidth},
+        "training_accuracy": float(clf.score(X, y)),
+        "training_time_s": train_time,
+        "wall_time_s": time.perf_counter() - start,
+        "density_gap_max": float(np.max(gap)),
+        "mass_error": float(np.max(np.abs(grid.integrate(flow.rho) - 1.0))),
+        "residuals": hd.residuals,
+        "conditions": hd.conditions,
+    }
+    return report, (flow, hd, y)
+
+
+def _plot_network(flow, hd, path: Path) -> Path:
+    from matplotlib.figure import Figure
+
+    grid = flow.grid
+    x = grid.x
+    ext = (x[0], x[-1] + grid.dx, x[0], x[-1] + grid.dx)
+    s, K = flow.steps_per_layer, flow.network.depth
+    layers = [0, K // 2, K]
+    fig = Figure(figsize=(10.5, 9.6), layout="constrained")
+    axes = fig.subplots(3, 3)
+    for col, k in enumerate(layers):
+        n = k * s
+        rho = flow.rho[n]
+        faint = rho < 1e-4 * rho.max()
+        pts = flow.particles[k][:1500]
+        panels = [(rho, r"$\rho$ (Fokker–Planck) and particles", "viridis"),
+                  (np.abs(hd.psi[n]), r"$|\psi|$", "magma"),
+                  (np.where(faint, np.nan, hd.S[n]), r"phase $S$ (unwrapped)", "cividis")]
+        for row, (data, label, cmap) in enumerate(panels):
+            ax = axes[row, col]
+            im = ax.imshow(data.T, origin="lower", extent=ext, cmap=cmap)
+            fig.colorbar(im, ax=ax, shrink=0.8)
+            if row == 0:
+                ax.scatter(pts[:, 0], pts[:, 1], s=0.5, c="w", alpha=0.4)
+            ax.set_title(f"layer {k} (t = {flow.t[n]:.2g}): {label}", fontsize=8)
+    fig.suptitle(f"trained gradient network, sigma = {flow.sigma:g} (hbar = {flow.sigma**2:g})", fontsize=10)
+    fig.savefig(path, dpi=75)
+    return path
+
+
+def _plot_network_residuals(flow, hd, path: Path) -> Path:
+    from matplotlib.figure import Figure
+
+    from .network import RESIDUAL_TOLERANCE
+
+    fig = Figure(figsize=(8.0, 3.6), layout="constrained")
+    ax = fig.subplots()
+    layers = np.arange(flow.network.depth)
+    labels = {"continuity": "continuity (discretisation)", "hjb": "HJB / imaginary-time quantum HJ",
+              "nls_phase": "real-time quantum HJ", "nls": "Schrodinger (NLS)"}
+    for key, label in labels.items():
+        ax.semilogy(layers, hd.layer_residuals[key], "o-", ms=3, label=label)
+    ax.semilogy(np.arange(flow.network.depth + 1), np.maximum(flow.density_gap(_block(flow.grid)), 1e-16),
+                "k:", label="particles vs grid density (L1, cells of 1/2)")
+    ax.axhline(RESIDUAL_TOLERANCE, color="0.5", lw=0.8, ls="--", label="tolerance")
+    ax.set_xlabel("layer")
+    ax.set_ylabel("relative residual")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.savefig(path, dpi=80)
+    return path
+
+
+# ---------------------------------------------------------------------- the run
+def run(options) -> dict[str, Any]:
+    """Run the parts selected by ``--case`` and write the plots.
+
+    Parameters
+    ----------
+    options : argparse.Namespace
+        The options of :func:`add_arguments`, ``out`` (an existing directory), ``seed`` and
+        ``progress``.
+
+    Returns
+    -------
+    dict
+        ``lq`` (``plain`` and ``fisher`` reports), ``network``, ``checks``, ``plots``,
+        ``passed`` and ``summary``.
+    """
+    if options.case not in CASES:
+        raise InvalidArgumentError(f"--case must be one of {CASES}, got {options.case!r}")
+    out = Path(options.out)
+    seed = int(getattr(options, "seed", 0) or 0)
+    result: dict[str, Any] = {"case": options.case}
+    checks: dict[str, bool] = {}
+    plots: list[Path] = []
+    lines = []
+    if options.case in ("both", "lq"):
+        plain, plain_fields = _plain_case(options, np.random.default_rng(seed))
+        fisher, fisher_fields = _fisher_case(options)
+        result["lq"] = {"plain": plain, "fisher": fisher}
+        checks.update(_lq_checks(plain, fisher))
+        cases = {"plain control": plain_fields, "Fisher term": fisher_fields}
+        plots += [_plot_lq_fields(cases, out / "hydrodynamics_lq_fields.png"),
+                  _plot_lq_residuals(cases, out / "hydrodynamics_lq_residuals.png")]
+        pr, fr = plain["residuals"], fisher["residuals"]
+        lines += [
+            "linear-quadratic Gaussian case (errors against the closed form):",
+            f"  plain: grid solver L1(rho) {plain['grid_vs_closed_form']:.1e}, psi {plain['wavefunction_vs_closed_form']:.1e}, "
+            f"Hopf-Cole {plain['hopf_cole_vs_closed_form']:.1e}, particles {plain['particles_vs_closed_form']:.1e} "
+            f"(statistical {plain['particles_statistical_error']:.1e}), "
+            f"mass {plain['mass_error']:.1e}",
+            f"         quantum HJ residual: imaginary time {pr['quantum_hj_imaginary']:.1e}, real time {pr['quantum_hj_real']:.1e}",
+            f"  Fisher: NLS (PeriodicNLS, g=0) vs closed form {fisher['nls_vs_closed_form']:.1e}, "
+            f"H_QHD = {fisher['qhd_energy']:.10g} = H_NLS = {fisher['nls_energy']:.10g}, drift {fisher['energy_drift']:.1e}",
+            f"          quantum HJ residual: real time {fr['quantum_hj_real']:.1e}, imaginary time {fr['quantum_hj_imaginary']:.1e}",
+        ]
+    if options.case in ("both", "network"):
+        report, (flow, hd, _) = _network_part(options, seed)
+        result["network"] = report
+        checks["network_density_flow_matches_particles"] = report["density_gap_max"] < TOLERANCES["network_density_gap"]
+        checks["network_mass_conserved"] = report["mass_error"] < TOLERANCES["mass"]
+        checks["gradient_network_is_irrotational"] = bool(hd.conditions["irrotational"]["holds"])
+        plots += [_plot_network(flow, hd, out / "hydrodynamics_network.png"),
+                  _plot_network_residuals(flow, hd, out / "hydrodynamics_network_residuals.png")]
+        res = report["residuals"]
+        lines += [
+            f"trained gradient network (moons, accuracy {report['training_accuracy']:.3f}), sigma = {flow.sigma:g}:",
+            f"  particles vs grid density (L1, max over layers) {report['density_gap_max']:.2e}",
+            f"  relative residuals: continuity {res['continuity']:.1e}, HJB {res['hjb']:.1e}, "
+            f"real-time quantum HJ {res['nls_phase']:.1e}, Schrodinger {res['nls']:.1e}",
+            "  conditions: " + ", ".join(f"{k} {'holds' if v['holds'] else 'does not hold'}"
+                                         for k, v in report["conditions"].items()),
+        ]
+    passed = all(checks.values())
+    lines += [f"check {k}: {'ok' if v else 'FAILED'}" for k, v in checks.items()]
+    lines.append("plots: " + ", ".join(str(p) for p in plots))
+    result.update({"checks": checks, "plots": [p.name for p in plots], "passed": bool(passed),
+                   "summary": "\n".join(lines)})
+    return result
