@@ -159,6 +159,27 @@ def test_osmotic_transform_and_its_inverse_are_inverse_maps():
     np.testing.assert_allclose(u - v, osmotic, rtol=0, atol=1e-10)
 
 
+def test_solution_of_the_optimality_system_minimises_the_cost_among_perturbed_drifts():
+    from models.hydrodynamics import ControlSolution
+
+    problem = periodic_problem(64)
+    sol = optimality(64)
+    grid = problem.grid
+    J0 = problem.cost(sol)
+    bump = (np.sin(2 * grid.x) + 0.5 * np.cos(grid.x))[None] * np.sin(np.pi * sol.t)[:, None]
+    costs = {}
+    for eps in (-0.1, 0.1):
+        phi = sol.phi + eps * bump
+        rho = solve_fokker_planck(grid, problem.rho0, problem.sigma, sol.dt, len(sol.t) - 1,
+                                  face_velocities(grid, phi))
+        costs[eps] = problem.cost(ControlSolution(problem, sol.t, rho, phi, "perturbed"))
+    assert costs[-0.1] > J0 and costs[0.1] > J0
+    # vertex of the parabola through the three costs: at the solution, up to discretisation
+    curvature = (costs[0.1] + costs[-0.1] - 2 * J0) / (2 * 0.1**2)
+    slope = (costs[0.1] - costs[-0.1]) / (2 * 0.1)
+    assert abs(slope / (2 * curvature)) < 0.02
+
+
 def test_congestion_couples_the_system_and_the_damped_fixed_point_converges():
     problem = periodic_problem(24, congestion=2.0)
     sol = solve_optimality(problem, 16, damping=0.7, tol=1e-9)
@@ -193,6 +214,20 @@ def test_particle_density_error_decreases_like_inverse_sqrt_of_particle_count():
         errors.append(np.mean(trials))
     slope = float(np.polyfit(np.log(counts), np.log(errors), 1)[0])
     assert abs(slope + 0.5) < 0.15, (slope, errors)
+
+
+def test_kernel_density_estimates_are_the_smoothed_density_binned_or_exact():
+    from models.hydrodynamics import kde_density, kernel_density
+
+    grid = PeriodicGrid(128, 16.0)
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((20000, 1))
+    b = 0.3
+    smoothed = np.exp(-grid.x**2 / (2 * (1 + b**2))) / np.sqrt(2 * np.pi * (1 + b**2))
+    binned, exact = kde_density(grid, x, b), kernel_density(grid, x, b)
+    assert abs(grid.integrate(binned) - 1) < 1e-12 and abs(grid.integrate(exact) - 1) < 1e-12
+    assert grid.integrate(np.abs(exact - smoothed)) < 0.03          # statistical, N = 20000
+    assert grid.integrate(np.abs(binned - exact)) < 2e-3            # binning: O(h^2)
 
 
 # ------------------------------------------------------------------ Madelung

@@ -58,12 +58,13 @@ from typing import Callable, final
 
 import numpy as np
 import scipy.fft
+import scipy.integrate
 import scipy.linalg
 
 from liepoisson._validation import _describe, check_int, check_real
 from liepoisson.exceptions import ConvergenceError, InvalidArgumentError
 
-from .fields import bohm_potential, madelung, osmotic_transform
+from .fields import bohm_potential, fisher_information, madelung, osmotic_transform
 from .grid import PeriodicGrid, check_sigma
 
 __all__ = [
@@ -519,10 +520,8 @@ class MeanFieldControl:
         if self.congestion:
             running = running + grid.integrate(0.5 * self.congestion * solution.rho**2)
         if self.fisher:
-            from .fields import fisher_information
-
             running = running - self.fisher * self.sigma**4 / 4 * fisher_information(grid, solution.rho, "fd4")
-        return float(np.trapezoid(running, t) + grid.integrate(self.terminal_cost * solution.rho[-1]))
+        return float(scipy.integrate.trapezoid(running, t) + grid.integrate(self.terminal_cost * solution.rho[-1]))
 
 
 @final
