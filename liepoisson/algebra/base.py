@@ -326,7 +326,8 @@ class LieAlgebra(ABC):
         norm = float(np.max(np.sum(np.abs(X), axis=-2))) if X.size else 0.0
         if norm <= 1.0:
             # |B_k / k!| <= 2 (2 pi)^-k: stop when the remaining terms are below 1e-17
-            n_terms = 1 if norm == 0.0 else int(np.ceil(np.log(5e-18) / np.log(norm / (2 * np.pi))))
+            tiny = norm < 1e-150  # then the first-order term alone is exact to round-off
+            n_terms = 1 if tiny else int(np.ceil(np.log(5e-18) / np.log(norm / (2 * np.pi))))
             term = XT @ c
             out = c - 0.5 * term
             for k in range(2, n_terms + 1):
