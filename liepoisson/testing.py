@@ -140,7 +140,12 @@ def _coordinates(algebra, scale, batch_shape) -> st.SearchStrategy:
         raise InvalidArgumentError(
             f"batch_shape must be a tuple of ints, got {_describe(batch_shape)}"
         ) from exc
-    finite = st.floats(-scale, scale, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+    # entries are 0 or at least 1e-100 * scale in magnitude: products of a few of them (norms,
+    # brackets, pairings) then never underflow, which would make relative tolerances vanish
+    tiny = 1e-100 * scale
+    finite = st.floats(
+        -scale, scale, allow_nan=False, allow_infinity=False, allow_subnormal=False
+    ).map(lambda x: 0.0 if abs(x) < tiny else x)
     return hnp.arrays(np.float64, batch_shape + (algebra.dim,), elements=finite)
 
 

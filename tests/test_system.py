@@ -98,8 +98,9 @@ def bracket_arguments(draw):
     a-priori size ``|C| |f| |h| |mu|`` of their Lie-Poisson bracket."""
     g = draw(catalog_algebras())
     f, h, mu = draw(elements(g)), draw(elements(g)), draw(covectors(g))
-    size = np.linalg.norm(g.structure_constants()) * np.prod(
-        [np.linalg.norm(v) for v in (g.to_coords(f), g.to_coords(h), g.dual_to_coords(mu))]
+    # sums of |entries| rather than 2-norms: squaring tiny drawn entries would underflow
+    size = np.abs(g.structure_constants()).sum() * np.prod(
+        [np.abs(v).sum() for v in (g.to_coords(f), g.to_coords(h), g.dual_to_coords(mu))]
     )
     return coordinate_quadratic(g), f, h, mu, size
 
