@@ -166,4 +166,4 @@ def energy_drift(trajectory: Trajectory) -> float:
     energy = trajectory.invariants()["energy"]
     err = (energy - energy[0]).reshape(len(trajectory.t), -1)
     slopes = np.polyfit(trajectory.t, err, 1)[0]
-    return float(np.max(np.abs(slopes)) * np.sign(slopes.flat[np.argmax(np.abs(slopes))]))
+    return float(slopes.flat[np.argmax(np.abs(slopes))])

@@ -250,20 +250,21 @@ class LiePoissonSystem:
         axes = tuple(range(-len(self._algebra.shape), 0))
         vmax = np.max(np.abs(v), axis=axes, keepdims=True)
         vmax = np.where(vmax == 0, 1.0, vmax)
-        if self._algebra.dtype.kind == "c":
-            return self._central_difference(mu, v, vmax, order)
-        if order == 1:
+        complex_elements = self._algebra.dtype.kind == "c"
+        if order == 1 and not complex_elements:
             h = 1e-30 / vmax
             return np.imag(self.gradient(mu + 1j * h * v)) / h
         scale = np.maximum(1.0, np.max(np.abs(mu), axis=axes, keepdims=True))
+        if complex_elements:
+            return self._central_difference(mu, v, scale / vmax, order)
         h = 1e-3 * scale / vmax
         w = np.exp(0.25j * np.pi) * h * v
         return np.imag(self.gradient(mu + w) + self.gradient(mu - w)) / h**2
 
-    def _central_difference(self, mu, v, vmax, order):
-        axes = tuple(range(-len(self._algebra.shape), 0))
-        scale = np.maximum(1.0, np.max(np.abs(mu), axis=axes, keepdims=True))
-        h = (1e-3 if order == 1 else 2e-3) * scale / vmax
+    def _central_difference(self, mu, v, step, order):
+        """4th-order central difference along ``v`` of the gradient (``order=1``) or of the
+        Hessian-vector product (``order=2``), with step ``1e-3 * step`` resp. ``2e-3 * step``."""
+        h = (1e-3 if order == 1 else 2e-3) * step
         f = self.gradient if order == 1 else (lambda m: self.hessian_vector(m, v))
         return (8 * (f(mu + h * v) - f(mu - h * v)) - (f(mu + 2 * h * v) - f(mu - 2 * h * v))) / (12 * h)
 
