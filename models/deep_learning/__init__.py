@@ -38,6 +38,7 @@ from .networks import (
 )
 from .losses import LOSSES, Loss, SoftmaxCrossEntropy, SquaredError
 from .pontryagin import (
+    BACKENDS,
     LIFTS,
     MEMORY_MODES,
     ControlProblem,
@@ -77,6 +78,7 @@ __all__ = [
     "modified_vector_field",
     "LIFTS",
     "MEMORY_MODES",
+    "BACKENDS",
     "Adam",
     "train",
     "learning_rate_factor",

@@ -179,14 +179,16 @@ class ResidualNetwork(ABC):
 
         Parameters
         ----------
-        theta : ndarray of shape (n_parameters,)
+        theta : ndarray of shape (..., n_parameters)
+            One layer, or a stack of layers along the leading axes.
 
         Returns
         -------
         dict of str to ndarray
-            In the order of :attr:`parameter_shapes`.
+            In the order of :attr:`parameter_shapes`, each of shape ``(..., *shape)``.
         """
-        return {name: theta[a:b].reshape(shape) for name, shape, a, b in self._layout}
+        lead = theta.shape[:-1]
+        return {name: theta[..., a:b].reshape(lead + shape) for name, shape, a, b in self._layout}
 
     def pack(self, arrays: dict) -> np.ndarray:
         """The flat parameter vector of one layer from named arrays (inverse of :meth:`unpack`).
@@ -348,6 +350,22 @@ class ResidualNetwork(ABC):
         """
         return self.vector_field(x, theta), self.vjp_x(x, theta, p)
 
+    # ------------------------------------------------------------------ compiled form
+    def _tanh_layers(self, theta: np.ndarray):
+        """The layers as :math:`f = \\tanh(x B^T + b)\\,C` for the compiled sweeps, or None.
+
+        Networks of that form return ``(B, b, C)`` of shapes ``(K, m, d)``, ``(K, m)`` and
+        ``(K, m, d)``, with ``C`` of shape ``(K, 0, d)`` for the identity (``m = d``), from
+        parameters ``theta`` of shape ``(K, n_parameters)``; :meth:`_tanh_layers_adjoint`
+        maps derivatives with respect to ``(B, b, C)`` back to ``theta``.
+        """
+        return None
+
+    def _tanh_layers_adjoint(self, dB: np.ndarray, db: np.ndarray, dC: np.ndarray) -> np.ndarray:
+        """Derivatives with respect to ``theta`` from those with respect to the
+        :meth:`_tanh_layers` arrays, shape ``(K, n_parameters)``."""
+        raise NotImplementedError
+
     # ------------------------------------------------------------------ fallbacks
     @staticmethod
     def _central(evaluate, h: float) -> np.ndarray:
@@ -436,6 +454,13 @@ class _TanhAffine(ResidualNetwork):
         g = ((1.0 - a * a) * p).reshape(-1, self.dim)
         return np.concatenate([self._matrix_adjoint(g.T @ x.reshape(-1, self.dim)).ravel(), g.sum(axis=0)])
 
+    def _tanh_layers(self, theta):
+        M, b = self._parts(theta)
+        return M, b, np.empty((theta.shape[0], 0, self.dim))
+
+    def _tanh_layers_adjoint(self, dB, db, dC):
+        return np.concatenate([self._matrix_adjoint(dB).reshape(dB.shape[0], -1), db], axis=1)
+
 
 @final
 class TanhResNet(_TanhAffine):
@@ -511,10 +536,10 @@ class AntisymmetricResNet(_TanhAffine):
         return super().__repr__()[:-1] + f", gamma={self._gamma:g})"
 
     def _matrix(self, W):
-        return W - W.T - self._gamma * np.eye(self.dim)
+        return W - np.swapaxes(W, -1, -2) - self._gamma * np.eye(self.dim)
 
     def _matrix_adjoint(self, G):
-        return G - G.T
+        return G - np.swapaxes(G, -1, -2)
 
 
 @final
@@ -607,3 +632,10 @@ class GradientResNet(ResidualNetwork):
         # p . f = -(W p) . tanh(W x + b)
         dW = -(a.T @ p2 + g.T @ x2)
         return np.concatenate([dW.reshape(m * d), -g.sum(axis=0)])
+
+    def _tanh_layers(self, theta):
+        W, b = self.unpack(theta).values()
+        return W, b, -W
+
+    def _tanh_layers_adjoint(self, dB, db, dC):
+        return np.concatenate([(dB - dC).reshape(dB.shape[0], -1), db], axis=1)

@@ -87,6 +87,7 @@ from liepoisson.exceptions import InvalidArgumentError, ShapeError
 
 from .losses import LOSSES, Loss
 from .networks import ResidualNetwork
+from .sweeps import BACKENDS, Sweeps, has_compiled_form, make_sweeps, modified_vector_field
 
 __all__ = [
     "PontryaginSystem",
@@ -95,18 +96,14 @@ __all__ = [
     "ControlProblem",
     "LIFTS",
     "MEMORY_MODES",
+    "BACKENDS",
+    "modified_vector_field",
 ]
 
 #: How the input is lifted to the state: a trained affine map, or zero padding.
 LIFTS = ("linear", "pad")
 #: How the costate sweep finds the forward states: stored, or rebuilt by the inverse map.
 MEMORY_MODES = ("stored", "reversible")
-
-# relative step of the central differences inside the order-4 modified vector field
-_S3_STEP = 3e-3
-# complex step for derivatives with respect to the parameters
-_COMPLEX_STEP = 1e-30
-
 
 @functools.lru_cache(maxsize=16)
 def _algebra(n: int):
@@ -293,9 +290,12 @@ class PontryaginGradient:
         The readout :math:`z`.
     reconstruction_error : float
         Largest relative difference :math:`\\max|x_k' - x_k| / \\max(1, \\max|x_k|)` between
-        the states rebuilt by the backward map and the forward ones: at every layer in
-        ``"stored"`` mode, at the input in ``"reversible"`` mode (where it accumulates
-        through depth).
+        the states rebuilt by the backward map and the forward ones: at the input in
+        ``"reversible"`` mode (where it accumulates through depth), at every layer in
+        ``"stored"`` mode. With the ``"compiled"`` and ``"numpy"`` backends the stored
+        costate sweep reuses the forward midpoints, which solve the backward step's
+        equation too; the value is then the largest relative residual (or error estimate)
+        of the layers' implicit solves.
     costates : ndarray of shape (depth + 1, n_samples, dim) or None
         The canonical costates :math:`P_k` (when requested).
     states : ndarray of shape (depth + 1, n_samples, dim) or None
@@ -309,10 +309,6 @@ class PontryaginGradient:
     reconstruction_error: float
     costates: np.ndarray | None = None
     states: np.ndarray | None = None
-
-
-def _relative_gap(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.max(np.abs(a - b))) / max(1.0, float(np.max(np.abs(b))))
 
 
 @final
@@ -340,6 +336,14 @@ class ControlProblem:
         Relative tolerance of each implicit solve (default ``1e-12``).
     max_iter : int
         Iteration limit of each implicit solve.
+    backend : {"auto", "compiled", "numpy", "generic"}
+        Who computes the layers' steps (:mod:`models.deep_learning.sweeps`):
+        ``"generic"`` runs :meth:`LiePoissonHJ.step <liepoisson.LiePoissonHJ.step>` on the
+        whole Heisenberg state (the definition; any order); ``"numpy"`` (order 2, any
+        network) and ``"compiled"`` (order 2, the networks of this package) solve the same
+        implicit equation specialised to the model: in :math:`x` forward, linearly in
+        :math:`\bar P` backward. ``"auto"`` (default) picks ``"compiled"``, else
+        ``"numpy"`` for order 2 and ``"generic"`` for order 4.
 
     Examples
     --------
@@ -361,7 +365,9 @@ class ControlProblem:
     order: int = 2
     tol: float = 1e-12
     max_iter: int = 200
+    backend: str = "auto"
     integrator: LiePoissonHJ = field(init=False, repr=False, compare=False)
+    sweeps: Sweeps = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if not isinstance(self.network, ResidualNetwork):
@@ -389,9 +395,22 @@ class ControlProblem:
             )
         check_real("tol", self.tol, positive=True)
         check_int("max_iter", self.max_iter, minimum=1)
+        if self.backend not in BACKENDS:
+            raise InvalidArgumentError(f"backend must be one of {BACKENDS}, got {_describe(self.backend)}")
+        if self.backend in ("compiled", "numpy") and self.order != 2:
+            raise InvalidArgumentError(
+                f"backend={self.backend!r} computes order-2 layers; order={self.order} needs "
+                "backend='generic' or 'auto'"
+            )
+        if self.backend == "compiled" and not has_compiled_form(self.network):
+            raise InvalidArgumentError(
+                f"backend='compiled' needs a network of the form C^T tanh(Bx + b), not "
+                f"{type(self.network).__name__}; use 'numpy' or 'auto'"
+            )
         object.__setattr__(
             self, "integrator", LiePoissonHJ(order=self.order, tol=self.tol, max_iter=self.max_iter)
         )
+        object.__setattr__(self, "sweeps", make_sweeps(self, self.backend))
 
     # ------------------------------------------------------------------ parameters
     def init_parameters(self, n_features: int, n_outputs: int, rng: np.random.Generator) -> Parameters:
@@ -469,15 +488,8 @@ class ControlProblem:
         ndarray of shape (n_samples, dim), or (depth + 1, n_samples, dim) with
         ``keep_states``
         """
-        x = self.lift_input(params, X)
-        states = [x]
-        h, step = self.network.step, self.integrator.step
-        for theta in params.theta:
-            system = self.system(theta, x.shape[0])
-            x = system.split(step(system, system.state(x), h))[0]
-            if keep_states:
-                states.append(x)
-        return np.stack(states) if keep_states else x
+        result = self.sweeps.forward(params.theta, self.lift_input(params, X), keep_states)
+        return result.states if keep_states else result.final
 
     def readout(self, params: Parameters, xT: np.ndarray) -> np.ndarray:
         """The outputs :math:`z = [x(T), 1]\\,V`, shape ``(n_samples, n_outputs)``."""
@@ -531,47 +543,19 @@ class ControlProblem:
         """
         if memory not in MEMORY_MODES:
             raise InvalidArgumentError(f"memory must be one of {MEMORY_MODES}, got {_describe(memory)}")
-        net, step = self.network, self.integrator.step
-        h, lam = net.step, self.regularization
-        x0 = self.lift_input(params, X)
-        N = x0.shape[0]
-        systems = [self.system(theta, N) for theta in params.theta]
+        lam = self.regularization
         stored = memory == "stored"
-
-        mu = systems[0].state(x0)
-        states = [x0]
-        for system in systems:
-            mu = step(system, mu, h)
-            if stored:
-                states.append(system.split(mu)[0])
-        xT = systems[0].split(mu)[0]
+        x0 = self.lift_input(params, X)
+        forward = self.sweeps.forward(params.theta, x0, keep_states=stored, for_costate=stored)
+        xT = forward.final
 
         z = self.readout(params, xT)
         data_loss, dz = self.loss.value_and_gradient(z, y)
         V = params.readout
         g_readout = np.vstack([xT.T @ dz, dz.sum(axis=0, keepdims=True)]) + lam * V
-        mu = systems[0].state(xT, -(dz @ V[:-1].T))
-
-        g_theta = np.empty_like(params.theta)
-        costates = [None] * (net.depth + 1) if return_costates else None
-        error = 0.0
-        for k in range(net.depth - 1, -1, -1):
-            system = systems[k]
-            if costates is not None:
-                costates[k + 1] = system.split(mu)[1].copy()
-            prev = step(system, mu, -h)
-            xbar, Pbar = system.split(0.5 * (prev + mu))
-            g_theta[k] = -self._dS_dtheta(params.theta[k], xbar, Pbar)
-            if stored:
-                x_prev = system.split(prev)[0]
-                error = max(error, _relative_gap(x_prev, states[k]))
-                x_prev[...] = states[k]
-            mu = prev
-        x0_back, P0 = systems[0].split(mu)
-        if costates is not None:
-            costates[0] = P0.copy()
-        if not stored:
-            error = _relative_gap(x0_back, x0)
+        g_theta, P0, costates, error = self.sweeps.costate(
+            params.theta, forward, -(dz @ V[:-1].T), memory, return_costates
+        )
 
         g_x0 = -P0
         if self.lift == "pad":
@@ -585,58 +569,6 @@ class ControlProblem:
             gradient=gradient,
             outputs=z,
             reconstruction_error=error,
-            costates=None if costates is None else np.stack(costates),
-            states=np.stack(states) if stored else None,
+            costates=costates,
+            states=forward.states,
         )
-
-    def _dS_dtheta(self, theta, xbar, Pbar) -> np.ndarray:
-        """:math:`\\partial S/\\partial\\theta` at the midpoint of a step (step :math:`+h`)."""
-        net, h = self.network, self.network.step
-        g = h * (net.vjp_theta(xbar, theta, Pbar) - self.regularization * theta)
-        if self.order == 4:
-            g3 = np.empty_like(theta)
-            for j in range(theta.size):
-                shifted = theta.astype(complex)
-                shifted[j] += 1j * _COMPLEX_STEP
-                g3[j] = np.sum(Pbar * np.imag(modified_vector_field(net, xbar, shifted))) / _COMPLEX_STEP
-            g = g + h**3 * g3
-        return g
-
-
-def _directional(network, x, theta, u, offsets):
-    """Evaluations of :math:`f(x + s\\,\\epsilon u)` for ``s`` in ``offsets``, with a
-    per-sample step :math:`\\epsilon` scaled to :math:`x` and :math:`u`."""
-    size = np.max(np.abs(u.real), axis=-1, keepdims=True)
-    reach = _S3_STEP * np.maximum(1.0, np.max(np.abs(x), axis=-1, keepdims=True))
-    eps = np.where(size > 0, reach / np.where(size > 0, size, 1.0), 1.0)
-    return eps, [network.vector_field(x + s * eps * u, theta) for s in offsets]
-
-
-def modified_vector_field(network: ResidualNetwork, x: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    """The order-4 correction :math:`s_3 = \\frac1{24}\\big(f''[f, f] - 2A(Af)\\big)`,
-    :math:`A = \\partial f/\\partial x`, with :math:`S_3 = \\sum_i P_i\\cdot s_3(x_i)`.
-
-    On the Pontryagin system, :math:`S_3 = \\frac1{24}D^2H[a, a]` with
-    :math:`a = (f, -A^T P)`, which is linear in :math:`P`. The derivatives along :math:`f`
-    and :math:`Af` are 4th-order central differences (relative error about 1e-10, scaled by
-    :math:`h^3/24` in the step) evaluated with the network's ``vector_field`` only, so the
-    result is complex-analytic in ``theta`` (complex steps in the parameters give its
-    parameter derivative).
-
-    Parameters
-    ----------
-    network : ResidualNetwork
-    x : ndarray of shape (..., dim)
-    theta : ndarray of shape (n_parameters,)
-
-    Returns
-    -------
-    ndarray of shape (..., dim)
-    """
-    f0 = network.vector_field(x, theta)
-    eps, (fp1, fm1, fp2, fm2) = _directional(network, x, theta, f0, (1.0, -1.0, 2.0, -2.0))
-    second = (16.0 * (fp1 + fm1) - (fp2 + fm2) - 30.0 * f0) / (12.0 * eps**2)
-    w = (8.0 * (fp1 - fm1) - (fp2 - fm2)) / (12.0 * eps)
-    eps_w, (gp1, gm1, gp2, gm2) = _directional(network, x, theta, w, (1.0, -1.0, 2.0, -2.0))
-    Aw = (8.0 * (gp1 - gm1) - (gp2 - gm2)) / (12.0 * eps_w)
-    return (second - 2.0 * Aw) / 24.0

@@ -1,0 +1,351 @@
+"""The forward and costate sweeps of a :class:`~models.deep_learning.ControlProblem`.
+
+Every layer is one step of :class:`liepoisson.LiePoissonHJ` on the Pontryagin system; that
+step defines the map. Three backends compute it:
+
+* ``"generic"``: the core's step itself on the whole Heisenberg state, for every order
+  (order 4 always runs here).
+* ``"numpy"``: for order 2, a solve of the same implicit equation specialised to the
+  model, for any network. On the Heisenberg algebra the step's midpoint is
+  :math:`\\nu = \\frac12(\\mu_k + \\mu_{k+1})` and its equations split: in :math:`x` alone,
+  :math:`\\bar x - \\frac h2 f(\\bar x) = x_k` (forward, on the invariant subspace
+  :math:`P = 0`), and, for that :math:`\\bar x`, *linear* in :math:`P`:
+  :math:`\\bar P - \\frac h2 A^T\\bar P = P_{k+1}`, :math:`A = \\partial f/\\partial x(\\bar x)`
+  (the step with :math:`-h` from :math:`\\mu_{k+1}`, whose :math:`x`-equation the forward
+  midpoint already solves). Fixed points on :math:`x` from the explicit predictor
+  :math:`x_k + \\frac h2 f(x_k)`, and on :math:`\\bar P` with the network's ``vjp_x``; the
+  updates are those of the step, :math:`x_{k+1} = x_k + h f(\\bar x)`,
+  :math:`P_k = P_{k+1} + hA^T\\bar P`.
+* ``"compiled"``: the same equations in compiled per-sample kernels
+  (:mod:`models.deep_learning._kernels`) for the networks of the form
+  :math:`f = C^T\\tanh(Bx + b)` (:class:`TanhResNet`, :class:`AntisymmetricResNet`,
+  :class:`GradientResNet`): a chord Newton iteration on :math:`\\bar x` and an LU solve for
+  :math:`\\bar P`, with the parameter derivatives summed in the same pass.
+
+All three solve to the problem's tolerance; with a tolerance near round-off they agree to
+round-off (tested), and the gradient is exact for each.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import final
+
+import numpy as np
+
+from liepoisson.exceptions import ConvergenceError
+from liepoisson.integrators.base import solve_fixed_point
+
+from . import _kernels
+from .networks import ResidualNetwork
+
+__all__ = ["BACKENDS", "Forward", "Sweeps", "GenericSweeps", "NumpySweeps", "CompiledSweeps",
+           "has_compiled_form", "make_sweeps", "modified_vector_field"]
+
+#: The backends of the sweeps, by name (``"auto"`` picks one, see :func:`make_sweeps`).
+BACKENDS = ("auto", "compiled", "numpy", "generic")
+
+# relative step of the central differences inside the order-4 modified vector field
+_S3_STEP = 3e-3
+# complex step for derivatives with respect to the parameters
+_COMPLEX_STEP = 1e-30
+
+
+def _relative_gap(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.max(np.abs(a - b))) / max(1.0, float(np.max(np.abs(b))))
+
+
+@final
+@dataclass(frozen=True)
+class Forward:
+    """The result of a forward sweep (final).
+
+    Attributes
+    ----------
+    initial, final : ndarray of shape (n_samples, dim)
+        The states before the first and after the last layer.
+    states : ndarray of shape (depth + 1, n_samples, dim) or None
+        Every state, when kept.
+    midpoints : object
+        What the backend keeps for the costate sweep (None when not asked).
+    residual : float
+        The largest relative error estimate of the layers' midpoint solves (0 when the
+        backend does not report it).
+    """
+
+    initial: np.ndarray
+    final: np.ndarray
+    states: np.ndarray | None = None
+    midpoints: object = None
+    residual: float = 0.0
+
+
+class Sweeps(ABC):
+    """The sweeps of one problem (abstract).
+
+    Parameters
+    ----------
+    problem : ControlProblem
+    """
+
+    def __init__(self, problem):
+        self.problem = problem
+        self.network: ResidualNetwork = problem.network
+
+    @abstractmethod
+    def forward(self, theta: np.ndarray, x0: np.ndarray, keep_states: bool = False,
+                for_costate: bool = False) -> Forward:
+        """The forward sweep from ``x0`` (shape ``(n_samples, dim)``) through the layers
+        ``theta`` (shape ``(depth, n_parameters)``); ``for_costate`` keeps what a stored
+        costate sweep needs."""
+
+    @abstractmethod
+    def costate(self, theta: np.ndarray, forward: Forward, P_final: np.ndarray, memory: str,
+                return_costates: bool = False):
+        """The costate sweep from :math:`P_K` = ``P_final``.
+
+        Returns
+        -------
+        g_theta : ndarray of shape (depth, n_parameters)
+            :math:`\\partial J/\\partial\\theta_k = -\\partial S_k/\\partial\\theta`.
+        P0 : ndarray of shape (n_samples, dim)
+        costates : ndarray of shape (depth + 1, n_samples, dim) or None
+        reconstruction_error : float
+        """
+
+    def _penalty_gradient(self, theta):
+        """:math:`h\\lambda\\theta`, the running cost's part of :math:`\\partial J/\\partial\\theta`."""
+        return (self.network.step * self.problem.regularization) * theta
+
+
+@final
+class GenericSweeps(Sweeps):
+    """Every layer is the core's :meth:`LiePoissonHJ.step` on the Heisenberg state (final)."""
+
+    def forward(self, theta, x0, keep_states=False, for_costate=False):
+        h, step = self.network.step, self.problem.integrator.step
+        keep = keep_states or for_costate
+        system = None
+        states = [x0]
+        mu = None
+        for layer in theta:
+            system = self.problem.system(layer, x0.shape[0])
+            mu = step(system, system.state(x0) if mu is None else mu, h)
+            if keep:
+                states.append(system.split(mu)[0])
+        final = x0 if system is None else system.split(mu)[0]
+        return Forward(x0, final, np.stack(states) if keep else None)
+
+    def costate(self, theta, forward, P_final, memory, return_costates=False):
+        problem, step = self.problem, self.problem.integrator.step
+        K, h = theta.shape[0], self.network.step
+        stored = memory == "stored"
+        systems = [problem.system(layer, P_final.shape[0]) for layer in theta]
+        mu = systems[0].state(forward.final, P_final)
+        g_theta = np.empty_like(theta)
+        costates = [None] * (K + 1) if return_costates else None
+        error = 0.0
+        for k in range(K - 1, -1, -1):
+            system = systems[k]
+            if costates is not None:
+                costates[k + 1] = system.split(mu)[1].copy()
+            prev = step(system, mu, -h)
+            xbar, Pbar = system.split(0.5 * (prev + mu))
+            g_theta[k] = -self._dS_dtheta(theta[k], xbar, Pbar)
+            if stored:
+                x_prev = system.split(prev)[0]
+                error = max(error, _relative_gap(x_prev, forward.states[k]))
+                x_prev[...] = forward.states[k]
+            mu = prev
+        x0_back, P0 = systems[0].split(mu)
+        if costates is not None:
+            costates[0] = P0.copy()
+        if not stored:
+            error = _relative_gap(x0_back, forward.initial)
+        return g_theta, P0, None if costates is None else np.stack(costates), error
+
+    def _dS_dtheta(self, theta, xbar, Pbar) -> np.ndarray:
+        """:math:`\\partial S/\\partial\\theta` at the midpoint of a step (step :math:`+h`)."""
+        net, h = self.network, self.network.step
+        g = h * (net.vjp_theta(xbar, theta, Pbar) - self.problem.regularization * theta)
+        if self.problem.order == 4:
+            g3 = np.empty_like(theta)
+            for j in range(theta.size):
+                shifted = theta.astype(complex)
+                shifted[j] += 1j * _COMPLEX_STEP
+                g3[j] = np.sum(Pbar * np.imag(modified_vector_field(net, xbar, shifted))) / _COMPLEX_STEP
+            g = g + h**3 * g3
+        return g
+
+
+@final
+class NumpySweeps(Sweeps):
+    """Order 2: the step's implicit equation solved in :math:`x`, then linearly in
+    :math:`\\bar P`, by fixed points on the network's products (final; any network)."""
+
+    def _solve(self, update, guess, what):
+        problem = self.problem
+        return solve_fixed_point(update, guess, 1, problem.tol, problem.max_iter, what)[0]
+
+    def _midpoint(self, layer, x, c, k):
+        """:math:`\\bar x - c f(\\bar x) = x` and :math:`f(\\bar x)`."""
+        net = self.network
+        xbar = self._solve(lambda xb: x + c * net.vector_field(xb, layer),
+                           x + c * net.vector_field(x, layer), f"layer {k}: implicit midpoint solve")
+        return xbar, net.vector_field(xbar, layer)
+
+    def forward(self, theta, x0, keep_states=False, for_costate=False):
+        h = self.network.step
+        x, states, midpoints, residual = x0, [x0], [], 0.0
+        for k, layer in enumerate(theta):
+            xbar, f = self._midpoint(layer, x, 0.5 * h, k)
+            residual = max(residual, _relative_gap(xbar - 0.5 * h * f, x))
+            x = x + h * f
+            if keep_states:
+                states.append(x)
+            if for_costate:
+                midpoints.append(xbar)
+        return Forward(x0, x, np.stack(states) if keep_states else None,
+                       midpoints if for_costate else None, residual)
+
+    def costate(self, theta, forward, P_final, memory, return_costates=False):
+        net, h = self.network, self.network.step
+        c, K = 0.5 * h, theta.shape[0]
+        stored = memory == "stored"
+        x, P = forward.final, P_final
+        g_theta = np.empty_like(theta)
+        costates = [None] * (K + 1) if return_costates else None
+        for k in range(K - 1, -1, -1):
+            layer = theta[k]
+            if costates is not None:
+                costates[k + 1] = P
+            if stored:
+                xbar = forward.midpoints[k]
+            else:
+                xbar, f = self._midpoint(layer, x, -c, k)
+                x = x - h * f
+            # linear in Pbar: solve for Pbar / max|P| (relative accuracy at any scale)
+            size = float(np.max(np.abs(P), initial=0.0)) or 1.0
+            rhs = P / size
+            Pbar = size * self._solve(lambda Q: rhs + c * net.vjp_x(xbar, layer, Q),
+                                      rhs + c * net.vjp_x(xbar, layer, rhs),
+                                      f"layer {k}: costate solve")
+            P = P + h * net.vjp_x(xbar, layer, Pbar)
+            g_theta[k] = -h * net.vjp_theta(xbar, layer, Pbar)
+        if costates is not None:
+            costates[0] = P
+        g_theta += self._penalty_gradient(theta)
+        error = forward.residual if stored else _relative_gap(x, forward.initial)
+        return g_theta, P, None if costates is None else np.stack(costates), error
+
+
+@final
+class CompiledSweeps(Sweeps):
+    """Order 2 in compiled per-sample kernels for networks :math:`f = C^T\\tanh(Bx + b)`
+    (final; see :mod:`models.deep_learning._kernels`)."""
+
+    def _arrays(self, theta):
+        return tuple(np.ascontiguousarray(a, dtype=float) for a in self.network._tanh_layers(theta))
+
+    @staticmethod
+    def _check(status, what):
+        if status[0]:
+            k, i, it, res = int(status[1]), int(status[2]), int(status[3]), float(status[4])
+            raise ConvergenceError(
+                f"layer {k}, sample {i}: {what} did not converge: relative change {res:.3e} "
+                f"after {it} iterations", residual=res, iterations=it,
+            )
+
+    def forward(self, theta, x0, keep_states=False, for_costate=False):
+        problem, h = self.problem, self.network.step
+        B, bias, C = self._arrays(theta)
+        K, (N, d), m = theta.shape[0], x0.shape, B.shape[1]
+        states = np.empty((K + 1 if keep_states else 1, N, d))
+        n = K if for_costate else 0
+        midpoints, acts = np.empty((n, N, d)), np.empty((n, N, m))
+        status = np.zeros(5)
+        _kernels.forward_sweep(np.ascontiguousarray(x0, dtype=float), B, bias, C, h, problem.tol,
+                               problem.max_iter, states, midpoints, acts, status)
+        self._check(status, "implicit midpoint solve")
+        return Forward(x0, states[-1], states if keep_states else None,
+                       (midpoints, acts) if for_costate else None, float(status[4]))
+
+    def costate(self, theta, forward, P_final, memory, return_costates=False):
+        problem, h = self.problem, self.network.step
+        B, bias, C = self._arrays(theta)
+        K, (N, d) = theta.shape[0], P_final.shape
+        stored = memory == "stored"
+        if stored:
+            midpoints, acts = forward.midpoints
+        else:
+            midpoints, acts = np.empty((0, N, d)), np.empty((0, N, B.shape[1]))
+        costates = np.empty((K + 1 if return_costates else 0, N, d))
+        dB, db, dC = np.zeros_like(B), np.zeros_like(bias), np.zeros_like(C)
+        P0, x0 = np.empty((N, d)), np.empty((N, d))
+        status = np.zeros(5)
+        _kernels.costate_sweep(np.ascontiguousarray(P_final, dtype=float), B, bias, C, h,
+                               problem.tol, problem.max_iter, np.ascontiguousarray(forward.final),
+                               midpoints, acts, costates, dB, db, dC, P0, x0, status)
+        self._check(status, "implicit midpoint solve of the costate sweep")
+        g_theta = -h * self.network._tanh_layers_adjoint(dB, db, dC) + self._penalty_gradient(theta)
+        error = forward.residual if stored else _relative_gap(x0, forward.initial)
+        return g_theta, P0, costates if return_costates else None, error
+
+
+def has_compiled_form(network: ResidualNetwork) -> bool:
+    """Whether the network gives the :math:`C^T\\tanh(Bx + b)` form of the compiled sweeps."""
+    return type(network)._tanh_layers is not ResidualNetwork._tanh_layers
+
+
+def make_sweeps(problem, backend: str = "auto") -> Sweeps:
+    """The sweeps of ``problem`` for a backend name (validated by the problem).
+
+    ``"auto"``: ``"generic"`` for order 4, ``"compiled"`` for order 2 on a network with a
+    compiled form, ``"numpy"`` otherwise.
+    """
+    if backend == "auto":
+        if problem.order != 2:
+            backend = "generic"
+        else:
+            backend = "compiled" if has_compiled_form(problem.network) else "numpy"
+    return {"generic": GenericSweeps, "numpy": NumpySweeps, "compiled": CompiledSweeps}[backend](problem)
+
+
+def _directional(network, x, theta, u, offsets):
+    """Evaluations of :math:`f(x + s\\,\\epsilon u)` for ``s`` in ``offsets``, with a
+    per-sample step :math:`\\epsilon` scaled to :math:`x` and :math:`u`."""
+    size = np.max(np.abs(u.real), axis=-1, keepdims=True)
+    reach = _S3_STEP * np.maximum(1.0, np.max(np.abs(x), axis=-1, keepdims=True))
+    eps = np.where(size > 0, reach / np.where(size > 0, size, 1.0), 1.0)
+    return eps, [network.vector_field(x + s * eps * u, theta) for s in offsets]
+
+
+def modified_vector_field(network: ResidualNetwork, x: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """The order-4 correction :math:`s_3 = \\frac1{24}\\big(f''[f, f] - 2A(Af)\\big)`,
+    :math:`A = \\partial f/\\partial x`, with :math:`S_3 = \\sum_i P_i\\cdot s_3(x_i)`.
+
+    On the Pontryagin system, :math:`S_3 = \\frac1{24}D^2H[a, a]` with
+    :math:`a = (f, -A^T P)`, which is linear in :math:`P`. The derivatives along :math:`f`
+    and :math:`Af` are 4th-order central differences (relative error about 1e-10, scaled by
+    :math:`h^3/24` in the step) evaluated with the network's ``vector_field`` only, so the
+    result is complex-analytic in ``theta`` (complex steps in the parameters give its
+    parameter derivative).
+
+    Parameters
+    ----------
+    network : ResidualNetwork
+    x : ndarray of shape (..., dim)
+    theta : ndarray of shape (n_parameters,)
+
+    Returns
+    -------
+    ndarray of shape (..., dim)
+    """
+    f0 = network.vector_field(x, theta)
+    eps, (fp1, fm1, fp2, fm2) = _directional(network, x, theta, f0, (1.0, -1.0, 2.0, -2.0))
+    second = (16.0 * (fp1 + fm1) - (fp2 + fm2) - 30.0 * f0) / (12.0 * eps**2)
+    w = (8.0 * (fp1 - fm1) - (fp2 - fm2)) / (12.0 * eps)
+    eps_w, (gp1, gm1, gp2, gm2) = _directional(network, x, theta, w, (1.0, -1.0, 2.0, -2.0))
+    Aw = (8.0 * (gp1 - gm1) - (gp2 - gm2)) / (12.0 * eps_w)
+    return (second - 2.0 * Aw) / 24.0
