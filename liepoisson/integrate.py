@@ -22,11 +22,11 @@ __all__ = ["integrate"]
 _SMALL_STATE = 4096
 
 
-def _fingerprint(system, mu0, dt, n_steps, method, save_every) -> str:
+def _fingerprint(system, mu0, dt, n_steps, method, save_every, compiled) -> str:
     h = hashlib.sha256()
     h.update(np.ascontiguousarray(mu0).tobytes())
     h.update(repr((system.name, str(mu0.shape), str(mu0.dtype), float(dt).hex(), n_steps,
-                   repr(method), save_every)).encode())
+                   repr(method), save_every, compiled)).encode())
     return h.hexdigest()
 
 
@@ -59,6 +59,126 @@ def _read_checkpoint(path: Path, fingerprint):
         )
 
 
+_ENGINES = ("auto", "compiled", "numpy")
+
+#: Wall time aimed at per compiled chunk: between chunks the run reports progress, writes
+#: checkpoints and reacts to Ctrl-C.
+_CHUNK_SECONDS = 0.2
+
+
+def _select_engine(engine, method, system, mu):
+    """The compiled runner for this run (or None) and the reason recorded in the metadata."""
+    if engine not in _ENGINES:
+        raise InvalidArgumentError(f"engine must be one of {_ENGINES}, got {_describe(engine)}")
+    if engine == "numpy":
+        return None, "numpy path requested (engine='numpy')"
+    from .compiled import NotCompilable
+
+    try:
+        if not isinstance(method, LiePoissonHJ):
+            raise NotCompilable(f"{method.name} has no compiled kernels")
+        if mu.size == 0:
+            raise NotCompilable("the batch is empty")
+        from .compiled.runner import lie_poisson_hj_runner
+
+        probe = mu.reshape(-1, mu.shape[-1])[0] if mu.ndim else mu
+        runner = lie_poisson_hj_runner(method, system, probe)
+    except NotCompilable as exc:
+        if engine == "compiled":
+            raise InvalidArgumentError(f"engine='compiled' is not available for this run: {exc}") from None
+        return None, f"numpy path: {exc}"
+    return runner, runner.description
+
+
+class _CompiledStepFailed(Exception):
+    """A step that the numpy path could not take either; ``state`` is the whole run's state
+    after step ``chunk_start`` (the last step every member has completed)."""
+
+    def __init__(self, step, chunk_start, state, error):
+        super().__init__(str(error))
+        self.step, self.chunk_start, self.state, self.error = step, chunk_start, state, error
+
+
+def _compiled_steps(runner, method, system, mu, dt, start, n_steps, save_every, every, saved):
+    """Advance ``mu`` from step ``start`` to ``n_steps`` through ``runner``, in chunks.
+
+    Each chunk is one compiled call (about :data:`_CHUNK_SECONDS` of work, never crossing a
+    multiple of ``every`` unless that is None); after it the saved states go to ``saved(states, steps)`` and
+    the generator yields ``(steps done, state)``. A member whose step the compiled solve
+    could not take (no convergence, a non-finite state) takes that step on the numpy path
+    (``method.step``: Newton fallback, the library's errors) and continues compiled; if the
+    gradient stops being affine, the run continues with a runner that calls the gradient.
+
+    Raises
+    ------
+    _CompiledStepFailed
+        When the numpy path fails too.
+    """
+    import time
+
+    shape = mu.shape
+    flat = np.ascontiguousarray(mu.reshape(-1, shape[-1]), dtype=float)
+    probe = flat[0].copy()
+    k, chunk = start, 64
+    while k < n_steps:
+        k1 = min(n_steps, k + chunk)
+        if every is not None:
+            k1 = min(k1, (k // every + 1) * every)
+        t0 = time.perf_counter()
+        final, states, info = runner.advance(flat, dt, k, k1, n_steps, save_every)
+        for b in np.flatnonzero(info[:, 0] < k1):
+            try:
+                final[b], states[b], runner = _finish_member(
+                    runner, method, system, probe, final[b], states[b], info[b], dt, k1,
+                    n_steps, save_every)
+            except ConvergenceError as exc:
+                raise _CompiledStepFailed(exc.step, k, flat.reshape(shape).copy(), exc) from exc
+        elapsed = time.perf_counter() - t0
+        flat = final
+        steps = [j for j in range(k + 1, k1 + 1) if j % save_every == 0 or j == n_steps]
+        saved([np.reshape(states[:, i], shape).copy() for i in range(len(steps))], steps)
+        per_step = elapsed / (k1 - k)
+        k = k1
+        chunk = int(min(max(1, _CHUNK_SECONDS / per_step if per_step > 0 else 1e9), 4 * chunk, 10**9))
+        yield k, flat.reshape(shape).copy()
+
+
+def _finish_member(runner, method, system, probe, state, states, info, dt, k1, n_steps,
+                   save_every):
+    """Complete one member's chunk after the compiled loop stopped it before a step.
+
+    Returns the member's state after step ``k1``, its saved states in the chunk and the
+    runner to continue with.
+
+    Raises
+    ------
+    ConvergenceError
+        From the numpy step, with ``step`` set to the failing step's index.
+    """
+    from .compiled.lie_poisson_hj import NOT_AFFINE
+    from .compiled.runner import lie_poisson_hj_runner
+
+    done, count, status = int(info[0]), int(info[1]), int(info[2])
+    kept = list(states[:count])
+    while done < k1:
+        if status == NOT_AFFINE:
+            runner = lie_poisson_hj_runner(method, system, probe, affine=False)
+        else:
+            try:
+                state = method.step(system, state, dt)
+            except ConvergenceError as exc:
+                exc.step = done
+                raise
+            done += 1
+            if done % save_every == 0 or done == n_steps:
+                kept.append(state.copy())
+        if done < k1:
+            final, more, info = runner.advance(state[None], dt, done, k1, n_steps, save_every)
+            kept.extend(more[0, : int(info[0, 1])])
+            state, done, status = final[0], int(info[0, 0]), int(info[0, 2])
+    return state, np.array(kept).reshape(states.shape), runner
+
+
 def integrate(
     system: LiePoissonSystem,
     mu0,
@@ -69,6 +189,7 @@ def integrate(
     progress: bool = False,
     checkpoint=None,
     checkpoint_every: int | None = None,
+    engine: str = "auto",
 ) -> Trajectory:
     """Integrate a Lie–Poisson system from ``mu0`` for ``n_steps`` steps of size ``dt``.
 
@@ -94,6 +215,14 @@ def integrate(
         to an uninterrupted one; a finished run's checkpoint returns its trajectory at once.
     checkpoint_every : int, optional
         Steps between checkpoint writes (default ``max(1, n_steps // 100)``).
+    engine : {"auto", "compiled", "numpy"}
+        ``"auto"`` (default) runs :class:`LiePoissonHJ` through compiled kernels
+        (:mod:`liepoisson.compiled`: the whole step and the stepping loop in numba, a batch
+        in parallel on every core) when the algebra has vector elements and the system's
+        callables compile, and through the numpy implementation otherwise; ``"compiled"``
+        requires the compiled path (an error says why it is not available); ``"numpy"``
+        always runs :meth:`Integrator.step`. Which path ran, and why, is recorded in
+        ``metadata["engine"]`` and ``metadata["engine_detail"]``.
 
     Returns
     -------
@@ -140,8 +269,11 @@ def integrate(
     if checkpoint_every is None:
         checkpoint_every = max(1, n_steps // 100)
     checkpoint_every = check_int("checkpoint_every", checkpoint_every, minimum=1)
+    if isinstance(method, LiePoissonHJ):
+        method = method.for_system(system, mu)
+    runner, engine_detail = _select_engine(engine, method, system, mu)
 
-    fingerprint = _fingerprint(system, mu, dt, n_steps, method, save_every)
+    fingerprint = _fingerprint(system, mu, dt, n_steps, method, save_every, runner is not None)
     path = Path(checkpoint) if checkpoint is not None else None
     start, saved_steps, saved_states = 0, [0], [mu.copy()]
     if path is not None and path.exists():
@@ -163,6 +295,8 @@ def integrate(
             "n_steps": n_steps,
             "steps_done": step_done,
             "save_every": save_every,
+            "engine": "numpy" if runner is None else "compiled",
+            "engine_detail": engine_detail,
         }
         return Trajectory(
             t=dt * np.array(steps, dtype=float), states=states,
@@ -183,8 +317,20 @@ def integrate(
     limits = threadpool_limits(1, user_api="blas") if small else None
     step_done = start
     bar = tqdm(total=n_steps, initial=start, disable=not progress, desc=method.name, leave=False)
+
+    def saved(states, steps):
+        saved_steps.extend(steps)
+        saved_states.extend(states)
+
     try:
-        for k in range(start, n_steps):
+        if runner is not None:
+            every = checkpoint_every if path is not None else None
+            for step_done, mu in _compiled_steps(runner, method, system, mu, dt, start, n_steps,
+                                                 save_every, every, saved):
+                if step_done % checkpoint_every == 0 or step_done == n_steps:
+                    save_checkpoint(step_done)
+                bar.update(step_done - bar.n)
+        for k in range(step_done, n_steps):
             try:
                 mu = method.step(system, mu, dt)
             except ConvergenceError as exc:
@@ -200,6 +346,13 @@ def integrate(
             if step_done % checkpoint_every == 0 or step_done == n_steps:
                 save_checkpoint(step_done)
             bar.update(1)
+    except _CompiledStepFailed as failure:
+        step_done, mu, exc, k = failure.chunk_start, failure.state, failure.error, failure.step
+        save_checkpoint(step_done)
+        raise ConvergenceError(
+            f"step {k} (t = {k * dt:.6g}): {exc}", residual=exc.residual,
+            iterations=exc.iterations, step=k, trajectory=result(False),
+        ) from exc
     except KeyboardInterrupt:
         save_checkpoint(step_done)
         warnings.warn(

@@ -164,6 +164,18 @@ class LiePoissonSystem:
         """Whether :meth:`gradient` is user-supplied (not the numerical fallback)."""
         return self._gradient is not None
 
+    def derivative_callables(self) -> dict:
+        """The callables given at construction: ``"gradient"``, ``"hessian_vector"`` and
+        ``"third_derivative"`` (None where the system uses its numerical fallback).
+
+        The compiled path of :func:`liepoisson.integrate` compiles these.
+        """
+        return {
+            "gradient": self._gradient,
+            "hessian_vector": self._hessian_vector,
+            "third_derivative": self._third_derivative,
+        }
+
     @property
     def casimirs(self) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
         """Casimir functions by name (a copy)."""

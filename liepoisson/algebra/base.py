@@ -15,6 +15,7 @@ Conventions (fixed throughout the library, see ``docs/conventions.rst``):
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from functools import cached_property
 from typing import Callable
@@ -38,6 +39,15 @@ def _bernoulli_taylor(n: int) -> np.ndarray:
 
 
 _BERNOULLI_TAYLOR = _bernoulli_taylor(40)
+
+
+def _bernoulli_terms(norm: float) -> int:
+    r"""Terms of the Bernoulli series of :math:`A(X)` for :math:`\|X\|_1 = ` ``norm`` ``<= 1``:
+    since :math:`|B_k / k!| \le 2 (2\pi)^{-k}`, the remaining terms are then below 1e-17
+    (a single term when ``norm < 1e-150``, where it is exact to round-off)."""
+    if norm < 1e-150:
+        return 1
+    return int(math.ceil(math.log(5e-18) / math.log(norm / (2 * math.pi))))
 
 
 def phi1_matrix(X: np.ndarray) -> np.ndarray:
@@ -325,9 +335,7 @@ class LieAlgebra(ABC):
         XT = np.swapaxes(X, -1, -2)
         norm = float(np.max(np.sum(np.abs(X), axis=-2))) if X.size else 0.0
         if norm <= 1.0:
-            # |B_k / k!| <= 2 (2 pi)^-k: stop when the remaining terms are below 1e-17
-            tiny = norm < 1e-150  # then the first-order term alone is exact to round-off
-            n_terms = 1 if tiny else int(np.ceil(np.log(5e-18) / np.log(norm / (2 * np.pi))))
+            n_terms = _bernoulli_terms(norm)
             term = XT @ c
             out = c - 0.5 * term
             for k in range(2, n_terms + 1):

@@ -45,6 +45,19 @@ def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 _SMALL_ANGLE = 1e-2
 
 
+def _rotation_coefficients(theta: float) -> tuple[float, float, float]:
+    r""":math:`(\cos\theta, \sin\theta/\theta, (1 - \cos\theta)/\theta^2)`, with series
+    below ``1e-2`` (shared by the numpy path and the compiled kernels)."""
+    if theta < _SMALL_ANGLE:
+        t2 = theta * theta
+        sinc = 1.0 - t2 / 6 + t2 * t2 / 120 - t2 * t2 * t2 / 5040
+        half = 0.5 - t2 / 24 + t2 * t2 / 720 - t2 * t2 * t2 / 40320
+    else:
+        sinc = math.sin(theta) / theta
+        half = (1.0 - math.cos(theta)) / (theta * theta)
+    return math.cos(theta), sinc, half
+
+
 def _even_coefficient_scalar(theta: float) -> float:
     if not math.isfinite(theta):  # a diverging solve: let the solver report it
         return math.nan
@@ -120,15 +133,7 @@ class SO3(LieAlgebra):
         if _is_single(xi, mu):
             x0, x1, x2 = xi.tolist()
             m0, m1, m2 = mu.tolist()
-            theta = math.sqrt(x0 * x0 + x1 * x1 + x2 * x2)
-            if theta < _SMALL_ANGLE:
-                t2 = theta * theta
-                sinc = 1.0 - t2 / 6 + t2 * t2 / 120 - t2 * t2 * t2 / 5040
-                half = 0.5 - t2 / 24 + t2 * t2 / 720 - t2 * t2 * t2 / 40320
-            else:
-                sinc = math.sin(theta) / theta
-                half = (1.0 - math.cos(theta)) / (theta * theta)
-            c = math.cos(theta)
+            c, sinc, half = _rotation_coefficients(math.sqrt(x0 * x0 + x1 * x1 + x2 * x2))
             dot = half * (x0 * m0 + x1 * m1 + x2 * m2)
             return np.array((
                 c * m0 - sinc * (x1 * m2 - x2 * m1) + dot * x0,

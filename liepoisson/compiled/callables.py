@@ -1,0 +1,137 @@
+"""Compiling a system's callables (its gradient and, when given, its second and third
+derivatives) with numba.
+
+A user writes ``gradient=lambda m: m / I``: plain numpy, meant for batches. The compiled
+loops call it on one state of shape ``(dim,)``, through a function pointer of a fixed
+signature. :func:`compile_callable` compiles the function in numba's nopython mode (closures
+over arrays and scalars work: numba freezes them as constants), wraps it to that signature,
+and checks that it returns what the numpy function returns at a probe state. Anything that
+fails (a construct numba does not support, a wrong result) raises
+:class:`~liepoisson.compiled.algebra_kernels.NotCompilable` with the reason; the caller
+then stays on the numpy path.
+
+Compiled callables are remembered per process, keyed by the function's code and the values
+of its closure, so integrating the same system again (or an equal one) does not compile
+again; a remembered function is still checked against the numpy one before every run.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+
+import numpy as np
+from numba import njit
+
+from . import NotCompilable
+from .signatures import BINARY, TERNARY, UNARY, UNARY_COMPLEX
+
+__all__ = ["compile_callable", "check_against_numpy"]
+
+_SIGNATURES = {"real": UNARY, "complex": UNARY_COMPLEX, "binary": BINARY, "ternary": TERNARY}
+_CACHE: dict = {}
+_LOCK = threading.Lock()
+
+
+def _closure_key(value):
+    if isinstance(value, np.ndarray):
+        return ("array", value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, (bool, int, float, complex, str, type(None))):
+        return ("value", type(value).__name__, value)
+    return ("object", id(value))
+
+
+def _key(fn, kind: str):
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None
+    cells = getattr(fn, "__closure__", None) or ()
+    try:
+        closure = tuple(_closure_key(c.cell_contents) for c in cells)
+    except ValueError:  # an empty cell
+        return None
+    return (kind, code, closure, id(getattr(fn, "__globals__", None)))
+
+
+def _wrap(inner, kind: str):
+    """A function of the fixed signature of ``kind`` calling the nopython ``inner``."""
+    if kind == "real":
+        def wrapper(m):
+            return np.ascontiguousarray(np.asarray(inner(m), dtype=np.float64))
+    elif kind == "complex":
+        def wrapper(m):
+            return np.ascontiguousarray(np.asarray(inner(m), dtype=np.complex128))
+    elif kind == "binary":
+        def wrapper(m, v):
+            return np.ascontiguousarray(np.asarray(inner(m, v), dtype=np.float64))
+    else:
+        def wrapper(m, u, v):
+            return np.ascontiguousarray(np.asarray(inner(m, u, v), dtype=np.float64))
+    return njit(_SIGNATURES[kind])(wrapper)
+
+
+def compile_callable(fn, kind: str, what: str):
+    """Compile ``fn`` to the signature of ``kind``.
+
+    Parameters
+    ----------
+    fn : callable
+        The numpy function (a plain Python function, lambda or closure; an already
+        ``numba.njit``-decorated function is used as is).
+    kind : {"real", "complex", "binary", "ternary"}
+        ``"real"``/``"complex"``: ``grad(mu)`` on real/complex vectors; ``"binary"``:
+        ``hvp(mu, v)``; ``"ternary"``: ``d3(mu, u, v)``.
+    what : str
+        Name used in the reason when compilation fails (e.g. ``"gradient"``).
+
+    Returns
+    -------
+    numba dispatcher with one signature
+
+    Raises
+    ------
+    NotCompilable
+    """
+    key = _key(fn, kind)
+    with _LOCK:
+        if key is not None and key in _CACHE:
+            return _CACHE[key][0]
+    from numba.core.registry import CPUDispatcher
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            inner = fn if isinstance(fn, CPUDispatcher) else njit(fn)
+            compiled = _wrap(inner, kind)
+    except Exception as exc:  # numba's typing and lowering errors have no common base
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise NotCompilable(f"the {what} could not be compiled by numba ({first[:200]})") from None
+    with _LOCK:
+        if key is not None:
+            _CACHE[key] = (compiled, fn)  # keep fn alive: the key holds ids of its objects
+    return compiled
+
+
+def check_against_numpy(compiled, fn, args, what: str, rtol: float = 1e-12) -> None:
+    """Raise :class:`NotCompilable` unless ``compiled(*args)`` equals ``fn(*args)``.
+
+    Parameters
+    ----------
+    compiled, fn : callable
+    args : tuple of ndarray of shape (dim,)
+    what : str
+    rtol : float
+        Tolerance relative to ``max(1, max|fn(*args)|)``.
+    """
+    try:
+        got = compiled(*args)
+        want = np.asarray(fn(*args))
+    except Exception as exc:
+        raise NotCompilable(f"the compiled {what} failed on a probe state ({exc})") from None
+    if want.shape != got.shape:
+        raise NotCompilable(
+            f"the {what} returns shape {want.shape} for a state of shape {args[0].shape}"
+        )
+    scale = max(1.0, float(np.max(np.abs(want)))) if want.size else 1.0
+    if not np.all(np.abs(got - want) <= rtol * scale):
+        raise NotCompilable(f"the compiled {what} disagrees with the numpy {what} on a probe state")

@@ -1,0 +1,279 @@
+"""Laws of the compiled path (:mod:`liepoisson.compiled`): it computes what the numpy
+reference computes, on every catalog algebra of vector elements, every order, single states
+and batches; it keeps the Casimirs over long runs; it falls back, and says why, where it
+cannot compile; and the steps it cannot take go to the numpy path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from liepoisson import (
+    ConvergenceError,
+    InvalidArgumentError,
+    LiePoissonHJ,
+    LiePoissonSystem,
+    RK4,
+    direct_sum,
+    gl,
+    heisenberg,
+    integrate,
+    se3,
+    sl,
+    so,
+    so3,
+    su,
+)
+
+ALGEBRAS = {
+    "so3": so3,
+    "se3": se3,
+    "heisenberg2": lambda: heisenberg(2),
+    "so4": lambda: so(4),
+    "sl2": lambda: sl(2),
+    "gl2": lambda: gl(2),
+    "so3+heisenberg1": lambda: direct_sum(so3(), heisenberg(1)),
+}
+ORDERS = (2, 4, 6, 8)
+
+
+def user_system(algebra, quartic: float, exact: bool, seed: int = 0) -> LiePoissonSystem:
+    """:math:`H = \\tfrac12\\sum_k \\mu_k^2/I_k + \\varepsilon\\sum_k w_k\\mu_k^4`, written as a
+    user writes it: numpy lambdas closing over arrays (affine gradient when ``quartic == 0``)."""
+    rng = np.random.default_rng(seed)
+    inertia = 1.0 + rng.random(algebra.dim)
+    w = rng.random(algebra.dim)
+    q = float(quartic)
+    kwargs = {}
+    if exact:
+        kwargs = dict(
+            hessian_vector=lambda m, v: (1.0 / inertia + 12.0 * q * w * m**2) * v,
+            third_derivative=lambda m, u, v: 24.0 * q * w * m * u * v,
+        )
+    return LiePoissonSystem(
+        algebra,
+        lambda m: 0.5 * np.sum(m**2 / inertia, axis=-1) + q * np.sum(w * m**4, axis=-1),
+        gradient=lambda m: m / inertia + 4.0 * q * w * m * m * m,
+        name=f"quartic {q} on {algebra.name}",
+        **kwargs,
+    )
+
+
+def initial_states(algebra, batch: int = 0, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    c = 0.7 * rng.normal(size=(max(batch, 1), algebra.dim))
+    if algebra.name.startswith("heisenberg"):
+        c[:, -1] = 1.0  # the canonical orbit
+    return c if batch else c[0]
+
+
+def _relative_gap(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.max(np.abs(a - b)) / max(1.0, float(np.max(np.abs(b)))))
+
+
+# -------------------------------------------------------- agreement with numpy
+@pytest.mark.parametrize("name", list(ALGEBRAS))
+@pytest.mark.parametrize("order", ORDERS)
+@pytest.mark.parametrize("batch", [0, 3], ids=["single", "batch"])
+@pytest.mark.parametrize("quartic", [0.0, 0.05], ids=["affine", "quartic"])
+def test_compiled_steps_equal_numpy_steps(name, order, batch, quartic):
+    """20 steps of dt = 0.05 agree with the numpy reference to 1e-13 (relative), for user
+    lambdas with gradients only (complex-step derivatives, or the affine matrix form)."""
+    algebra = ALGEBRAS[name]()
+    system = user_system(algebra, quartic, exact=False)
+    mu0 = initial_states(algebra, batch)
+    method = LiePoissonHJ(order=order)
+    compiled = integrate(system, mu0, 0.05, 20, method=method, engine="compiled")
+    reference = integrate(system, mu0, 0.05, 20, method=method, engine="numpy")
+    assert compiled.metadata["engine"] == "compiled"
+    assert reference.metadata["engine"] == "numpy"
+    assert compiled.states.shape == reference.states.shape
+    assert _relative_gap(compiled.states, reference.states) <= 1e-13
+
+
+@pytest.mark.parametrize("name", ["so3", "se3", "so4"])
+@pytest.mark.parametrize("order", [2, 4])
+def test_compiled_steps_equal_numpy_steps_with_exact_derivatives(name, order):
+    algebra = ALGEBRAS[name]()
+    system = user_system(algebra, 0.05, exact=True)
+    mu0 = initial_states(algebra, 2)
+    method = LiePoissonHJ(order=order)
+    compiled = integrate(system, mu0, 0.05, 20, method=method, engine="compiled")
+    reference = integrate(system, mu0, 0.05, 20, method=method, engine="numpy")
+    assert "hessian_vector" in compiled.metadata["engine_detail"]
+    assert _relative_gap(compiled.states, reference.states) <= 1e-13
+
+
+def test_a_batch_steps_member_by_member_exactly():
+    """The parallel batch loop integrates each member as the single-state loop does:
+    bit-identical results."""
+    algebra = so3()
+    system = user_system(algebra, 0.05, exact=False)
+    mu0 = initial_states(algebra, 64)
+    batch = integrate(system, mu0, 0.1, 50, method=LiePoissonHJ(order=4), engine="compiled")
+    for b in (0, 17, 63):
+        one = integrate(system, mu0[b], 0.1, 50, method=LiePoissonHJ(order=4), engine="compiled")
+        assert np.array_equal(batch.states[:, b], one.states)
+
+
+# ------------------------------------------------------------- invariants
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["so3", "se3"])
+def test_compiled_casimirs_are_preserved_over_1e5_steps(name):
+    """The quadratic Casimirs change by at most 1e-13 relative to |mu|^2 (the size of a
+    quadratic invariant at the state's size: Pi.Gamma itself may be near 0)."""
+    algebra = ALGEBRAS[name]()
+    system = user_system(algebra, 0.05, exact=False)
+    mu0 = initial_states(algebra)
+    traj = integrate(system, mu0, 0.1, 100_000, method=LiePoissonHJ(order=2), save_every=1000)
+    assert traj.metadata["engine"] == "compiled"
+    size = float(mu0 @ mu0)
+    for key, values in traj.invariants().items():
+        if key != "energy":
+            assert np.max(np.abs(values - values[0])) <= 1e-13 * size, key
+    energy = traj.relative_invariant_errors()["energy"]
+    # bounded, not drifting: the error over the last tenth is no larger than over the first
+    assert energy.max() <= 1e-2
+    assert energy[-10:].max() <= 2.0 * energy[1:11].max() + 1e-12
+
+
+# ---------------------------------------------------------- which path ran
+def test_the_path_that_ran_is_recorded():
+    system = user_system(so3(), 0.0, exact=False)
+    traj = integrate(system, initial_states(so3()), 0.1, 10)
+    assert traj.metadata["engine"] == "compiled"
+    assert "so3 algebra kernels" in traj.metadata["engine_detail"]
+    assert "affine gradient" in traj.metadata["engine_detail"]
+    traj = integrate(system, initial_states(so3()), 0.1, 10, engine="numpy")
+    assert traj.metadata["engine"] == "numpy"
+    quartic = integrate(user_system(so3(), 0.05, exact=False), initial_states(so3()), 0.1, 10)
+    assert "affine" not in quartic.metadata["engine_detail"]
+    assert "complex-step" in quartic.metadata["engine_detail"] or quartic.metadata["order"] == 2
+
+
+class _Opaque:
+    """A gradient numba cannot compile (a method of a Python object)."""
+
+    def __init__(self, inertia):
+        self.inertia = inertia
+
+    def gradient(self, m):
+        return m / self.inertia
+
+
+@pytest.mark.parametrize(
+    "make, reason",
+    [
+        (lambda: LiePoissonSystem(su(2), lambda r: np.zeros(r.shape[:-2]),
+                                  gradient=lambda r: np.zeros_like(r)), "not real coefficient vectors"),
+        (lambda: LiePoissonSystem(so3(), lambda m: np.sum(m**2, axis=-1),
+                                  gradient=_Opaque(np.ones(3)).gradient), "could not be compiled"),
+        (lambda: LiePoissonSystem(so3(), lambda m: np.sum(m**2, axis=-1)), "no gradient"),
+    ],
+    ids=["matrix algebra", "bound method", "no gradient"],
+)
+def test_what_cannot_be_compiled_runs_on_numpy_and_says_why(make, reason):
+    system = make()
+    mu0 = system.algebra.zeros() if system.algebra.dtype.kind == "c" else np.array([0.3, 1.0, -0.7])
+    if system.algebra.dtype.kind == "c":
+        mu0 = np.array([[1.0, 0.5j], [-0.5j, -1.0]])
+    traj = integrate(system, mu0, 0.1, 3)
+    assert traj.metadata["engine"] == "numpy"
+    assert reason in traj.metadata["engine_detail"]
+    with pytest.raises(InvalidArgumentError, match="engine='compiled' is not available"):
+        integrate(system, mu0, 0.1, 3, engine="compiled")
+
+
+def test_other_integrators_run_on_numpy():
+    traj = integrate(user_system(so3(), 0.0, exact=False), initial_states(so3()), 0.1, 3, method=RK4())
+    assert traj.metadata["engine"] == "numpy"
+    assert "RK4 has no compiled kernels" in traj.metadata["engine_detail"]
+
+
+def test_a_gradient_that_disagrees_with_its_compiled_form_is_not_compiled():
+    """numba freezes closure arrays at compile time; the probe catches the difference."""
+    inertia = np.array([1.0, 2.0, 3.5])
+    system = LiePoissonSystem(so3(), lambda m: 0.5 * np.sum(m**2 / inertia, axis=-1),
+                              gradient=lambda m: m / inertia)
+    mu0 = initial_states(so3())
+    integrate(system, mu0, 0.1, 3, engine="compiled")
+    inertia[0] = 5.0  # the user changes the array the gradient closes over
+    traj = integrate(system, mu0, 0.1, 3)
+    reference = integrate(system, mu0, 0.1, 3, engine="numpy")
+    assert _relative_gap(traj.states, reference.states) <= 1e-13
+
+
+def test_engine_must_be_a_known_name():
+    with pytest.raises(InvalidArgumentError, match="engine must be one of"):
+        integrate(user_system(so3(), 0.0, exact=False), initial_states(so3()), 0.1, 3, engine="gpu")
+
+
+# ------------------------------------------------- steps handed back to numpy
+def test_steps_the_fixed_point_cannot_take_go_to_newton():
+    """At dt = 2 the fixed point does not converge within 10 iterations; those steps take
+    the numpy path's Newton fallback and the run equals the numpy run."""
+    inertia = np.array([2.0, 1.0, 2.0 / 3.0])
+    system = LiePoissonSystem(so3(), lambda m: 0.5 * np.sum(m**2 / inertia, axis=-1),
+                              gradient=lambda m: m / inertia)
+    mu0 = np.array([np.cos(1.1), 0.0, np.sin(1.1)])
+    method = LiePoissonHJ(order=2, max_iter=10)
+    reference = integrate(system, mu0, 2.0, 10, method=method, engine="numpy")
+    traj = integrate(system, mu0, 2.0, 10, method=method)
+    assert traj.metadata["engine"] == "compiled"
+    assert _relative_gap(traj.states, reference.states) <= 1e-12
+
+
+def test_a_step_nothing_can_take_names_the_step_and_keeps_the_trajectory():
+    system = user_system(so3(), 0.0, exact=False)
+    mu0 = initial_states(so3(), 4)
+    method = LiePoissonHJ(order=2, solver="fixed_point", max_iter=2, tol=1e-15)
+    with pytest.raises(ConvergenceError, match=r"step 0 ") as info:
+        integrate(system, mu0, 0.3, 10, method=method)
+    assert info.value.step == 0
+    assert info.value.trajectory is not None
+    assert info.value.trajectory.states.shape[1:] == mu0.shape
+    assert not info.value.trajectory.complete
+
+
+def test_a_wrong_affine_model_is_caught_at_the_first_step(monkeypatch):
+    """The loop checks the affine model against the user's gradient at every step; a
+    model that is wrong hands the run to the general loop, which gives the numpy result."""
+    import liepoisson.compiled.runner as runner
+
+    system = user_system(so3(), 0.05, exact=False)
+    wrong = (np.diag([1.0, 0.5, 0.25]), np.zeros(3))
+    monkeypatch.setattr(runner, "affine_model", lambda fns, probe, rng: wrong)
+    mu0 = initial_states(so3(), 2)
+    traj = integrate(system, mu0, 0.05, 20, method=LiePoissonHJ(order=2))
+    reference = integrate(system, mu0, 0.05, 20, method=LiePoissonHJ(order=2), engine="numpy")
+    assert _relative_gap(traj.states, reference.states) <= 1e-13
+
+
+# -------------------------------------------------------- composition scheme
+@pytest.mark.parametrize("order", [4, 6, 8])
+def test_the_composition_scheme_has_its_order(order):
+    """Nested triple jumps of the order-2 step reach orders 4, 6, 8 (errors against a
+    fine run of the same method; slope measured between two step sizes)."""
+    system = user_system(so3(), 0.05, exact=False)
+    mu0 = initial_states(so3())
+    method = LiePoissonHJ(order=order, scheme="composition")
+    assert method.name == f"LiePoissonHJ(order={order}, composition)"
+    T = 3.0
+    fine = integrate(system, mu0, T / 512, 512, method=LiePoissonHJ(order=8), save_every=512).final
+    errors = [np.max(np.abs(integrate(system, mu0, T / n, n, method=method, save_every=n).final - fine))
+              for n in (4, 8)]  # errors 1e-6 .. 1e-10: far above round-off
+    slope = np.log2(errors[0] / errors[1])
+    assert slope >= order - 0.6, (errors, slope)
+
+
+def test_auto_scheme_uses_the_series_unless_the_gradient_is_not_analytic():
+    algebra = so3()
+    analytic = user_system(algebra, 0.05, exact=False)
+    mu0 = initial_states(algebra)
+    assert integrate(analytic, mu0, 0.1, 2, method=LiePoissonHJ(order=4)).metadata["method"] == \
+        "LiePoissonHJ(order=4)"
+    inertia = np.array([1.0, 2.0, 3.0])
+    kinked = LiePoissonSystem(algebra, lambda m: np.sum(np.abs(m) ** 3 / inertia, axis=-1),
+                              gradient=lambda m: 3.0 * m * np.abs(m) / inertia)
+    traj = integrate(kinked, mu0, 0.1, 2, method=LiePoissonHJ(order=4))
+    assert traj.metadata["method"] == "LiePoissonHJ(order=4, composition)"
