@@ -1,35 +1,38 @@
 """Compiled sweeps of the order-2 Pontryagin layers for networks of the form
 :math:`f(x) = C^T\\tanh(Bx + b)` (``C`` empty for the identity).
 
-Each layer of the forward sweep solves the implicit midpoint equation of the
-:class:`~liepoisson.LiePoissonHJ` step on the orbit :math:`P = 0`,
+Each layer of the forward sweep solves the implicit equation of the
+:class:`~liepoisson.LiePoissonHJ` step on the invariant subspace :math:`P = 0`,
 
 .. math::
 
     \\bar x - c\\,f(\\bar x) = x_k, \\qquad x_{k+1} = x_k + h f(\\bar x), \\qquad c = h/2,
 
-per sample, by a chord Newton iteration: the Jacobian :math:`I - cA`,
-:math:`A = C^T\\operatorname{diag}(1 - a^2)B`, is factored once at the explicit predictor
-:math:`x_k + c f(x_k)` and reused, and the iterate is accepted when its correction is below
-the tolerance (so the stored :math:`f` and :math:`a = \\tanh(B\\bar x + b)` are those of the
-accepted midpoint). The costate sweep solves the step's equation for :math:`\\bar P`, linear
-for the given midpoint, :math:`(I - cA)^T\\bar P = P_{k+1}`, by an LU factorisation per
-sample, and updates :math:`P_k = P_{k+1} + hA^T\\bar P` (the coadjoint update of the step
-with :math:`-h`). The numpy sweeps of :mod:`models.deep_learning.sweeps` are the reference.
+per sample, by an inexact Newton iteration (:func:`_midpoint`) whose linear systems with
+:math:`I - cA`, :math:`A = C^T\\operatorname{diag}(1 - a^2)B`, are solved by their Neumann
+series (an LU factorisation when it converges slowly). The costate sweep solves the step's
+equation for :math:`\\bar P`, linear for the given midpoint,
+:math:`(I - cA)^T\\bar P = P_{k+1}`, to round-off the same way, and updates
+:math:`P_k = P_{k+1} + hA^T\\bar P` (the coadjoint update of the step with :math:`-h`). The
+layers are the outer loop, so the parameter derivatives of a layer are two matrix products
+over the batch. Every operator is applied as sums over contiguous rows (``B`` and its
+transpose ``Bt``, ``C`` and ``Ct``). The numpy sweeps of :mod:`models.deep_learning.sweeps`
+are the reference.
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numba
 import numpy as np
-
-# the change of an iterate has reached round-off when it stops decreasing below this
-_PLATEAU = 1e3 * np.finfo(float).eps
-
 
 # reassociation and contraction let the compiler vectorise the sums of the small products
 # (round-off level changes); no assumption about NaN or infinities, so failures are seen
 _FAST = {"reassoc", "contract"}
+_EPS = np.finfo(float).eps
+# the change of an iterate has reached round-off when it stops decreasing below this
+_PLATEAU = 1e3 * _EPS
 # inexact Newton: the Neumann series of the correction stops at this fraction of it,
 # times the relative residual when that is smaller (quadratic convergence), but not below
 # what the tolerance asks of the last correction
@@ -41,79 +44,24 @@ _LINEAR = 1e-8
 # a Neumann series whose terms shrink slower than this is replaced by an LU solve
 _SLOW = 0.5
 _MAX_TERMS = 60
-_EPS = np.finfo(float).eps
 
 
 @numba.njit(cache=True, fastmath=_FAST)
-def _field(B, bias, C, x, a, f):
-    """``a = tanh(B x + bias)`` and ``f = C^T a`` (``f = a`` for an empty ``C``); the tanh
-    from one exponential, :math:`\\tanh|z| = (1 - e^{-2|z|})/(1 + e^{-2|z|})` (absolute
-    error of round-off size)."""
-    m, d = B.shape
-    for l in range(m):
-        z = bias[l]
-        for j in range(d):
-            z += B[l, j] * x[j]
-        a[l] = z
-    for l in range(m):
-        e = np.exp(-2.0 * abs(a[l]))
-        t = (1.0 - e) / (1.0 + e)
-        a[l] = t if a[l] >= 0.0 else -t
-    _combine(C, a, f)
+def _rows(M, v, out):
+    """``out = M v`` as sums over the rows of ``M``."""
+    for l in range(M.shape[0]):
+        s = 0.0
+        for j in range(M.shape[1]):
+            s += M[l, j] * v[j]
+        out[l] = s
 
 
 @numba.njit(cache=True, fastmath=_FAST)
-def _combine(C, a, f):
-    """``f = C^T a`` (``f = a`` for an empty ``C``)."""
-    d = f.size
-    if C.shape[0] == 0:
-        for j in range(d):
-            f[j] = a[j]
-        return
-    for j in range(d):
-        f[j] = 0.0
-    for l in range(C.shape[0]):
-        al = a[l]
-        for j in range(d):
-            f[j] += C[l, j] * al
-
-
-@numba.njit(cache=True, fastmath=_FAST)
-def _apply(B, C, a, c, transpose, v, u):
-    """``v <- c A v`` (or ``c A^T v``) with :math:`A = C^T\\operatorname{diag}(1 - a^2)B`;
-    ``u`` is a work vector of size ``m``."""
-    m, d = B.shape
-    identity = C.shape[0] == 0
-    if not transpose:
-        for l in range(m):
-            s = 0.0
-            for j in range(d):
-                s += B[l, j] * v[j]
-            u[l] = c * (1.0 - a[l] * a[l]) * s
-        if identity:
-            for j in range(d):
-                v[j] = u[j]
-            return
-        for j in range(d):
-            v[j] = 0.0
-        for l in range(m):
-            for j in range(d):
-                v[j] += C[l, j] * u[l]
-        return
-    if identity:
-        for l in range(m):
-            u[l] = c * (1.0 - a[l] * a[l]) * v[l]
-    else:
-        for l in range(m):
-            s = 0.0
-            for j in range(d):
-                s += C[l, j] * v[j]
-            u[l] = c * (1.0 - a[l] * a[l]) * s
-    for j in range(d):
-        v[j] = 0.0
-    for l in range(m):
-        for j in range(d):
-            v[j] += B[l, j] * u[l]
+def _norm1(v):
+    s = 0.0
+    for j in range(v.size):
+        s += abs(v[j])
+    return s
 
 
 @numba.njit(cache=True)
@@ -124,26 +72,69 @@ def _max_abs(v):
     return out
 
 
+@numba.njit(cache=True, fastmath=_FAST)
+def _field(B, bias, Ct, x, a, f):
+    """``a = tanh(B x + bias)`` and ``f = C^T a`` (``f = a`` for an empty ``Ct``); the tanh
+    from one exponential, :math:`\\tanh|z| = (1 - e^{-2|z|})/(1 + e^{-2|z|})` (absolute
+    error of round-off size)."""
+    _rows(B, x, a)
+    for l in range(a.size):
+        z = a[l] + bias[l]
+        e = np.exp(-2.0 * abs(z))
+        t = (1.0 - e) / (1.0 + e)
+        a[l] = t if z >= 0.0 else -t
+    _combine(Ct, a, f)
+
+
 @numba.njit(cache=True)
-def _neumann(B, C, a, c, transpose, r, out, t, u, rel):
+def _combine(Ct, a, f):
+    """``f = C^T a`` (``f = a`` for an empty ``Ct``)."""
+    if Ct.shape[1] == 0:
+        for j in range(f.size):
+            f[j] = a[j]
+    else:
+        _rows(Ct, a, f)
+
+
+@numba.njit(cache=True, fastmath=_FAST)
+def _apply(B, Bt, C, Ct, a, c, transpose, v, u):
+    """``v <- c A v`` (or ``c A^T v``), :math:`A = C^T\\operatorname{diag}(1 - a^2)B`;
+    ``u`` is a work vector of size ``m``."""
+    identity = Ct.shape[1] == 0
+    first, second = (C, Bt) if transpose else (B, Ct)
+    if identity and transpose:
+        for l in range(u.size):
+            u[l] = c * (1.0 - a[l] * a[l]) * v[l]
+    else:
+        _rows(first, v, u)
+        for l in range(u.size):
+            u[l] *= c * (1.0 - a[l] * a[l])
+    if identity and not transpose:
+        for j in range(v.size):
+            v[j] = u[j]
+    else:
+        _rows(second, u, v)
+
+
+@numba.njit(cache=True, fastmath=_FAST)
+def _neumann(B, Bt, C, Ct, a, c, transpose, r, out, t, u, rel):
     """``out = (I - cA)^{-1} r`` (or the transpose) by its Neumann series, stopped when a
-    term is below ``rel`` times the sum. False when the terms shrink too slowly."""
-    d = r.size
-    for j in range(d):
+    term is below ``rel / 2`` times ``r`` (1-norms). False when the terms shrink slower
+    than by half."""
+    for j in range(r.size):
         out[j] = r[j]
         t[j] = r[j]
-    prev = _max_abs(t)
-    if prev == 0.0:
-        return True
+    prev = _norm1(t)
+    goal = 0.5 * rel * prev
     for _ in range(_MAX_TERMS):
-        _apply(B, C, a, c, transpose, t, u)
-        for j in range(d):
-            out[j] += t[j]
-        size = _max_abs(t)
-        if size <= rel * _max_abs(out):
+        if prev <= goal:
             return True
+        _apply(B, Bt, C, Ct, a, c, transpose, t, u)
+        for j in range(r.size):
+            out[j] += t[j]
+        size = _norm1(t)
         if not size <= _SLOW * prev:
-            return False
+            return size <= goal
         prev = size
     return False
 
@@ -211,23 +202,34 @@ def _solve(J, piv, r):
 
 
 @numba.njit(cache=True)
-def _linear_solve(B, C, a, c, transpose, r, out, t, u, J, piv, rel):
+def _linear_solve(B, Bt, C, Ct, a, c, transpose, r, out, w, rel):
     """``out = (I - cA)^{-1} r`` (or the transpose): Neumann series, or LU when it
-    converges slowly. False if the matrix is singular."""
-    if _neumann(B, C, a, c, transpose, r, out, t, u, rel):
+    converges slowly. False if the matrix is singular. ``w``: a :data:`_Work`."""
+    if _neumann(B, Bt, C, Ct, a, c, transpose, r, out, w.t, w.u, rel):
         return True
-    if not _factor(B, C, a, c, transpose, J, piv):
+    if not _factor(B, C, a, c, transpose, w.J, w.piv):
         return False
     for j in range(r.size):
         out[j] = r[j]
-    _solve(J, piv, out)
+    _solve(w.J, w.piv, out)
     return True
 
 
+#: Work arrays of one sample's solves: ``r, delta, t, f`` of size d, ``u`` of size m, the
+#: LU factors ``J`` and pivots ``piv``, and ``out``, one number (the accepted error).
+_Work = namedtuple("_Work", "r delta t u f J piv out")
+
+
 @numba.njit(cache=True)
-def _midpoint(B, bias, C, x, c, tol, max_iter, xb, a, f, work, J, piv, out):
-    """Solve :math:`\\bar x - c f(\\bar x) = x` into ``xb``, with ``a`` and ``f`` at the
-    accepted ``xb``.
+def _work(d, m):
+    return _Work(np.empty(d), np.empty(d), np.empty(d), np.empty(m), np.empty(d),
+                 np.empty((d, d)), np.empty(d, dtype=np.int64), np.empty(1))
+
+
+@numba.njit(cache=True)
+def _midpoint(B, Bt, bias, C, Ct, x, c, tol, max_iter, xb, a, w):
+    """Solve :math:`\\bar x - c f(\\bar x) = x` into ``xb``, with ``a`` and ``w.f`` at
+    the accepted ``xb``.
 
     Inexact Newton from ``x`` (its first step is the linearly implicit predictor
     :math:`x + c(I - cA)^{-1}f`), the correction's Neumann series stopped at a fraction of
@@ -239,19 +241,19 @@ def _midpoint(B, bias, C, x, c, tol, max_iter, xb, a, f, work, J, piv, out):
     ``tol`` and :math:`|B\\delta| \\le 10^{-8}`: then ``a`` is updated to first order, exact
     to round-off (:math:`|\\tanh''|\\,|B\\delta|^2/2 < 10^{-16}`).
 
-    Returns the number of evaluations of :math:`f`, or minus it on failure; ``out[0]`` gets
-    the accepted relative error (residual or estimate). ``work`` has 4 rows of size
-    ``max(m, d)``.
+    Returns the number of evaluations of :math:`f`, or minus it on failure; ``w.out[0]`` gets
+    the accepted relative error (residual or estimate).
     """
     d = x.size
-    r, delta, t, u = work[0, :d], work[1, :d], work[2, :d], work[3]
+    r, delta, f, u = w.r, w.delta, w.f, w.u
     for j in range(d):
         xb[j] = x[j]
     prev = np.inf
     prev_step = np.inf
     size = np.inf
+    it = 0
     for it in range(1, max_iter + 1):
-        _field(B, bias, C, xb, a, f)
+        _field(B, bias, Ct, xb, a, f)
         scale = 1.0
         for j in range(d):
             r[j] = xb[j] - x[j] - c * f[j]
@@ -260,10 +262,10 @@ def _midpoint(B, bias, C, x, c, tol, max_iter, xb, a, f, work, J, piv, out):
         if not np.isfinite(size):
             break
         if size <= tol or (size <= _PLATEAU and size >= 0.5 * prev):
-            out[0] = size
+            w.out[0] = size
             return it
         rel = min(_INNER, max(_INNER * size, 0.1 * tol / size))
-        if not _linear_solve(B, C, a, c, False, r, delta, t, u, J, piv, rel):
+        if not _linear_solve(B, Bt, C, Ct, a, c, False, r, delta, w, rel):
             break
         for j in range(d):
             xb[j] -= delta[j]
@@ -274,30 +276,16 @@ def _midpoint(B, bias, C, x, c, tol, max_iter, xb, a, f, work, J, piv, out):
         estimate = (rel + q * q) * step
         if q <= _NEWTON and estimate <= tol:
             # first-order update of a = tanh(B xb + b) along -delta, when exact to round-off
-            m = B.shape[0]
-            change = 0.0
-            for l in range(m):
-                s = 0.0
-                for j in range(d):
-                    s += B[l, j] * delta[j]
-                u[l] = s
-                change = max(change, abs(s))
-            if change <= _LINEAR:
-                for l in range(m):
+            _rows(B, delta, u)
+            if _max_abs(u) <= _LINEAR:
+                for l in range(a.size):
                     a[l] -= (1.0 - a[l] * a[l]) * u[l]
-                _combine(C, a, f)
-                out[0] = estimate
+                _combine(Ct, a, f)
+                w.out[0] = estimate
                 return it
         prev, prev_step = size, step
-    out[0] = size if np.isfinite(size) else np.inf
+    w.out[0] = size if np.isfinite(size) else np.inf
     return -it
-
-
-@numba.njit(cache=True)
-def _workspace(d, m):
-    """Work arrays of one sample: x, xb, f (d), a (m), 4 rows of max(m, d), J, pivots, out."""
-    return (np.empty(d), np.empty(d), np.empty(d), np.empty(m), np.empty((4, max(m, d))),
-            np.empty((d, d)), np.empty(d, dtype=np.int64), np.empty(1))
 
 
 @numba.njit(cache=True)
@@ -306,120 +294,110 @@ def _fail(status, layer, sample, iterations, residual):
 
 
 @numba.njit(cache=True)
-def forward_sweep(x0, B, bias, C, h, tol, max_iter, states, midpoints, acts, status):
+def forward_sweep(x0, B, Bt, bias, C, Ct, h, tol, max_iter, states, midpoints, acts, status):
     """The forward sweep of all samples through all layers.
 
     Parameters
     ----------
     x0 : (N, d)
-    B, bias, C : (K, m, d), (K, m), (K, m, d) or (K, 0, d)
+    B, Bt, bias, C, Ct : (K, m, d), (K, d, m), (K, m), (K, m, d), (K, d, m)
+        The layers (``C`` of shape ``(K, 0, d)`` and ``Ct`` of shape ``(K, d, 0)`` for the
+        identity).
     states : (K + 1, N, d) or (1, N, d)
-        Every state, or the final one only.
+        Out: every state, or the final one only.
     midpoints, acts : (K, N, d), (K, N, m), or with a zero first axis to skip
     status : (5,) float
-        Out: failed (0/1), layer, sample, iterations, largest accepted change.
+        Out: failed (0/1), layer, sample, iterations, largest accepted error.
     """
     N, d = x0.shape
     K, m = B.shape[0], B.shape[1]
     c = 0.5 * h
     every = states.shape[0] == K + 1
     keep = midpoints.shape[0] == K
-    x, xb, f, a, work, J, piv, out = _workspace(d, m)
+    w = _work(d, m)
+    x = x0.copy()
+    xb, a = np.empty(d), np.empty(m)
     worst = 0.0
-    for i in range(N):
-        for j in range(d):
-            x[j] = x0[i, j]
-            if every:
-                states[0, i, j] = x[j]
-        for k in range(K):
-            it = _midpoint(B[k], bias[k], C[k], x, c, tol, max_iter, xb, a, f, work, J, piv, out)
+    if every:
+        states[0] = x0
+    for k in range(K):
+        for i in range(N):
+            xi = x[i]
+            it = _midpoint(B[k], Bt[k], bias[k], C[k], Ct[k], xi, c, tol, max_iter, xb, a, w)
             if it < 0:
-                _fail(status, k, i, -it, out[0])
+                _fail(status, k, i, -it, w.out[0])
                 return
-            worst = max(worst, out[0])
+            worst = max(worst, w.out[0])
             for j in range(d):
-                x[j] += h * f[j]
-            if every:
-                for j in range(d):
-                    states[k + 1, i, j] = x[j]
+                xi[j] += h * w.f[j]
             if keep:
-                for j in range(d):
-                    midpoints[k, i, j] = xb[j]
-                for j in range(m):
-                    acts[k, i, j] = a[j]
-        if not every:
-            for j in range(d):
-                states[0, i, j] = x[j]
+                midpoints[k, i] = xb
+                acts[k, i] = a
+        if every:
+            states[k + 1] = x
+    if not every:
+        states[0] = x
     status[0], status[4] = 0.0, worst
 
 
-@numba.njit(cache=True, fastmath=_FAST)
-def costate_sweep(PT, B, bias, C, h, tol, max_iter, xT, midpoints, acts, costates,
+@numba.njit(cache=True)
+def costate_sweep(PT, B, Bt, bias, C, Ct, h, tol, max_iter, xT, midpoints, acts, costates,
                   dB, db, dC, P0, x0, status):
     """The costate sweep of all samples, with the sums of the parameter derivatives.
 
     With stored midpoints (``midpoints.shape[0] == K``) each layer reuses the forward
     midpoint; otherwise (reversible) it solves :math:`\\bar x + c f(\\bar x) = x_{k+1}` and
-    rebuilds :math:`x_k = x_{k+1} - h f(\\bar x)` into ``x0``. Accumulates, with
-    :math:`u = (1 - a^2)\\odot C\\bar P`, ``dB[k] += u xbar^T``, ``db[k] += u`` and
-    ``dC[k] += a Pbar^T``; writes :math:`P_0` and, if ``costates.shape[0] == K + 1``, every
-    :math:`P_k`.
+    rebuilds :math:`x_k = x_{k+1} - h f(\\bar x)` into ``x0``. With
+    :math:`u = (1 - a^2)\\odot C\\bar P`, sets ``dB[k] = sum u xbar^T``, ``db[k] = sum u`` and
+    ``dC[k] = sum a Pbar^T`` over the samples; writes :math:`P_0` and, if
+    ``costates.shape[0] == K + 1``, every :math:`P_k`.
     """
     N, d = PT.shape
     K, m = B.shape[0], B.shape[1]
     c = 0.5 * h
     stored = midpoints.shape[0] == K
     every = costates.shape[0] == K + 1
-    x, xb, f, a, work, J, piv, out = _workspace(d, m)
-    P, Pb, u = np.empty(d), np.empty(d), np.empty(m)
-    worst = 0.0
-    for i in range(N):
-        for j in range(d):
-            P[j] = PT[i, j]
-            x[j] = xT[i, j]
-            if every:
-                costates[K, i, j] = P[j]
-        for k in range(K - 1, -1, -1):
-            Bk, Ck = B[k], C[k]
+    identity = Ct.shape[2] == 0
+    w = _work(d, m)
+    P = PT.copy()
+    x0[:] = xT
+    U, Xb, Ab, Pb = np.empty((N, m)), np.empty((N, d)), np.empty((N, m)), np.empty((N, d))
+    if every:
+        costates[K] = P
+    for k in range(K - 1, -1, -1):
+        for i in range(N):
+            xb, a, pb, u = Xb[i], Ab[i], Pb[i], U[i]
             if stored:
-                for j in range(d):
-                    xb[j] = midpoints[k, i, j]
-                for j in range(m):
-                    a[j] = acts[k, i, j]
+                xb[:] = midpoints[k, i]
+                a[:] = acts[k, i]
             else:
-                it = _midpoint(Bk, bias[k], Ck, x, -c, tol, max_iter, xb, a, f, work, J, piv, out)
+                xi = x0[i]
+                it = _midpoint(B[k], Bt[k], bias[k], C[k], Ct[k], xi, -c, tol, max_iter, xb, a, w)
                 if it < 0:
-                    _fail(status, k, i, -it, out[0])
+                    _fail(status, k, i, -it, w.out[0])
                     return
-                worst = max(worst, out[0])
                 for j in range(d):
-                    x[j] -= h * f[j]
+                    xi[j] -= h * w.f[j]
             # the linear equation of the step for Pbar, solved to round-off
-            if not _linear_solve(Bk, Ck, a, c, True, P, Pb, work[0, :d], work[3], J, piv, _EPS):
+            if not _linear_solve(B[k], Bt[k], C[k], Ct[k], a, c, True, P[i], pb, w, _EPS):
                 _fail(status, k, i, 0, np.inf)
                 return
             # u = (1 - a^2) C Pbar, A^T Pbar = B^T u
-            if Ck.shape[0] == 0:
+            if identity:
                 for l in range(m):
-                    u[l] = (1.0 - a[l] * a[l]) * Pb[l]
+                    u[l] = (1.0 - a[l] * a[l]) * pb[l]
             else:
+                _rows(C[k], pb, u)
                 for l in range(m):
-                    s = 0.0
-                    for j in range(d):
-                        s += Ck[l, j] * Pb[j]
-                    u[l] = (1.0 - a[l] * a[l]) * s
-                    for j in range(d):
-                        dC[k, l, j] += a[l] * Pb[j]
-            for l in range(m):
-                ul = u[l]
-                db[k, l] += ul
-                for j in range(d):
-                    dB[k, l, j] += ul * xb[j]
-                    P[j] += h * ul * Bk[l, j]
-            if every:
-                for j in range(d):
-                    costates[k, i, j] = P[j]
-        for j in range(d):
-            P0[i, j] = P[j]
-            x0[i, j] = x[j]
-    status[0], status[4] = 0.0, worst
+                    u[l] *= 1.0 - a[l] * a[l]
+            _rows(Bt[k], u, w.t)
+            for j in range(d):
+                P[i, j] += h * w.t[j]
+        dB[k] = np.dot(U.T, Xb)
+        db[k] = U.sum(axis=0)
+        if not identity:
+            dC[k] = np.dot(Ab.T, Pb)
+        if every:
+            costates[k] = P
+    P0[:] = P
+    status[0] = 0.0

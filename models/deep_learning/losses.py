@@ -11,7 +11,6 @@ from abc import ABC, abstractmethod
 from typing import final
 
 import numpy as np
-from scipy.special import log_softmax
 
 __all__ = ["Loss", "SoftmaxCrossEntropy", "SquaredError", "LOSSES"]
 
@@ -57,7 +56,8 @@ class SoftmaxCrossEntropy(Loss):
 
     def value_and_gradient(self, z, y):
         n = z.shape[0]
-        logp = log_softmax(z, axis=-1)
+        shifted = z - np.max(z, axis=-1, keepdims=True)
+        logp = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
         rows = np.arange(n)
         loss = -float(np.mean(logp[rows, y]))
         dz = np.exp(logp)

@@ -246,7 +246,9 @@ class CompiledSweeps(Sweeps):
     (final; see :mod:`models.deep_learning._kernels`)."""
 
     def _arrays(self, theta):
-        return tuple(np.ascontiguousarray(a, dtype=float) for a in self.network._tanh_layers(theta))
+        """``(B, Bt, bias, C, Ct)``, contiguous, with the transposes of ``B`` and ``C``."""
+        B, bias, C = (np.asarray(a, dtype=float) for a in self.network._tanh_layers(theta))
+        return tuple(np.ascontiguousarray(a) for a in (B, np.swapaxes(B, 1, 2), bias, C, np.swapaxes(C, 1, 2)))
 
     @staticmethod
     def _check(status, what):
@@ -259,13 +261,13 @@ class CompiledSweeps(Sweeps):
 
     def forward(self, theta, x0, keep_states=False, for_costate=False):
         problem, h = self.problem, self.network.step
-        B, bias, C = self._arrays(theta)
-        K, (N, d), m = theta.shape[0], x0.shape, B.shape[1]
+        layers = self._arrays(theta)
+        K, (N, d), m = theta.shape[0], x0.shape, layers[0].shape[1]
         states = np.empty((K + 1 if keep_states else 1, N, d))
         n = K if for_costate else 0
         midpoints, acts = np.empty((n, N, d)), np.empty((n, N, m))
         status = np.zeros(5)
-        _kernels.forward_sweep(np.ascontiguousarray(x0, dtype=float), B, bias, C, h, problem.tol,
+        _kernels.forward_sweep(np.ascontiguousarray(x0, dtype=float), *layers, h, problem.tol,
                                problem.max_iter, states, midpoints, acts, status)
         self._check(status, "implicit midpoint solve")
         return Forward(x0, states[-1], states if keep_states else None,
@@ -273,7 +275,8 @@ class CompiledSweeps(Sweeps):
 
     def costate(self, theta, forward, P_final, memory, return_costates=False):
         problem, h = self.problem, self.network.step
-        B, bias, C = self._arrays(theta)
+        layers = self._arrays(theta)
+        B, _, bias, C, _ = layers
         K, (N, d) = theta.shape[0], P_final.shape
         stored = memory == "stored"
         if stored:
@@ -284,7 +287,7 @@ class CompiledSweeps(Sweeps):
         dB, db, dC = np.zeros_like(B), np.zeros_like(bias), np.zeros_like(C)
         P0, x0 = np.empty((N, d)), np.empty((N, d))
         status = np.zeros(5)
-        _kernels.costate_sweep(np.ascontiguousarray(P_final, dtype=float), B, bias, C, h,
+        _kernels.costate_sweep(np.ascontiguousarray(P_final, dtype=float), *layers, h,
                                problem.tol, problem.max_iter, np.ascontiguousarray(forward.final),
                                midpoints, acts, costates, dB, db, dC, P0, x0, status)
         self._check(status, "implicit midpoint solve of the costate sweep")
