@@ -46,7 +46,7 @@ _SLOW = 0.5
 _MAX_TERMS = 60
 
 
-@numba.njit(cache=True, fastmath=_FAST)
+@numba.njit(cache=True, inline="always", fastmath=_FAST)
 def _rows(M, v, out):
     """``out = M v`` as sums over the rows of ``M``."""
     for l in range(M.shape[0]):
@@ -56,7 +56,7 @@ def _rows(M, v, out):
         out[l] = s
 
 
-@numba.njit(cache=True, fastmath=_FAST)
+@numba.njit(cache=True, inline="always", fastmath=_FAST)
 def _norm1(v):
     s = 0.0
     for j in range(v.size):
@@ -64,7 +64,7 @@ def _norm1(v):
     return s
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _max_abs(v):
     out = 0.0
     for j in range(v.size):
@@ -86,7 +86,7 @@ def _field(B, bias, Ct, x, a, f):
     _combine(Ct, a, f)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _combine(Ct, a, f):
     """``f = C^T a`` (``f = a`` for an empty ``Ct``)."""
     if Ct.shape[1] == 0:
@@ -96,7 +96,7 @@ def _combine(Ct, a, f):
         _rows(Ct, a, f)
 
 
-@numba.njit(cache=True, fastmath=_FAST)
+@numba.njit(cache=True, inline="always", fastmath=_FAST)
 def _apply(B, Bt, C, Ct, a, c, transpose, v, u):
     """``v <- c A v`` (or ``c A^T v``), :math:`A = C^T\\operatorname{diag}(1 - a^2)B`;
     ``u`` is a work vector of size ``m``."""

@@ -271,20 +271,20 @@ class CompiledSweeps(Sweeps):
                                problem.max_iter, states, midpoints, acts, status)
         self._check(status, "implicit midpoint solve")
         return Forward(x0, states[-1], states if keep_states else None,
-                       (midpoints, acts) if for_costate else None, float(status[4]))
+                       (layers, midpoints, acts) if for_costate else None, float(status[4]))
 
     def costate(self, theta, forward, P_final, memory, return_costates=False):
         problem, h = self.problem, self.network.step
-        layers = self._arrays(theta)
-        B, _, bias, C, _ = layers
         K, (N, d) = theta.shape[0], P_final.shape
         stored = memory == "stored"
         if stored:
-            midpoints, acts = forward.midpoints
+            layers, midpoints, acts = forward.midpoints
         else:
-            midpoints, acts = np.empty((0, N, d)), np.empty((0, N, B.shape[1]))
+            layers = self._arrays(theta)
+            midpoints, acts = np.empty((0, N, d)), np.empty((0, N, layers[0].shape[1]))
+        B, _, bias, C, _ = layers
         costates = np.empty((K + 1 if return_costates else 0, N, d))
-        dB, db, dC = np.zeros_like(B), np.zeros_like(bias), np.zeros_like(C)
+        dB, db, dC = np.empty_like(B), np.empty_like(bias), np.empty_like(C)
         P0, x0 = np.empty((N, d)), np.empty((N, d))
         status = np.zeros(5)
         _kernels.costate_sweep(np.ascontiguousarray(P_final, dtype=float), *layers, h,
