@@ -22,8 +22,9 @@ step defines the map. Three backends compute it:
   :class:`GradientResNet`): a chord Newton iteration on :math:`\\bar x` and an LU solve for
   :math:`\\bar P`, with the parameter derivatives summed in the same pass.
 
-All three solve to the problem's tolerance; with a tolerance near round-off they agree to
-round-off (tested), and the gradient is exact for each.
+The midpoints in :math:`x` are solved to the problem's tolerance by all three, :math:`\\bar P`
+to round-off by the compiled kernels; with a tolerance near round-off the backends agree to
+round-off (tested), and the gradient is the exact one of the computed map for each.
 """
 
 from __future__ import annotations
@@ -68,7 +69,9 @@ class Forward:
     states : ndarray of shape (depth + 1, n_samples, dim) or None
         Every state, when kept.
     midpoints : object
-        What the backend keeps for the costate sweep (None when not asked).
+        What the backend keeps for a stored costate sweep (None when not asked): the
+        midpoints :math:`\\bar x_k` (numpy), with the layer arrays and :math:`\\tanh` at the
+        midpoints (compiled).
     residual : float
         The largest relative error estimate of the layers' midpoint solves (0 when the
         backend does not report it).
