@@ -64,7 +64,7 @@ def test_every_compiled_layer_is_the_core_step_and_its_midpoint_solves_the_impli
     net, h = problem.network, problem.network.step
     x0 = problem.lift_input(params, X)
     forward = problem.sweeps.forward(params.theta, x0, keep_states=True, for_costate=True)
-    _, midpoints, acts = forward.midpoints
+    _, midpoints, acts = (np.swapaxes(a, -1, -2) if i else a for i, a in enumerate(forward.midpoints))
     core = LiePoissonHJ(order=2, tol=1e-15)
     for k, theta in enumerate(params.theta):
         x, x_next, xbar = forward.states[k], forward.states[k + 1], midpoints[k]

@@ -305,7 +305,8 @@ def forward_sweep(x0, B, Bt, bias, C, Ct, h, tol, max_iter, states, midpoints, a
         identity).
     states : (K + 1, N, d) or (1, N, d)
         Out: every state, or the final one only.
-    midpoints, acts : (K, N, d), (K, N, m), or with a zero first axis to skip
+    midpoints, acts : (K, d, N), (K, m, N), or with a zero first axis to skip
+        Out: the midpoints and tanh at them, samples along the last axis.
     status : (5,) float
         Out: failed (0/1), layer, sample, iterations, largest accepted error.
     """
@@ -331,8 +332,8 @@ def forward_sweep(x0, B, Bt, bias, C, Ct, h, tol, max_iter, states, midpoints, a
             for j in range(d):
                 xi[j] += h * w.f[j]
             if keep:
-                midpoints[k, i] = xb
-                acts[k, i] = a
+                midpoints[k, :, i] = xb
+                acts[k, :, i] = a
         if every:
             states[k + 1] = x
     if not every:
@@ -340,17 +341,101 @@ def forward_sweep(x0, B, Bt, bias, C, Ct, h, tol, max_iter, states, midpoints, a
     status[0], status[4] = 0.0, worst
 
 
+@numba.njit(cache=True, fastmath=_FAST)
+def _batch_rows(M, V, out):
+    """``out = M V`` for a batch ``V`` of shape ``(d, N)`` (samples along the last axis)."""
+    for l in range(M.shape[0]):
+        o = out[l]
+        o[:] = 0.0
+        for j in range(M.shape[1]):
+            w, v = M[l, j], V[j]
+            for i in range(o.size):
+                o[i] += w * v[i]
+
+
+@numba.njit(cache=True, fastmath=_FAST)
+def _batch_norm1(V, out):
+    """The 1-norm of every column of ``V``."""
+    out[:] = 0.0
+    for j in range(V.shape[0]):
+        v = V[j]
+        for i in range(out.size):
+            out[i] += abs(v[i])
+
+
+@numba.njit(cache=True, fastmath=_FAST)
+def _batch_products(U, V, out):
+    """``out = U V^T``: sums over the samples (last axes)."""
+    for l in range(U.shape[0]):
+        for j in range(V.shape[0]):
+            s = 0.0
+            u, v = U[l], V[j]
+            for i in range(u.size):
+                s += u[i] * v[i]
+            out[l, j] = s
+
+
+@numba.njit(cache=True, fastmath=_FAST)
+def _batch_costate(B, Bt, C, Ct, A, c, P, Pb, T, G, norm, prev, goal, w):
+    """``Pb = (I - cA^T)^{-1} P`` for every sample (columns), to round-off: the Neumann
+    series in lockstep over the batch (matrix-matrix products), and an LU solve for the
+    samples whose series converges slowly. False if such a matrix is singular."""
+    d, N = P.shape
+    identity = Ct.shape[1] == 0
+    Pb[:] = P
+    T[:] = P
+    _batch_norm1(T, prev)
+    for i in range(N):
+        goal[i] = 0.5 * _EPS * prev[i]
+    slow = np.zeros(N, dtype=np.bool_)
+    for _ in range(_MAX_TERMS):
+        done = True
+        for i in range(N):
+            if prev[i] > goal[i] and not slow[i]:
+                done = False
+        if done:
+            break
+        # T <- c B^T (s * (C T)), s = 1 - a^2
+        if identity:
+            G[:] = T
+        else:
+            _batch_rows(C, T, G)
+        for l in range(G.shape[0]):
+            g, a = G[l], A[l]
+            for i in range(N):
+                g[i] *= c * (1.0 - a[i] * a[i])
+        _batch_rows(Bt, G, T)
+        Pb += T
+        _batch_norm1(T, norm)
+        for i in range(N):
+            if norm[i] > goal[i] and not norm[i] <= _SLOW * prev[i]:
+                slow[i] = True
+            prev[i] = norm[i]
+    for i in range(N):
+        if slow[i] or prev[i] > goal[i]:
+            a = A[:, i].copy()
+            if not _factor(B, C, a, c, True, w.J, w.piv):
+                return False
+            col = P[:, i].copy()
+            _solve(w.J, w.piv, col)
+            Pb[:, i] = col
+    return True
+
+
 @numba.njit(cache=True)
 def costate_sweep(PT, B, Bt, bias, C, Ct, h, tol, max_iter, xT, midpoints, acts, costates,
                   dB, db, dC, P0, x0, status):
     """The costate sweep of all samples, with the sums of the parameter derivatives.
 
-    With stored midpoints (``midpoints.shape[0] == K``) each layer reuses the forward
-    midpoint; otherwise (reversible) it solves :math:`\\bar x + c f(\\bar x) = x_{k+1}` and
-    rebuilds :math:`x_k = x_{k+1} - h f(\\bar x)` into ``x0``. With
-    :math:`u = (1 - a^2)\\odot C\\bar P`, sets ``dB[k] = sum u xbar^T``, ``db[k] = sum u`` and
-    ``dC[k] = sum a Pbar^T`` over the samples; writes :math:`P_0` and, if
-    ``costates.shape[0] == K + 1``, every :math:`P_k`.
+    The batch is held with the samples along the last axis, so that every product with a
+    layer's matrices is a matrix-matrix product; :math:`\\bar P` comes from
+    :func:`_batch_costate`. With stored midpoints (``midpoints.shape[0] == K``, layout of
+    :func:`forward_sweep`) each layer reuses the forward midpoint; otherwise (reversible)
+    it solves :math:`\\bar x + c f(\\bar x) = x_{k+1}` per sample and rebuilds
+    :math:`x_k = x_{k+1} - h f(\\bar x)` into ``x0``. With
+    :math:`u = (1 - a^2)\\odot C\\bar P`, sets ``dB[k] = sum u xbar^T``, ``db[k] = sum u``
+    and ``dC[k] = sum a Pbar^T`` over the samples; writes :math:`P_0` and, if
+    ``costates.shape[0] == K + 1``, every :math:`P_k` (shape ``(K + 1, N, d)``).
     """
     N, d = PT.shape
     K, m = B.shape[0], B.shape[1]
@@ -359,18 +444,20 @@ def costate_sweep(PT, B, Bt, bias, C, Ct, h, tol, max_iter, xT, midpoints, acts,
     every = costates.shape[0] == K + 1
     identity = Ct.shape[2] == 0
     w = _work(d, m)
-    P = PT.copy()
+    P = np.ascontiguousarray(PT.T)
     x0[:] = xT
-    U, Xb, Ab, Pb = np.empty((N, m)), np.empty((N, d)), np.empty((N, m)), np.empty((N, d))
+    Xb, Ab = np.empty((d, N)), np.empty((m, N))
+    Pb, T, G, U = np.empty((d, N)), np.empty((d, N)), np.empty((m, N)), np.empty((m, N))
+    norm, prev, goal = np.empty(N), np.empty(N), np.empty(N)
+    xb, a = np.empty(d), np.empty(m)
     if every:
-        costates[K] = P
+        costates[K] = PT
     for k in range(K - 1, -1, -1):
-        for i in range(N):
-            xb, a, pb, u = Xb[i], Ab[i], Pb[i], U[i]
-            if stored:
-                xb[:] = midpoints[k, i]
-                a[:] = acts[k, i]
-            else:
+        if stored:
+            Xb[:] = midpoints[k]
+            Ab[:] = acts[k]
+        else:
+            for i in range(N):
                 xi = x0[i]
                 it = _midpoint(B[k], Bt[k], bias[k], C[k], Ct[k], xi, -c, tol, max_iter, xb, a, w)
                 if it < 0:
@@ -378,26 +465,26 @@ def costate_sweep(PT, B, Bt, bias, C, Ct, h, tol, max_iter, xT, midpoints, acts,
                     return
                 for j in range(d):
                     xi[j] -= h * w.f[j]
-            # the linear equation of the step for Pbar, solved to round-off
-            if not _linear_solve(B[k], Bt[k], C[k], Ct[k], a, c, True, P[i], pb, w, _EPS):
-                _fail(status, k, i, 0, np.inf)
-                return
-            # u = (1 - a^2) C Pbar, A^T Pbar = B^T u
-            if identity:
-                for l in range(m):
-                    u[l] = (1.0 - a[l] * a[l]) * pb[l]
-            else:
-                _rows(C[k], pb, u)
-                for l in range(m):
-                    u[l] *= 1.0 - a[l] * a[l]
-            _rows(Bt[k], u, w.t)
-            for j in range(d):
-                P[i, j] += h * w.t[j]
-        dB[k] = np.dot(U.T, Xb)
-        db[k] = U.sum(axis=0)
+                Xb[:, i] = xb
+                Ab[:, i] = a
+        # the linear equation of the step for Pbar, solved to round-off
+        if not _batch_costate(B[k], Bt[k], C[k], Ct[k], Ab, c, P, Pb, T, G, norm, prev, goal, w):
+            _fail(status, k, 0, 0, np.inf)
+            return
+        # u = (1 - a^2) C Pbar, P += h B^T u
+        if identity:
+            U[:] = Pb
+        else:
+            _batch_rows(C[k], Pb, U)
+        U *= 1.0 - Ab * Ab
+        _batch_rows(Bt[k], U, T)
+        P += h * T
+        _batch_products(U, Xb, dB[k])
+        for l in range(m):
+            db[k, l] = U[l].sum()
         if not identity:
-            dC[k] = np.dot(Ab.T, Pb)
+            _batch_products(Ab, Pb, dC[k])
         if every:
-            costates[k] = P
-    P0[:] = P
+            costates[k] = P.T
+    P0[:] = P.T
     status[0] = 0.0

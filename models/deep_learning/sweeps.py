@@ -70,8 +70,8 @@ class Forward:
         Every state, when kept.
     midpoints : object
         What the backend keeps for a stored costate sweep (None when not asked): the
-        midpoints :math:`\\bar x_k` (numpy), with the layer arrays and :math:`\\tanh` at the
-        midpoints (compiled).
+        midpoints :math:`\\bar x_k` (numpy); the layer arrays, the midpoints and
+        :math:`\\tanh` at them, samples along the last axis (compiled).
     residual : float
         The largest relative error estimate of the layers' midpoint solves (0 when the
         backend does not report it).
@@ -268,7 +268,7 @@ class CompiledSweeps(Sweeps):
         K, (N, d), m = theta.shape[0], x0.shape, layers[0].shape[1]
         states = np.empty((K + 1 if keep_states else 1, N, d))
         n = K if for_costate else 0
-        midpoints, acts = np.empty((n, N, d)), np.empty((n, N, m))
+        midpoints, acts = np.empty((n, d, N)), np.empty((n, m, N))
         status = np.zeros(5)
         _kernels.forward_sweep(np.ascontiguousarray(x0, dtype=float), *layers, h, problem.tol,
                                problem.max_iter, states, midpoints, acts, status)
@@ -284,7 +284,7 @@ class CompiledSweeps(Sweeps):
             layers, midpoints, acts = forward.midpoints
         else:
             layers = self._arrays(theta)
-            midpoints, acts = np.empty((0, N, d)), np.empty((0, N, layers[0].shape[1]))
+            midpoints, acts = np.empty((0, d, N)), np.empty((0, layers[0].shape[1], N))
         B, _, bias, C, _ = layers
         costates = np.empty((K + 1 if return_costates else 0, N, d))
         dB, db, dC = np.empty_like(B), np.empty_like(bias), np.empty_like(C)
