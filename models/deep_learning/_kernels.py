@@ -8,15 +8,15 @@ Each layer of the forward sweep solves the implicit equation of the
 
     \\bar x - c\\,f(\\bar x) = x_k, \\qquad x_{k+1} = x_k + h f(\\bar x), \\qquad c = h/2,
 
-per sample, by an inexact Newton iteration (:func:`_midpoint`) whose linear systems with
-:math:`I - cA`, :math:`A = C^T\\operatorname{diag}(1 - a^2)B`, are solved by their Neumann
-series (an LU factorisation when it converges slowly). The costate sweep solves the step's
-equation for :math:`\\bar P`, linear for the given midpoint,
+for every sample, by an inexact Newton iteration (:func:`_batch_midpoint`) whose linear
+systems with :math:`I - cA`, :math:`A = C^T\\operatorname{diag}(1 - a^2)B`, are solved by
+their Neumann series (an LU factorisation for a sample whose series converges slowly). The
+costate sweep solves the step's equation for :math:`\\bar P`, linear for the given midpoint,
 :math:`(I - cA)^T\\bar P = P_{k+1}`, to round-off the same way, and updates
 :math:`P_k = P_{k+1} + hA^T\\bar P` (the coadjoint update of the step with :math:`-h`). The
-layers are the outer loop, so the parameter derivatives of a layer are two matrix products
-over the batch. Every operator is applied as sums over contiguous rows (``B`` and its
-transpose ``Bt``, ``C`` and ``Ct``). The numpy sweeps of :mod:`models.deep_learning.sweeps`
+batch is held with the samples along the last axis and the samples advance in lockstep,
+layer by layer, so every product with a layer's matrices is a matrix-matrix product (each
+sample keeps its own stopping rule). The numpy sweeps of :mod:`models.deep_learning.sweeps`
 are the reference.
 """
 
@@ -44,99 +44,6 @@ _LINEAR = 1e-8
 # a Neumann series whose terms shrink slower than this is replaced by an LU solve
 _SLOW = 0.5
 _MAX_TERMS = 60
-
-
-@numba.njit(cache=True, inline="always", fastmath=_FAST)
-def _rows(M, v, out):
-    """``out = M v`` as sums over the rows of ``M``."""
-    for l in range(M.shape[0]):
-        s = 0.0
-        for j in range(M.shape[1]):
-            s += M[l, j] * v[j]
-        out[l] = s
-
-
-@numba.njit(cache=True, inline="always", fastmath=_FAST)
-def _norm1(v):
-    s = 0.0
-    for j in range(v.size):
-        s += abs(v[j])
-    return s
-
-
-@numba.njit(cache=True, inline="always")
-def _max_abs(v):
-    out = 0.0
-    for j in range(v.size):
-        out = max(out, abs(v[j]))
-    return out
-
-
-@numba.njit(cache=True, fastmath=_FAST)
-def _field(B, bias, Ct, x, a, f):
-    """``a = tanh(B x + bias)`` and ``f = C^T a`` (``f = a`` for an empty ``Ct``); the tanh
-    from one exponential, :math:`\\tanh|z| = (1 - e^{-2|z|})/(1 + e^{-2|z|})` (absolute
-    error of round-off size)."""
-    _rows(B, x, a)
-    for l in range(a.size):
-        z = a[l] + bias[l]
-        e = np.exp(-2.0 * abs(z))
-        t = (1.0 - e) / (1.0 + e)
-        a[l] = t if z >= 0.0 else -t
-    _combine(Ct, a, f)
-
-
-@numba.njit(cache=True, inline="always")
-def _combine(Ct, a, f):
-    """``f = C^T a`` (``f = a`` for an empty ``Ct``)."""
-    if Ct.shape[1] == 0:
-        for j in range(f.size):
-            f[j] = a[j]
-    else:
-        _rows(Ct, a, f)
-
-
-@numba.njit(cache=True, inline="always", fastmath=_FAST)
-def _apply(B, Bt, C, Ct, a, c, transpose, v, u):
-    """``v <- c A v`` (or ``c A^T v``), :math:`A = C^T\\operatorname{diag}(1 - a^2)B`;
-    ``u`` is a work vector of size ``m``."""
-    identity = Ct.shape[1] == 0
-    first, second = (C, Bt) if transpose else (B, Ct)
-    if identity and transpose:
-        for l in range(u.size):
-            u[l] = c * (1.0 - a[l] * a[l]) * v[l]
-    else:
-        _rows(first, v, u)
-        for l in range(u.size):
-            u[l] *= c * (1.0 - a[l] * a[l])
-    if identity and not transpose:
-        for j in range(v.size):
-            v[j] = u[j]
-    else:
-        _rows(second, u, v)
-
-
-@numba.njit(cache=True, fastmath=_FAST)
-def _neumann(B, Bt, C, Ct, a, c, transpose, r, out, t, u, rel):
-    """``out = (I - cA)^{-1} r`` (or the transpose) by its Neumann series, stopped when a
-    term is below ``rel / 2`` times ``r`` (1-norms). False when the terms shrink slower
-    than by half."""
-    for j in range(r.size):
-        out[j] = r[j]
-        t[j] = r[j]
-    prev = _norm1(t)
-    goal = 0.5 * rel * prev
-    for _ in range(_MAX_TERMS):
-        if prev <= goal:
-            return True
-        _apply(B, Bt, C, Ct, a, c, transpose, t, u)
-        for j in range(r.size):
-            out[j] += t[j]
-        size = _norm1(t)
-        if not size <= _SLOW * prev:
-            return size <= goal
-        prev = size
-    return False
 
 
 @numba.njit(cache=True)
@@ -201,144 +108,19 @@ def _solve(J, piv, r):
         r[i] = s / J[i, i]
 
 
-@numba.njit(cache=True)
-def _linear_solve(B, Bt, C, Ct, a, c, transpose, r, out, w, rel):
-    """``out = (I - cA)^{-1} r`` (or the transpose): Neumann series, or LU when it
-    converges slowly. False if the matrix is singular. ``w``: a :data:`_Work`."""
-    if _neumann(B, Bt, C, Ct, a, c, transpose, r, out, w.t, w.u, rel):
-        return True
-    if not _factor(B, C, a, c, transpose, w.J, w.piv):
-        return False
-    for j in range(r.size):
-        out[j] = r[j]
-    _solve(w.J, w.piv, out)
-    return True
-
-
-#: Work arrays of one sample's solves: ``r, delta, t, f`` of size d, ``u`` of size m, the
-#: LU factors ``J`` and pivots ``piv``, and ``out``, one number (the accepted error).
-_Work = namedtuple("_Work", "r delta t u f J piv out")
+#: Work arrays of the LU fallback: factors ``J``, pivots ``piv`` (``piv[0]`` also reports an
+#: iteration count), and ``out``, one number (an accepted error).
+_Work = namedtuple("_Work", "J piv out")
 
 
 @numba.njit(cache=True)
 def _work(d, m):
-    return _Work(np.empty(d), np.empty(d), np.empty(d), np.empty(m), np.empty(d),
-                 np.empty((d, d)), np.empty(d, dtype=np.int64), np.empty(1))
-
-
-@numba.njit(cache=True)
-def _midpoint(B, Bt, bias, C, Ct, x, c, tol, max_iter, xb, a, w):
-    """Solve :math:`\\bar x - c f(\\bar x) = x` into ``xb``, with ``a`` and ``w.f`` at
-    the accepted ``xb``.
-
-    Inexact Newton from ``x`` (its first step is the linearly implicit predictor
-    :math:`x + c(I - cA)^{-1}f`), the correction's Neumann series stopped at a fraction of
-    it that falls with the residual (quadratic convergence). An iterate is accepted when its
-    relative residual is below ``tol`` (or at the round-off plateau), or, after a
-    correction :math:`\\delta`, when Newton's error estimate
-    :math:`(\\eta + q^2)|\\delta|` (:math:`\\eta` the series' truncation, :math:`q \\le 0.1`
-    the ratio of the last two corrections, so :math:`q^2|\\delta| = K|\\delta|^2`) is below
-    ``tol`` and :math:`|B\\delta| \\le 10^{-8}`: then ``a`` is updated to first order, exact
-    to round-off (:math:`|\\tanh''|\\,|B\\delta|^2/2 < 10^{-16}`).
-
-    Returns the number of evaluations of :math:`f`, or minus it on failure; ``w.out[0]`` gets
-    the accepted relative error (residual or estimate).
-    """
-    d = x.size
-    r, delta, f, u = w.r, w.delta, w.f, w.u
-    for j in range(d):
-        xb[j] = x[j]
-    prev = np.inf
-    prev_step = np.inf
-    size = np.inf
-    it = 0
-    for it in range(1, max_iter + 1):
-        _field(B, bias, Ct, xb, a, f)
-        scale = 1.0
-        for j in range(d):
-            r[j] = xb[j] - x[j] - c * f[j]
-            scale = max(scale, abs(xb[j]))
-        size = _max_abs(r) / scale
-        if not np.isfinite(size):
-            break
-        if size <= tol or (size <= _PLATEAU and size >= 0.5 * prev):
-            w.out[0] = size
-            return it
-        rel = min(_INNER, max(_INNER * size, 0.1 * tol / size))
-        if not _linear_solve(B, Bt, C, Ct, a, c, False, r, delta, w, rel):
-            break
-        for j in range(d):
-            xb[j] -= delta[j]
-        step = _max_abs(delta) / scale
-        q = step / prev_step
-        # Newton's error after this correction: rel |delta| from the truncated series,
-        # K |delta|^2 with K = |delta| / |delta_prev|^2 from the last two corrections
-        estimate = (rel + q * q) * step
-        if q <= _NEWTON and estimate <= tol:
-            # first-order update of a = tanh(B xb + b) along -delta, when exact to round-off
-            _rows(B, delta, u)
-            if _max_abs(u) <= _LINEAR:
-                for l in range(a.size):
-                    a[l] -= (1.0 - a[l] * a[l]) * u[l]
-                _combine(Ct, a, f)
-                w.out[0] = estimate
-                return it
-        prev, prev_step = size, step
-    w.out[0] = size if np.isfinite(size) else np.inf
-    return -it
+    return _Work(np.empty((d, d)), np.empty(d, dtype=np.int64), np.empty(1))
 
 
 @numba.njit(cache=True)
 def _fail(status, layer, sample, iterations, residual):
     status[0], status[1], status[2], status[3], status[4] = 1.0, layer, sample, iterations, residual
-
-
-@numba.njit(cache=True)
-def forward_sweep(x0, B, Bt, bias, C, Ct, h, tol, max_iter, states, midpoints, acts, status):
-    """The forward sweep of all samples through all layers.
-
-    Parameters
-    ----------
-    x0 : (N, d)
-    B, Bt, bias, C, Ct : (K, m, d), (K, d, m), (K, m), (K, m, d), (K, d, m)
-        The layers (``C`` of shape ``(K, 0, d)`` and ``Ct`` of shape ``(K, d, 0)`` for the
-        identity).
-    states : (K + 1, N, d) or (1, N, d)
-        Out: every state, or the final one only.
-    midpoints, acts : (K, d, N), (K, m, N), or with a zero first axis to skip
-        Out: the midpoints and tanh at them, samples along the last axis.
-    status : (5,) float
-        Out: failed (0/1), layer, sample, iterations, largest accepted error.
-    """
-    N, d = x0.shape
-    K, m = B.shape[0], B.shape[1]
-    c = 0.5 * h
-    every = states.shape[0] == K + 1
-    keep = midpoints.shape[0] == K
-    w = _work(d, m)
-    x = x0.copy()
-    xb, a = np.empty(d), np.empty(m)
-    worst = 0.0
-    if every:
-        states[0] = x0
-    for k in range(K):
-        for i in range(N):
-            xi = x[i]
-            it = _midpoint(B[k], Bt[k], bias[k], C[k], Ct[k], xi, c, tol, max_iter, xb, a, w)
-            if it < 0:
-                _fail(status, k, i, -it, w.out[0])
-                return
-            worst = max(worst, w.out[0])
-            for j in range(d):
-                xi[j] += h * w.f[j]
-            if keep:
-                midpoints[k, :, i] = xb
-                acts[k, :, i] = a
-        if every:
-            states[k + 1] = x
-    if not every:
-        states[0] = x
-    status[0], status[4] = 0.0, worst
 
 
 @numba.njit(cache=True, fastmath=_FAST)
@@ -376,17 +158,34 @@ def _batch_products(U, V, out):
 
 
 @numba.njit(cache=True, fastmath=_FAST)
-def _batch_costate(B, Bt, C, Ct, A, c, P, Pb, T, G, norm, prev, goal, w):
-    """``Pb = (I - cA^T)^{-1} P`` for every sample (columns), to round-off: the Neumann
-    series in lockstep over the batch (matrix-matrix products), and an LU solve for the
-    samples whose series converges slowly. False if such a matrix is singular."""
-    d, N = P.shape
+def _batch_apply(B, Bt, C, Ct, A, c, transpose, T, G):
+    """``T <- c A T`` (or ``c A^T T``) for every column, :math:`A =
+    C^T\\operatorname{diag}(1 - a^2)B` with the column's ``a`` (``G`` of shape (m, N))."""
     identity = Ct.shape[1] == 0
-    Pb[:] = P
-    T[:] = P
+    if identity and transpose:
+        G[:] = T
+    else:
+        _batch_rows(C if transpose else B, T, G)
+    for l in range(G.shape[0]):
+        g, a = G[l], A[l]
+        for i in range(g.size):
+            g[i] *= c * (1.0 - a[i] * a[i])
+    if identity and not transpose:
+        T[:] = G
+    else:
+        _batch_rows(Bt if transpose else Ct, G, T)
+
+
+@numba.njit(cache=True, fastmath=_FAST)
+def _batch_solve(B, Bt, C, Ct, A, c, transpose, R, out, goal, T, G, norm, prev, w):
+    """``out = (I - cA)^{-1} R`` (or the transpose) for every column: the Neumann series in
+    lockstep over the batch, each column stopped when a term's 1-norm is below its
+    ``goal``, and an LU solve for the columns whose series converges slowly. False if such
+    a matrix is singular."""
+    N = R.shape[1]
+    out[:] = R
+    T[:] = R
     _batch_norm1(T, prev)
-    for i in range(N):
-        goal[i] = 0.5 * _EPS * prev[i]
     slow = np.zeros(N, dtype=np.bool_)
     for _ in range(_MAX_TERMS):
         done = True
@@ -395,17 +194,8 @@ def _batch_costate(B, Bt, C, Ct, A, c, P, Pb, T, G, norm, prev, goal, w):
                 done = False
         if done:
             break
-        # T <- c B^T (s * (C T)), s = 1 - a^2
-        if identity:
-            G[:] = T
-        else:
-            _batch_rows(C, T, G)
-        for l in range(G.shape[0]):
-            g, a = G[l], A[l]
-            for i in range(N):
-                g[i] *= c * (1.0 - a[i] * a[i])
-        _batch_rows(Bt, G, T)
-        Pb += T
+        _batch_apply(B, Bt, C, Ct, A, c, transpose, T, G)
+        out += T
         _batch_norm1(T, norm)
         for i in range(N):
             if norm[i] > goal[i] and not norm[i] <= _SLOW * prev[i]:
@@ -413,13 +203,197 @@ def _batch_costate(B, Bt, C, Ct, A, c, P, Pb, T, G, norm, prev, goal, w):
             prev[i] = norm[i]
     for i in range(N):
         if slow[i] or prev[i] > goal[i]:
-            a = A[:, i].copy()
-            if not _factor(B, C, a, c, True, w.J, w.piv):
+            if not _factor(B, C, A[:, i].copy(), c, transpose, w.J, w.piv):
                 return False
-            col = P[:, i].copy()
+            col = R[:, i].copy()
             _solve(w.J, w.piv, col)
-            Pb[:, i] = col
+            out[:, i] = col
     return True
+
+
+@numba.njit(cache=True, fastmath=_FAST)
+def _batch_field(B, bias, Ct, X, A, F):
+    """``A = tanh(B X + bias)`` and ``F = C^T A`` for every column; the tanh from one
+    exponential, :math:`\\tanh|z| = (1 - e^{-2|z|})/(1 + e^{-2|z|})` (absolute error of
+    round-off size)."""
+    _batch_rows(B, X, A)
+    for l in range(A.shape[0]):
+        a = A[l]
+        for i in range(a.size):
+            z = a[i] + bias[l]
+            e = np.exp(-2.0 * abs(z))
+            t = (1.0 - e) / (1.0 + e)
+            a[i] = t if z >= 0.0 else -t
+    if Ct.shape[1] == 0:
+        F[:] = A
+    else:
+        _batch_rows(Ct, A, F)
+
+
+@numba.njit(cache=True)
+def _batch_midpoint(B, Bt, bias, C, Ct, X, c, tol, max_iter, Xb, A, F, R, D, T, G, V, cols, w):
+    """Solve :math:`\\bar x - c f(\\bar x) = x` for every column of ``X`` into ``Xb``, with
+    ``A`` and ``F`` at the accepted midpoints, in lockstep over the batch (a column stops
+    changing once accepted).
+
+    Inexact Newton from ``x`` (its first step is the linearly implicit predictor
+    :math:`x + c(I - cA)^{-1}f`), the correction's Neumann series stopped at a fraction of
+    it that falls with the residual (quadratic convergence). An iterate is accepted when its
+    relative residual is below ``tol`` (or at the round-off plateau), or, after a
+    correction :math:`\\delta`, when Newton's error estimate
+    :math:`(\\eta + q^2)|\\delta|` (:math:`\\eta` the series' truncation, :math:`q \\le 0.1`
+    the ratio of the last two corrections, so :math:`q^2|\\delta| = K|\\delta|^2`) is below
+    ``tol`` and :math:`|B\\delta| \\le 10^{-8}`: then ``a`` is updated to first order, exact
+    to round-off (:math:`|\\tanh''|\\,|B\\delta|^2/2 < 10^{-16}`).
+
+    ``cols`` (5, N) is work; returns -1 on success, else the failing column, with
+    ``w.out[0]`` the largest accepted error (or the failing column's) and ``w.piv[0]`` the
+    iteration count.
+    """
+    d, N = X.shape
+    done = np.zeros(N, dtype=np.bool_)
+    prev, prev_step, size, goal, norm = cols[0], cols[1], cols[2], cols[3], cols[4]
+    prev[:] = np.inf
+    prev_step[:] = np.inf
+    Xb[:] = X
+    worst = 0.0
+    for it in range(1, max_iter + 1):
+        w.piv[0] = it
+        _batch_field(B, bias, Ct, Xb, A, F)
+        # residuals and their relative sizes
+        scale = np.ones(N)
+        size[:] = 0.0
+        for j in range(d):
+            r, xb, x, f = R[j], Xb[j], X[j], F[j]
+            for i in range(N):
+                r[i] = xb[i] - x[i] - c * f[i]
+                scale[i] = max(scale[i], abs(xb[i]))
+                size[i] = max(size[i], abs(r[i]))
+        active = False
+        for i in range(N):
+            size[i] /= scale[i]
+            if done[i]:
+                goal[i] = np.inf
+                continue
+            if not np.isfinite(size[i]):
+                w.out[0] = np.inf
+                return i
+            if size[i] <= tol or (size[i] <= _PLATEAU and size[i] >= 0.5 * prev[i]):
+                done[i] = True
+                worst = max(worst, size[i])
+                goal[i] = np.inf
+                continue
+            active = True
+            rel = min(_INNER, max(_INNER * size[i], 0.1 * tol / size[i]))
+            norm[i] = rel  # the truncation of this column's series
+            goal[i] = 0.0
+            for j in range(d):
+                goal[i] += abs(R[j, i])
+            goal[i] *= 0.5 * rel
+        if not active:
+            w.out[0] = worst
+            return -1
+        for j in range(d):
+            for i in range(N):
+                if done[i]:
+                    R[j, i] = 0.0
+        if not _batch_solve(B, Bt, C, Ct, A, c, False, R, D, goal, T, G, V[0], V[1], w):
+            w.out[0] = np.inf
+            return 0
+        Xb -= D
+        _batch_rows(B, D, G)
+        for i in range(N):
+            if done[i]:
+                continue
+            step = 0.0
+            for j in range(d):
+                step = max(step, abs(D[j, i]))
+            step /= scale[i]
+            q = step / prev_step[i]
+            # Newton's error estimate 
+            estimate = (norm[i] + q * q) * step
+            if q <= _NEWTON and estimate <= tol:
+                change = 0.0
+                for l in range(G.shape[0]):
+                    change = max(change, abs(G[l, i]))
+                if change <= _LINEAR:
+                    for l in range(G.shape[0]):
+                        A[l, i] -= (1.0 - A[l, i] * A[l, i]) * G[l, i]
+                    done[i] = True
+                    worst = max(worst, estimate)
+            prev[i], prev_step[i] = size[i], step
+        all_done = True
+        for i in range(N):
+            if not done[i]:
+                all_done = False
+        if all_done:
+            if Ct.shape[1] == 0:
+                F[:] = A
+            else:
+                _batch_rows(Ct, A, F)
+            w.out[0] = worst
+            return -1
+    for i in range(N):
+        if not done[i]:
+            w.out[0] = size[i]
+            return i
+    w.out[0] = worst
+    return -1
+
+
+@numba.njit(cache=True)
+def _batch_work(d, m, N):
+    """Work arrays of a batch: ``(Xb, F, R, D, T)`` of shape (d, N), ``(A, G)`` of shape
+    (m, N), ``V`` (2, N) and ``cols`` (5, N)."""
+    return (np.empty((d, N)), np.empty((d, N)), np.empty((d, N)), np.empty((d, N)),
+            np.empty((d, N)), np.empty((m, N)), np.empty((m, N)), np.empty((2, N)),
+            np.empty((5, N)))
+
+
+@numba.njit(cache=True)
+def forward_sweep(x0, B, Bt, bias, C, Ct, h, tol, max_iter, states, midpoints, acts, status):
+    """The forward sweep of all samples through all layers.
+
+    Parameters
+    ----------
+    x0 : (N, d)
+    B, Bt, bias, C, Ct : (K, m, d), (K, d, m), (K, m), (K, m, d), (K, d, m)
+        The layers (``C`` of shape ``(K, 0, d)`` and ``Ct`` of shape ``(K, d, 0)`` for the
+        identity).
+    states : (K + 1, N, d) or (1, N, d)
+        Out: every state, or the final one only.
+    midpoints, acts : (K, d, N), (K, m, N), or with a zero first axis to skip
+        Out: the midpoints and tanh at them, samples along the last axis.
+    status : (5,) float
+        Out: failed (0/1), layer, sample, iterations, largest accepted error.
+    """
+    N, d = x0.shape
+    K, m = B.shape[0], B.shape[1]
+    c = 0.5 * h
+    every = states.shape[0] == K + 1
+    keep = midpoints.shape[0] == K
+    w = _work(d, m)
+    Xb, F, R, D, T, A, G, V, cols = _batch_work(d, m, N)
+    X = np.ascontiguousarray(x0.T)
+    worst = 0.0
+    if every:
+        states[0] = x0
+    for k in range(K):
+        fail = _batch_midpoint(B[k], Bt[k], bias[k], C[k], Ct[k], X, c, tol, max_iter,
+                               Xb, A, F, R, D, T, G, V, cols, w)
+        if fail >= 0:
+            _fail(status, k, fail, w.piv[0], w.out[0])
+            return
+        worst = max(worst, w.out[0])
+        X += h * F
+        if keep:
+            midpoints[k] = Xb
+            acts[k] = A
+        if every:
+            states[k + 1] = X.T
+    if not every:
+        states[0] = X.T
+    status[0], status[4] = 0.0, worst
 
 
 @numba.njit(cache=True)
@@ -429,9 +403,9 @@ def costate_sweep(PT, B, Bt, bias, C, Ct, h, tol, max_iter, xT, midpoints, acts,
 
     The batch is held with the samples along the last axis, so that every product with a
     layer's matrices is a matrix-matrix product; :math:`\\bar P` comes from
-    :func:`_batch_costate`. With stored midpoints (``midpoints.shape[0] == K``, layout of
-    :func:`forward_sweep`) each layer reuses the forward midpoint; otherwise (reversible)
-    it solves :math:`\\bar x + c f(\\bar x) = x_{k+1}` per sample and rebuilds
+    :func:`_batch_solve` to round-off. With stored midpoints (``midpoints.shape[0] == K``,
+    layout of :func:`forward_sweep`) each layer reuses the forward midpoint; otherwise
+    (reversible) it solves :math:`\\bar x + c f(\\bar x) = x_{k+1}` and rebuilds
     :math:`x_k = x_{k+1} - h f(\\bar x)` into ``x0``. With
     :math:`u = (1 - a^2)\\odot C\\bar P`, sets ``dB[k] = sum u xbar^T``, ``db[k] = sum u``
     and ``dC[k] = sum a Pbar^T`` over the samples; writes :math:`P_0` and, if
@@ -444,12 +418,10 @@ def costate_sweep(PT, B, Bt, bias, C, Ct, h, tol, max_iter, xT, midpoints, acts,
     every = costates.shape[0] == K + 1
     identity = Ct.shape[2] == 0
     w = _work(d, m)
-    P = np.ascontiguousarray(PT.T)
-    x0[:] = xT
-    Xb, Ab = np.empty((d, N)), np.empty((m, N))
-    Pb, T, G, U = np.empty((d, N)), np.empty((d, N)), np.empty((m, N)), np.empty((m, N))
+    Xb, F, R, D, T, Ab, G, V, cols = _batch_work(d, m, N)
+    P, Pb, U = np.ascontiguousarray(PT.T), np.empty((d, N)), np.empty((m, N))
+    X = np.ascontiguousarray(xT.T)
     norm, prev, goal = np.empty(N), np.empty(N), np.empty(N)
-    xb, a = np.empty(d), np.empty(m)
     if every:
         costates[K] = PT
     for k in range(K - 1, -1, -1):
@@ -457,18 +429,16 @@ def costate_sweep(PT, B, Bt, bias, C, Ct, h, tol, max_iter, xT, midpoints, acts,
             Xb[:] = midpoints[k]
             Ab[:] = acts[k]
         else:
-            for i in range(N):
-                xi = x0[i]
-                it = _midpoint(B[k], Bt[k], bias[k], C[k], Ct[k], xi, -c, tol, max_iter, xb, a, w)
-                if it < 0:
-                    _fail(status, k, i, -it, w.out[0])
-                    return
-                for j in range(d):
-                    xi[j] -= h * w.f[j]
-                Xb[:, i] = xb
-                Ab[:, i] = a
+            fail = _batch_midpoint(B[k], Bt[k], bias[k], C[k], Ct[k], X, -c, tol, max_iter,
+                                   Xb, Ab, F, R, D, T, G, V, cols, w)
+            if fail >= 0:
+                _fail(status, k, fail, w.piv[0], w.out[0])
+                return
+            X -= h * F
         # the linear equation of the step for Pbar, solved to round-off
-        if not _batch_costate(B[k], Bt[k], C[k], Ct[k], Ab, c, P, Pb, T, G, norm, prev, goal, w):
+        _batch_norm1(P, goal)
+        goal *= 0.5 * _EPS
+        if not _batch_solve(B[k], Bt[k], C[k], Ct[k], Ab, c, True, P, Pb, goal, T, G, norm, prev, w):
             _fail(status, k, 0, 0, np.inf)
             return
         # u = (1 - a^2) C Pbar, P += h B^T u
@@ -487,4 +457,5 @@ def costate_sweep(PT, B, Bt, bias, C, Ct, h, tol, max_iter, xT, midpoints, acts,
         if every:
             costates[k] = P.T
     P0[:] = P.T
+    x0[:] = X.T
     status[0] = 0.0
