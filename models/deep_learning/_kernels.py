@@ -123,16 +123,10 @@ def _fail(status, layer, sample, iterations, residual):
     status[0], status[1], status[2], status[3], status[4] = 1.0, layer, sample, iterations, residual
 
 
-@numba.njit(cache=True, fastmath=_FAST)
+@numba.njit(cache=True)
 def _batch_rows(M, V, out):
     """``out = M V`` for a batch ``V`` of shape ``(d, N)`` (samples along the last axis)."""
-    for l in range(M.shape[0]):
-        o = out[l]
-        o[:] = 0.0
-        for j in range(M.shape[1]):
-            w, v = M[l, j], V[j]
-            for i in range(o.size):
-                o[i] += w * v[i]
+    np.dot(M, V, out)
 
 
 @numba.njit(cache=True, fastmath=_FAST)
@@ -145,16 +139,10 @@ def _batch_norm1(V, out):
             out[i] += abs(v[i])
 
 
-@numba.njit(cache=True, fastmath=_FAST)
+@numba.njit(cache=True)
 def _batch_products(U, V, out):
     """``out = U V^T``: sums over the samples (last axes)."""
-    for l in range(U.shape[0]):
-        for j in range(V.shape[0]):
-            s = 0.0
-            u, v = U[l], V[j]
-            for i in range(u.size):
-                s += u[i] * v[i]
-            out[l, j] = s
+    np.dot(U, V.T, out)
 
 
 @numba.njit(cache=True, fastmath=_FAST)
