@@ -16,11 +16,12 @@ step defines the map. Three backends compute it:
   :math:`x_k + \\frac h2 f(x_k)`, and on :math:`\\bar P` with the network's ``vjp_x``; the
   updates are those of the step, :math:`x_{k+1} = x_k + h f(\\bar x)`,
   :math:`P_k = P_{k+1} + hA^T\\bar P`.
-* ``"compiled"``: the same equations in compiled per-sample kernels
+* ``"compiled"``: the same equations in compiled kernels
   (:mod:`models.deep_learning._kernels`) for the networks of the form
   :math:`f = C^T\\tanh(Bx + b)` (:class:`TanhResNet`, :class:`AntisymmetricResNet`,
-  :class:`GradientResNet`): a chord Newton iteration on :math:`\\bar x` and an LU solve for
-  :math:`\\bar P`, with the parameter derivatives summed in the same pass.
+  :class:`GradientResNet`): an inexact Newton iteration on :math:`\\bar x` and a Neumann
+  series for :math:`\\bar P` (LU when it converges slowly), the samples advancing in
+  lockstep so that every product is a matrix product over the batch.
 
 The midpoints in :math:`x` are solved to the problem's tolerance by all three, :math:`\\bar P`
 to round-off by the compiled kernels; with a tolerance near round-off the backends agree to
@@ -245,7 +246,7 @@ class NumpySweeps(Sweeps):
 
 @final
 class CompiledSweeps(Sweeps):
-    """Order 2 in compiled per-sample kernels for networks :math:`f = C^T\\tanh(Bx + b)`
+    """Order 2 in compiled kernels for networks :math:`f = C^T\\tanh(Bx + b)`
     (final; see :mod:`models.deep_learning._kernels`)."""
 
     def _arrays(self, theta):
