@@ -31,7 +31,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from liepoisson import RK4, Integrator, Trajectory, energy_drift, integrate
+from liepoisson import RK4, Integrator, LiePoissonHJ, Trajectory, energy_drift, integrate
 from liepoisson._validation import _describe
 from liepoisson.exceptions import InvalidArgumentError
 from liepoisson.registry import discover_integrators
@@ -150,6 +150,9 @@ def add_integration_arguments(parser, dt: float, steps: int, order: int) -> None
                         help=f"integrator, one of {', '.join(methods)} (default: {DEFAULT_METHOD})")
     parser.add_argument("--order", type=int, default=order,
                         help=f"order of LiePoissonHJ: 2, 4, 6 or 8 (default: {order})")
+    parser.add_argument("--engine", choices=("auto", "compiled", "numpy"), default="auto",
+                        help="compiled (numba) or numpy path of LiePoissonHJ; auto compiles "
+                             "runs long enough to pay for it (default: auto)")
 
 
 def add_vector_argument(parser, flag: str, default, symbol: str, help: str,
@@ -251,11 +254,11 @@ class MethodRun:
 
 
 def run_methods(system, mu0, dt: float, steps: int, methods: Sequence[Integrator],
-                progress: bool = False) -> list[MethodRun]:
+                progress: bool = False, engine: str = "auto") -> list[MethodRun]:
     """Integrate ``system`` from ``mu0`` with each method on the same steps.
 
     Methods with the same name run once. States are saved every :func:`save_every_for`
-    steps.
+    steps; ``engine`` is passed to :func:`liepoisson.integrate`.
 
     Returns
     -------
@@ -268,8 +271,10 @@ def run_methods(system, mu0, dt: float, steps: int, methods: Sequence[Integrator
             continue
         seen.add(method.name)
         start = time.perf_counter()
+        # only LiePoissonHJ has a compiled path; the others always run numpy
         traj = integrate(system, mu0, dt, steps, method=method, save_every=save_every,
-                         progress=progress)
+                         progress=progress,
+                         engine=engine if isinstance(method, LiePoissonHJ) else "auto")
         runs.append(MethodRun(method, traj, time.perf_counter() - start))
     return runs
 
@@ -283,7 +288,8 @@ def method_report(run: MethodRun) -> dict[str, Any]:
         ``method``, ``order``, ``wall_time_s``, ``time_per_step_us``,
         ``max_relative_invariant_errors`` (by invariant, over the saved states),
         ``energy_drift`` (slope of the energy error against time, see
-        :func:`liepoisson.energy_drift`) and ``checks`` (``casimirs_to_round_off`` for the
+        :func:`liepoisson.energy_drift`), ``engine`` and ``engine_detail`` (whether the
+        compiled or the numpy path ran, and why) and ``checks`` (``casimirs_to_round_off`` for the
         integrators that move states by the coadjoint action, with tolerance
         :data:`CASIMIR_TOLERANCE`).
     """
@@ -297,6 +303,9 @@ def method_report(run: MethodRun) -> dict[str, Any]:
         "time_per_step_us": 1e6 * run.wall_time / max(steps, 1),
         "max_relative_invariant_errors": errors,
         "energy_drift": energy_drift(traj),
+        "engine": traj.metadata.get("engine", "numpy"),
+        "engine_detail": traj.metadata.get("engine_detail", ""),
+        "compile_seconds": traj.metadata.get("compile_seconds", 0.0),
         "checks": {},
     }
     if type(run.method).__name__ in _CASIMIR_PRESERVING:
@@ -338,7 +347,7 @@ def compare(system, mu0, options: argparse.Namespace) -> tuple[list[MethodRun], 
     system : LiePoissonSystem
     mu0 : ndarray of shape (*shape,)
     options : argparse.Namespace
-        ``dt``, ``steps``, ``method``, ``order`` and ``progress``.
+        ``dt``, ``steps``, ``method``, ``order``, ``engine`` and ``progress``.
 
     Returns
     -------
@@ -349,7 +358,7 @@ def compare(system, mu0, options: argparse.Namespace) -> tuple[list[MethodRun], 
     """
     method = integrator_from_options(options)
     runs = run_methods(system, mu0, options.dt, options.steps, [method, COMPARISON],
-                       progress=options.progress)
+                       progress=options.progress, engine=getattr(options, "engine", "auto"))
     return runs, {r.name: method_report(r) for r in runs}
 
 
@@ -411,9 +420,13 @@ def model_result(
     header = ["method", "wall time"] + [label for label, _ in columns]
     rows = [[name, _wall_time(r)] + [get(r) for _, get in columns] for name, r in reports.items()]
     checks = main_report["checks"]
+    engines = [f"{name}: {r['engine']} ({r['engine_detail']}); compiled in "
+               f"{r['compile_seconds']:.2f} s, included in its wall time"
+               for name, r in reports.items() if r.get("engine") == "compiled"]
     summary = "\n".join(
         [f"{headline}: {steps} steps of dt={dt:g} (T={dt * steps:g})", format_table(header, rows)]
         + list(notes)
+        + [f"engine {line}" for line in engines]
         + [f"check {k}: {'ok' if v else 'FAILED'}" for k, v in checks.items()]
         + ["plots: " + ", ".join(str(p) for p in plots)]
     )

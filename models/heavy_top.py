@@ -105,11 +105,9 @@ class HeavyTop(LiePoissonSystem):
             return 0.5 * np.sum(mu[..., :3] ** 2 * inv, axis=-1) + mu[..., 3:] @ force
 
         def gradient(mu):
+            # plain numpy that numba also compiles (the compiled path of integrate)
             mu = np.asarray(mu)
-            out = np.empty(mu.shape, dtype=np.result_type(mu, float))
-            out[..., :3] = mu[..., :3] * inv
-            out[..., 3:] = force
-            return out
+            return np.concatenate((mu[..., :3] * inv, np.zeros_like(mu[..., 3:]) + force), axis=-1)
 
         def hessian_vector(mu, v):
             v = np.asarray(v)

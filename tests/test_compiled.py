@@ -104,6 +104,15 @@ def test_compiled_steps_equal_numpy_steps_with_exact_derivatives(name, order):
     assert _relative_gap(compiled.states, reference.states) <= 1e-13
 
 
+def test_a_run_continues_from_a_trajectorys_read_only_final_state():
+    system = user_system(so3(), 0.0, exact=False)
+    first = integrate(system, initial_states(so3()), 0.1, 10, engine="compiled")
+    assert not first.final.flags.writeable
+    second = integrate(system, first.final, 0.1, 10, engine="compiled")
+    whole = integrate(system, initial_states(so3()), 0.1, 20, engine="compiled")
+    assert np.array_equal(second.final, whole.final)
+
+
 def test_a_batch_steps_member_by_member_exactly():
     """The parallel batch loop integrates each member as the single-state loop does:
     bit-identical results."""
@@ -125,8 +134,8 @@ def test_compiled_casimirs_are_preserved_over_1e5_steps(name):
     algebra = ALGEBRAS[name]()
     system = user_system(algebra, 0.05, exact=False)
     mu0 = initial_states(algebra)
-    traj = integrate(system, mu0, 0.1, 100_000, method=LiePoissonHJ(order=2), save_every=1000)
-    assert traj.metadata["engine"] == "compiled"
+    traj = integrate(system, mu0, 0.1, 100_000, method=LiePoissonHJ(order=2), save_every=1000,
+                     engine="compiled")
     size = float(mu0 @ mu0)
     for key, values in traj.invariants().items():
         if key != "energy":
@@ -140,15 +149,35 @@ def test_compiled_casimirs_are_preserved_over_1e5_steps(name):
 # ---------------------------------------------------------- which path ran
 def test_the_path_that_ran_is_recorded():
     system = user_system(so3(), 0.0, exact=False)
-    traj = integrate(system, initial_states(so3()), 0.1, 10)
+    traj = integrate(system, initial_states(so3()), 0.1, 10, engine="compiled")
     assert traj.metadata["engine"] == "compiled"
     assert "so3 algebra kernels" in traj.metadata["engine_detail"]
     assert "affine gradient" in traj.metadata["engine_detail"]
+    assert traj.metadata["compile_seconds"] > 0
     traj = integrate(system, initial_states(so3()), 0.1, 10, engine="numpy")
     assert traj.metadata["engine"] == "numpy"
-    quartic = integrate(user_system(so3(), 0.05, exact=False), initial_states(so3()), 0.1, 10)
+    assert traj.metadata["compile_seconds"] == 0
+    quartic = integrate(user_system(so3(), 0.05, exact=False), initial_states(so3()), 0.1, 10,
+                        method=LiePoissonHJ(order=4), engine="compiled")
     assert "affine" not in quartic.metadata["engine_detail"]
-    assert "complex-step" in quartic.metadata["engine_detail"] or quartic.metadata["order"] == 2
+    assert "complex-step second derivatives" in quartic.metadata["engine_detail"]
+
+
+def test_auto_compiles_runs_that_pay_for_it():
+    """A short run of a new system stays on numpy (compiling costs seconds); once the
+    process has compiled the system, runs of more than about 10 ms go compiled; a long run
+    goes compiled from the start."""
+    mu0 = initial_states(so3())
+    fresh = user_system(so3(), 0.0, exact=False, seed=11)
+    short = integrate(fresh, mu0, 0.1, 200)
+    assert short.metadata["engine"] == "numpy"
+    assert "short run" in short.metadata["engine_detail"]
+    integrate(fresh, mu0, 0.1, 2, engine="compiled")
+    again = integrate(fresh, mu0, 0.1, 2000)
+    assert again.metadata["engine"] == "compiled"
+    long = integrate(user_system(so3(), 0.0, exact=False, seed=12), mu0, 0.1, 100_000,
+                     save_every=100_000)
+    assert long.metadata["engine"] == "compiled"
 
 
 class _Opaque:
@@ -177,9 +206,10 @@ def test_what_cannot_be_compiled_runs_on_numpy_and_says_why(make, reason):
     mu0 = system.algebra.zeros() if system.algebra.dtype.kind == "c" else np.array([0.3, 1.0, -0.7])
     if system.algebra.dtype.kind == "c":
         mu0 = np.array([[1.0, 0.5j], [-0.5j, -1.0]])
+    with pytest.raises(InvalidArgumentError, match=reason):
+        integrate(system, mu0, 0.1, 3, engine="compiled")
     traj = integrate(system, mu0, 0.1, 3)
     assert traj.metadata["engine"] == "numpy"
-    assert reason in traj.metadata["engine_detail"]
     with pytest.raises(InvalidArgumentError, match="engine='compiled' is not available"):
         integrate(system, mu0, 0.1, 3, engine="compiled")
 
@@ -190,17 +220,39 @@ def test_other_integrators_run_on_numpy():
     assert "RK4 has no compiled kernels" in traj.metadata["engine_detail"]
 
 
-def test_a_gradient_that_disagrees_with_its_compiled_form_is_not_compiled():
-    """numba freezes closure arrays at compile time; the probe catches the difference."""
+def test_a_changed_closure_array_is_compiled_again():
+    """numba freezes closure arrays at compile time: a gradient whose array changed is
+    compiled anew (its values are part of the cache key), never run stale."""
     inertia = np.array([1.0, 2.0, 3.5])
     system = LiePoissonSystem(so3(), lambda m: 0.5 * np.sum(m**2 / inertia, axis=-1),
                               gradient=lambda m: m / inertia)
     mu0 = initial_states(so3())
     integrate(system, mu0, 0.1, 3, engine="compiled")
     inertia[0] = 5.0  # the user changes the array the gradient closes over
-    traj = integrate(system, mu0, 0.1, 3)
+    traj = integrate(system, mu0, 0.1, 3, engine="compiled")
     reference = integrate(system, mu0, 0.1, 3, engine="numpy")
     assert _relative_gap(traj.states, reference.states) <= 1e-13
+
+
+_GLOBAL_INERTIA = np.array([1.0, 2.0, 3.5])
+
+
+def test_a_gradient_compiled_before_its_global_changed_is_not_run_stale():
+    """numba freezes global arrays at compile time; after the global changes, the remembered
+    compiled gradient disagrees with the numpy one at the probe and is not used: the run
+    still computes what the numpy path computes."""
+    system = LiePoissonSystem(so3(), lambda m: 0.5 * np.sum(m**2 / _GLOBAL_INERTIA, axis=-1),
+                              gradient=lambda m: m / _GLOBAL_INERTIA)
+    mu0 = initial_states(so3())
+    integrate(system, mu0, 0.1, 3, engine="compiled")
+    saved = _GLOBAL_INERTIA.copy()
+    try:
+        _GLOBAL_INERTIA[0] = 5.0
+        traj = integrate(system, mu0, 0.1, 20, engine="compiled")
+        reference = integrate(system, mu0, 0.1, 20, engine="numpy")
+        assert _relative_gap(traj.states, reference.states) <= 1e-13
+    finally:
+        _GLOBAL_INERTIA[:] = saved
 
 
 def test_engine_must_be_a_known_name():
@@ -218,8 +270,7 @@ def test_steps_the_fixed_point_cannot_take_go_to_newton():
     mu0 = np.array([np.cos(1.1), 0.0, np.sin(1.1)])
     method = LiePoissonHJ(order=2, max_iter=10)
     reference = integrate(system, mu0, 2.0, 10, method=method, engine="numpy")
-    traj = integrate(system, mu0, 2.0, 10, method=method)
-    assert traj.metadata["engine"] == "compiled"
+    traj = integrate(system, mu0, 2.0, 10, method=method, engine="compiled")
     assert _relative_gap(traj.states, reference.states) <= 1e-12
 
 
@@ -228,7 +279,7 @@ def test_a_step_nothing_can_take_names_the_step_and_keeps_the_trajectory():
     mu0 = initial_states(so3(), 4)
     method = LiePoissonHJ(order=2, solver="fixed_point", max_iter=2, tol=1e-15)
     with pytest.raises(ConvergenceError, match=r"step 0 ") as info:
-        integrate(system, mu0, 0.3, 10, method=method)
+        integrate(system, mu0, 0.3, 10, method=method, engine="compiled")
     assert info.value.step == 0
     assert info.value.trajectory is not None
     assert info.value.trajectory.states.shape[1:] == mu0.shape
@@ -244,7 +295,7 @@ def test_a_wrong_affine_model_is_caught_at_the_first_step(monkeypatch):
     wrong = (np.diag([1.0, 0.5, 0.25]), np.zeros(3))
     monkeypatch.setattr(runner, "affine_model", lambda fns, probe, rng: wrong)
     mu0 = initial_states(so3(), 2)
-    traj = integrate(system, mu0, 0.05, 20, method=LiePoissonHJ(order=2))
+    traj = integrate(system, mu0, 0.05, 20, method=LiePoissonHJ(order=2), engine="compiled")
     reference = integrate(system, mu0, 0.05, 20, method=LiePoissonHJ(order=2), engine="numpy")
     assert _relative_gap(traj.states, reference.states) <= 1e-13
 

@@ -1,11 +1,13 @@
 """Compiled algebra operations on single coefficient vectors.
 
-Each algebra with vector elements gets four kernels of the fixed signature
-``op(x, y, data, out)`` (:data:`~liepoisson.compiled.signatures.OPERATION`): ``bracket``,
-``ad_star``, ``dexpinv_star`` and ``coadjoint_exp``, writing the result into ``out`` (which
-must not alias ``x`` or ``y``: the stepping loops allocate nothing per iteration), with
+Each family of algebras with vector elements has four kernels ``op(x, y, data, out)``: ``bracket``,
+``ad_star``, ``dexpinv_star`` and ``coadjoint_exp``, applied row by row to blocks of
+elements of shape ``(n, dim)`` and writing the result into ``out`` (which must not alias
+``x`` or ``y``: the stepping loops allocate nothing per iteration), with
 ``data`` a float vector of the algebra's parameters (nothing for so(3), ``n`` for
-heisenberg(n), the flattened structure constants otherwise). They follow the numpy reference implementations of
+heisenberg(n), the nonzero structure constants otherwise). The stepping loops call them
+through :func:`bracket`, :func:`ad_star`, :func:`dexpinv_star` and :func:`coadjoint_exp`,
+which dispatch on the family code: direct calls, compiled (and inlined) into the loops. They follow the numpy reference implementations of
 :mod:`liepoisson.algebra` formula by formula:
 
 * so(3): the closed (Rodrigues-type) forms of :class:`~liepoisson.SO3`;
@@ -26,31 +28,33 @@ import numpy as np
 from numba import njit
 
 from ..algebra.base import _BERNOULLI_TAYLOR, LieAlgebra, _bernoulli_terms
+from ..algebra.catalog import se3
 from ..algebra.heisenberg import Heisenberg
 from ..algebra.so3 import SO3, _even_coefficient_scalar, _rotation_coefficients
 from . import MAX_DENSE_DIM, NotCompilable
-from .signatures import OPERATION
 
-__all__ = ["AlgebraKernels", "algebra_kernels"]
+__all__ = ["AlgebraKernels", "algebra_kernels", "bracket", "ad_star", "dexpinv_star", "coadjoint_exp"]
 
 _BERNOULLI = np.ascontiguousarray(_BERNOULLI_TAYLOR)
 _BERNOULLI.setflags(write=False)
 
 
 # ----------------------------------------------------------------------- so(3)
-@njit(OPERATION, cache=True)
+@njit(cache=True)
 def so3_bracket(x, y, data, out):
-    out[0] = x[1] * y[2] - x[2] * y[1]
-    out[1] = x[2] * y[0] - x[0] * y[2]
-    out[2] = x[0] * y[1] - x[1] * y[0]
+    for r in range(x.shape[0]):
+        out[r, 0] = x[r, 1] * y[r, 2] - x[r, 2] * y[r, 1]
+        out[r, 1] = x[r, 2] * y[r, 0] - x[r, 0] * y[r, 2]
+        out[r, 2] = x[r, 0] * y[r, 1] - x[r, 1] * y[r, 0]
 
 
-@njit(OPERATION, cache=True)
+@njit(cache=True)
 def so3_ad_star(x, mu, data, out):
     # (ad_x)^T mu = mu x x
-    out[0] = mu[1] * x[2] - mu[2] * x[1]
-    out[1] = mu[2] * x[0] - mu[0] * x[2]
-    out[2] = mu[0] * x[1] - mu[1] * x[0]
+    for r in range(x.shape[0]):
+        out[r, 0] = mu[r, 1] * x[r, 2] - mu[r, 2] * x[r, 1]
+        out[r, 1] = mu[r, 2] * x[r, 0] - mu[r, 0] * x[r, 2]
+        out[r, 2] = mu[r, 0] * x[r, 1] - mu[r, 1] * x[r, 0]
 
 
 #: The scalar formulas of the numpy path, compiled.
@@ -59,114 +63,110 @@ _so3_rotation_coefficients = njit(cache=True)(_rotation_coefficients)
 _series_terms = njit(cache=True)(_bernoulli_terms)
 
 
-@njit(OPERATION, cache=True)
+@njit(cache=True)
 def so3_dexpinv_star(xi, nu, data, out):
-    x0, x1, x2 = xi[0], xi[1], xi[2]
-    n0, n1, n2 = nu[0], nu[1], nu[2]
-    c = _so3_even_coefficient(math.sqrt(x0 * x0 + x1 * x1 + x2 * x2))
-    y0, y1, y2 = x1 * n2 - x2 * n1, x2 * n0 - x0 * n2, x0 * n1 - x1 * n0
-    out[0] = n0 + 0.5 * y0 + c * (x1 * y2 - x2 * y1)
-    out[1] = n1 + 0.5 * y1 + c * (x2 * y0 - x0 * y2)
-    out[2] = n2 + 0.5 * y2 + c * (x0 * y1 - x1 * y0)
-
-
-@njit(OPERATION, cache=True)
-def so3_coadjoint_exp(xi, mu, data, out):
-    x0, x1, x2 = xi[0], xi[1], xi[2]
-    m0, m1, m2 = mu[0], mu[1], mu[2]
-    c, sinc, half = _so3_rotation_coefficients(math.sqrt(x0 * x0 + x1 * x1 + x2 * x2))
-    dot = half * (x0 * m0 + x1 * m1 + x2 * m2)
-    out[0] = c * m0 - sinc * (x1 * m2 - x2 * m1) + dot * x0
-    out[1] = c * m1 - sinc * (x2 * m0 - x0 * m2) + dot * x1
-    out[2] = c * m2 - sinc * (x0 * m1 - x1 * m0) + dot * x2
-
-
-# -------------------------------------------------------------- heisenberg(n)
-@njit(OPERATION, cache=True)
-def heisenberg_bracket(x, y, data, out):
-    n = int(data[0])
-    out[:] = 0.0
-    s = 0.0
-    for i in range(n):
-        s += x[n + i] * y[i] - x[i] * y[n + i]
-    out[2 * n] = s
-
-
-@njit(OPERATION, cache=True)
-def heisenberg_ad_star(x, mu, data, out):
-    n = int(data[0])
-    gamma = mu[2 * n]
-    for i in range(n):
-        out[i] = gamma * x[n + i]
-        out[n + i] = -gamma * x[i]
-    out[2 * n] = 0.0
-
-
-@njit(OPERATION, cache=True)
-def heisenberg_dexpinv_star(xi, nu, data, out):
-    n = int(data[0])
-    gamma = nu[2 * n]
-    out[:] = nu
-    for i in range(n):
-        out[i] -= 0.5 * gamma * xi[n + i]
-        out[n + i] += 0.5 * gamma * xi[i]
-
-
-@njit(OPERATION, cache=True)
-def heisenberg_coadjoint_exp(xi, mu, data, out):
-    n = int(data[0])
-    gamma = mu[2 * n]
-    out[:] = mu
-    for i in range(n):
-        out[i] += gamma * xi[n + i]
-        out[n + i] -= gamma * xi[i]
-
-
-# ---------------------------------------------------- dense structure constants
-@njit(OPERATION, cache=True)
-def dense_bracket(x, y, data, out):
-    n = x.shape[0]
-    out[:] = 0.0
-    for i in range(n):
-        if x[i] == 0.0:
-            continue
-        for j in range(n):
-            xy = x[i] * y[j]
-            if xy == 0.0:
-                continue
-            base = (i * n + j) * n
-            for k in range(n):
-                out[k] += xy * data[base + k]
-
-
-@njit(OPERATION, cache=True)
-def dense_ad_star(x, mu, data, out):
-    n = x.shape[0]
-    out[:] = 0.0
-    for i in range(n):
-        if x[i] == 0.0:
-            continue
-        for j in range(n):
-            base = (i * n + j) * n
-            s = 0.0
-            for k in range(n):
-                s += data[base + k] * mu[k]
-            out[j] += x[i] * s
+    for r in range(xi.shape[0]):
+        x0, x1, x2 = xi[r, 0], xi[r, 1], xi[r, 2]
+        n0, n1, n2 = nu[r, 0], nu[r, 1], nu[r, 2]
+        c = _so3_even_coefficient(math.sqrt(x0 * x0 + x1 * x1 + x2 * x2))
+        y0, y1, y2 = x1 * n2 - x2 * n1, x2 * n0 - x0 * n2, x0 * n1 - x1 * n0
+        out[r, 0] = n0 + 0.5 * y0 + c * (x1 * y2 - x2 * y1)
+        out[r, 1] = n1 + 0.5 * y1 + c * (x2 * y0 - x0 * y2)
+        out[r, 2] = n2 + 0.5 * y2 + c * (x0 * y1 - x1 * y0)
 
 
 @njit(cache=True)
-def _ad_transpose(x, data):
-    """``XT[j, k] = (ad_x)[k, j] = sum_i x_i C[i, j, k]``."""
-    n = x.shape[0]
-    XT = np.zeros((n, n))
-    for i in range(n):
-        if x[i] == 0.0:
-            continue
-        for j in range(n):
-            base = (i * n + j) * n
-            for k in range(n):
-                XT[j, k] += x[i] * data[base + k]
-    return XT
+def so3_coadjoint_exp(xi, mu, data, out):
+    for r in range(xi.shape[0]):
+        x0, x1, x2 = xi[r, 0], xi[r, 1], xi[r, 2]
+        m0, m1, m2 = mu[r, 0], mu[r, 1], mu[r, 2]
+        c, sinc, half = _so3_rotation_coefficients(math.sqrt(x0 * x0 + x1 * x1 + x2 * x2))
+        dot = half * (x0 * m0 + x1 * m1 + x2 * m2)
+        out[r, 0] = c * m0 - sinc * (x1 * m2 - x2 * m1) + dot * x0
+        out[r, 1] = c * m1 - sinc * (x2 * m0 - x0 * m2) + dot * x1
+        out[r, 2] = c * m2 - sinc * (x0 * m1 - x1 * m0) + dot * x2
+
+
+# -------------------------------------------------------------- heisenberg(n)
+@njit(cache=True)
+def heisenberg_bracket(x, y, data, out):
+    n = int(data[0])
+    for r in range(x.shape[0]):
+        s = 0.0
+        for i in range(n):
+            s += x[r, n + i] * y[r, i] - x[r, i] * y[r, n + i]
+        out[r, :] = 0.0
+        out[r, 2 * n] = s
+
+
+@njit(cache=True)
+def heisenberg_ad_star(x, mu, data, out):
+    n = int(data[0])
+    for r in range(x.shape[0]):
+        gamma = mu[r, 2 * n]
+        for i in range(n):
+            out[r, i] = gamma * x[r, n + i]
+            out[r, n + i] = -gamma * x[r, i]
+        out[r, 2 * n] = 0.0
+
+
+@njit(cache=True)
+def heisenberg_dexpinv_star(xi, nu, data, out):
+    n = int(data[0])
+    for r in range(xi.shape[0]):
+        gamma = nu[r, 2 * n]
+        for i in range(n):
+            out[r, i] = nu[r, i] - 0.5 * gamma * xi[r, n + i]
+            out[r, n + i] = nu[r, n + i] + 0.5 * gamma * xi[r, i]
+        out[r, 2 * n] = nu[r, 2 * n]
+
+
+@njit(cache=True)
+def heisenberg_coadjoint_exp(xi, mu, data, out):
+    n = int(data[0])
+    for r in range(xi.shape[0]):
+        gamma = mu[r, 2 * n]
+        for i in range(n):
+            out[r, i] = mu[r, i] + gamma * xi[r, n + i]
+            out[r, n + i] = mu[r, n + i] - gamma * xi[r, i]
+        out[r, 2 * n] = mu[r, 2 * n]
+
+
+# ---------------------------------------------------- dense structure constants
+# ``data`` holds the nonzero structure constants as ``[nnz, i..., j..., k..., C_ijk...]``
+# (structure constants of the usual bases are sparse: 30 of 216 for se(3)).
+@njit(cache=True)
+def _nonzeros(data):
+    nnz = int(data[0])
+    return nnz, data[1 : 1 + nnz], data[1 + nnz : 1 + 2 * nnz], data[1 + 2 * nnz : 1 + 3 * nnz], \
+        data[1 + 3 * nnz : 1 + 4 * nnz]
+
+
+@njit(cache=True)
+def dense_bracket(x, y, data, out):
+    nnz, I, J, K, C = _nonzeros(data)
+    out[:, :] = 0.0
+    for r in range(x.shape[0]):
+        for t in range(nnz):
+            out[r, int(K[t])] += C[t] * x[r, int(I[t])] * y[r, int(J[t])]
+
+
+@njit(cache=True)
+def dense_ad_star(x, mu, data, out):
+    nnz, I, J, K, C = _nonzeros(data)
+    out[:, :] = 0.0
+    for r in range(x.shape[0]):
+        for t in range(nnz):
+            out[r, int(J[t])] += C[t] * x[r, int(I[t])] * mu[r, int(K[t])]
+
+
+@njit(cache=True)
+def _ad_transpose(x, r, data, XT):
+    """``XT[j, k] = (ad_x)[k, j] = sum_i x_i C[i, j, k]`` for the element ``x[r]``."""
+    nnz, I, J, K, C = _nonzeros(data)
+    XT[:, :] = 0.0
+    for t in range(nnz):
+        XT[int(J[t]), int(K[t])] += C[t] * x[r, int(I[t])]
 
 
 @njit(cache=True)
@@ -178,94 +178,247 @@ def _one_norm_of_transpose(XT):
         s = 0.0
         for k in range(n):
             s += abs(XT[j, k])
-        best = max(best, s)
+        if not s <= best:
+            best = s
     return best
 
 
 @njit(cache=True)
-def _exp_and_phi1(X):
-    """:math:`e^X` and :math:`\\varphi_1(X) = (e^X - I)/X` by scaling and squaring of the
-    Taylor series (scaled norm at most 1/2, 20 terms: truncation below 1e-24)."""
-    n = X.shape[0]
-    norm = 0.0
+def _matvec(A, v, out):
+    """``out = A v`` with explicit loops (no BLAS call for these small matrices)."""
+    n = A.shape[0]
     for j in range(n):
         s = 0.0
         for k in range(n):
-            s += abs(X[k, j])
-        norm = max(norm, s)
+            s += A[j, k] * v[k]
+        out[j] = s
+
+
+@njit(cache=True)
+def _matmul(A, B):
+    n = A.shape[0]
+    out = np.zeros((n, n))
+    for i in range(n):
+        for k in range(n):
+            a = A[i, k]
+            if a == 0.0:
+                continue
+            for j in range(n):
+                out[i, j] += a * B[k, j]
+    return out
+
+
+@njit(cache=True)
+def _phi1(X):
+    """:math:`\\varphi_1(X) = (e^X - I)/X` by scaling and squaring of the Taylor series
+    (scaled norm at most 1/2, 20 terms: truncation below 1e-24)."""
+    n = X.shape[0]
+    norm = _one_norm_of_transpose(X.T.copy())
     squarings = 0
     if norm > 0.5:
         squarings = int(math.ceil(math.log2(norm / 0.5)))
     Y = X / (2.0**squarings)
     eye = np.eye(n)
-    # phi1(Y) = sum_k Y^k / (k + 1)!
     P = eye.copy()
     term = eye.copy()
     for k in range(1, 21):
-        term = (term @ Y) / (k + 1.0)
+        term = _matmul(term, Y) / (k + 1.0)
         P = P + term
-    E = eye + Y @ P
+    E = eye + _matmul(Y, P)
     for _ in range(squarings):
-        P = 0.5 * (P @ (E + eye))
-        E = E @ E
-    return E, P
+        P = 0.5 * _matmul(P, E + eye)
+        E = _matmul(E, E)
+    return P
 
 
-@njit(OPERATION, cache=True)
-def dense_dexpinv_star(xi, nu, data, result):
-    XT = _ad_transpose(xi, data)
-    norm = _one_norm_of_transpose(XT)
-    if not math.isfinite(norm):  # a diverging solve: NaN, which the loop reports
-        result[:] = math.nan
-        return
-    if norm <= 1.0:
-        n_terms = _series_terms(norm)
-        term = XT @ nu
-        out = nu - 0.5 * term
-        for k in range(2, n_terms + 1):
-            term = XT @ term
-            if k % 2 == 0:
-                out = out + _BERNOULLI[k] * term
-        result[:] = out
-        return
-    _, P = _exp_and_phi1(XT.T.copy())
-    try:
-        result[:] = np.linalg.solve(P.T.copy(), nu)
-    except Exception:  # singular: the step is handed to the numpy path
-        result[:] = math.nan
+@njit(cache=True)
+def dense_dexpinv_star(xi, nu, data, out):
+    n = xi.shape[1]
+    XT = np.empty((n, n))
+    term = np.empty(n)
+    nxt = np.empty(n)
+    for r in range(xi.shape[0]):
+        _ad_transpose(xi, r, data, XT)
+        norm = _one_norm_of_transpose(XT)
+        if not math.isfinite(norm):  # a diverging solve: NaN, which the loop reports
+            out[r, :] = math.nan
+        elif norm <= 1.0:
+            n_terms = _series_terms(norm)
+            _matvec(XT, nu[r], term)
+            for i in range(n):
+                out[r, i] = nu[r, i] - 0.5 * term[i]
+            for k in range(2, n_terms + 1):
+                _matvec(XT, term, nxt)
+                term[:] = nxt
+                if k % 2 == 0:
+                    for i in range(n):
+                        out[r, i] += _BERNOULLI[k] * term[i]
+        else:
+            P = _phi1(XT.T.copy())
+            try:
+                out[r, :] = np.linalg.solve(P.T.copy(), nu[r].copy())
+            except Exception:  # singular: the step is handed to the numpy path
+                out[r, :] = math.nan
 
 
-@njit(OPERATION, cache=True)
+@njit(cache=True)
 def dense_coadjoint_exp(xi, mu, data, out):
-    XT = _ad_transpose(xi, data)
-    if not math.isfinite(_one_norm_of_transpose(XT)):
-        out[:] = math.nan
-        return
-    E, _ = _exp_and_phi1(XT.T.copy())
-    out[:] = E.T.copy() @ mu
+    """:math:`(e^{X})^T\\mu = e^{X^T}\\mu` by the Taylor series of the action on the vector,
+    in :math:`2^s` substeps of norm at most 1/2, each summed until the terms are below
+    1e-24 relative."""
+    n = xi.shape[1]
+    XT = np.empty((n, n))
+    v = np.empty(n)
+    term = np.empty(n)
+    nxt = np.empty(n)
+    for r in range(xi.shape[0]):
+        _ad_transpose(xi, r, data, XT)
+        norm = _one_norm_of_transpose(XT.T.copy())  # ||X^T||_1 bounds the action
+        if not math.isfinite(norm):
+            out[r, :] = math.nan
+            continue
+        substeps = 1
+        if norm > 0.5:
+            substeps = 2 ** int(math.ceil(math.log2(norm / 0.5)))
+        XT /= substeps
+        v[:] = mu[r]
+        for _ in range(substeps):
+            term[:] = v
+            for k in range(1, 40):
+                _matvec(XT, term, nxt)
+                size = 0.0
+                for i in range(n):
+                    term[i] = nxt[i] / k
+                    v[i] += term[i]
+                    size = max(size, abs(term[i]))
+                # far below round-off: a truncation that is biased by 1e-17 per step would
+                # show as a Casimir drift in runs of 10^5 steps
+                if size == 0.0 or size < 1e-24 * _abs_max(v):
+                    break
+        out[r, :] = v
+
+
+@njit(cache=True)
+def _abs_max(v):
+    m = 0.0
+    for i in range(v.shape[0]):
+        m = max(m, abs(v[i]))
+    return m
+
+
+# ---------------------------------------------------------------------- se(3)
+@njit(cache=True)
+def _so3_rotate_back(w0, w1, w2, c, sinc, half, m0, m1, m2):
+    """:math:`e^{-\\hat\\omega} m` from the coefficients of :func:`_rotation_coefficients`."""
+    dot = half * (w0 * m0 + w1 * m1 + w2 * m2)
+    return (c * m0 - sinc * (w1 * m2 - w2 * m1) + dot * w0,
+            c * m1 - sinc * (w2 * m0 - w0 * m2) + dot * w1,
+            c * m2 - sinc * (w0 * m1 - w1 * m0) + dot * w2)
+
+
+@njit(cache=True)
+def se3_coadjoint_exp(xi, mu, data, out):
+    """Closed form on se(3)* = (so(3) x R^3)*, :math:`\\xi = (\\omega, v)`,
+    :math:`\\mu = (\\Pi, \\Gamma)`: with :math:`e^{\\operatorname{ad}_\\xi} =
+    \\begin{pmatrix} R & 0 \\\\ \\hat p R & R\\end{pmatrix}`, :math:`R = e^{\\hat\\omega}`,
+    :math:`p = J(\\omega) v` (the left Jacobian of SO(3)),
+    :math:`(e^{\\operatorname{ad}_\\xi})^T\\mu = (R^T(\\Pi - p\\times\\Gamma), R^T\\Gamma)`:
+    rotations, so :math:`|\\Gamma|^2` and :math:`\\Pi\\cdot\\Gamma` keep their values to
+    round-off."""
+    for r in range(xi.shape[0]):
+        w0, w1, w2 = xi[r, 0], xi[r, 1], xi[r, 2]
+        v0, v1, v2 = xi[r, 3], xi[r, 4], xi[r, 5]
+        theta = math.sqrt(w0 * w0 + w1 * w1 + w2 * w2)
+        c, sinc, half = _so3_rotation_coefficients(theta)
+        if theta < 1e-2:
+            t2 = theta * theta
+            third = 1.0 / 6 - t2 / 120 + t2 * t2 / 5040 - t2 * t2 * t2 / 362880
+        else:
+            third = (1.0 - sinc) / (theta * theta)
+        # p = v + half (w x v) + third (w x (w x v))
+        a0, a1, a2 = w1 * v2 - w2 * v1, w2 * v0 - w0 * v2, w0 * v1 - w1 * v0
+        b0, b1, b2 = w1 * a2 - w2 * a1, w2 * a0 - w0 * a2, w0 * a1 - w1 * a0
+        p0, p1, p2 = v0 + half * a0 + third * b0, v1 + half * a1 + third * b1, v2 + half * a2 + third * b2
+        g0, g1, g2 = mu[r, 3], mu[r, 4], mu[r, 5]
+        q0 = mu[r, 0] - (p1 * g2 - p2 * g1)
+        q1 = mu[r, 1] - (p2 * g0 - p0 * g2)
+        q2 = mu[r, 2] - (p0 * g1 - p1 * g0)
+        out[r, 0], out[r, 1], out[r, 2] = _so3_rotate_back(w0, w1, w2, c, sinc, half, q0, q1, q2)
+        out[r, 3], out[r, 4], out[r, 5] = _so3_rotate_back(w0, w1, w2, c, sinc, half, g0, g1, g2)
 
 
 # ------------------------------------------------------------------- dispatch
+#: Kernel families, the ``family`` argument of the dispatching operations below.
+SO3_FAMILY, HEISENBERG_FAMILY, SE3_FAMILY, DENSE_FAMILY = 0, 1, 2, 3
+_FAMILIES = {"so3": SO3_FAMILY, "heisenberg": HEISENBERG_FAMILY, "se3": SE3_FAMILY,
+             "dense": DENSE_FAMILY}
+
+
+@njit(cache=True)
+def bracket(family, x, y, data, out):
+    """``out = [x, y]`` row by row, with the kernels of ``family``."""
+    if family == SO3_FAMILY:
+        so3_bracket(x, y, data, out)
+    elif family == HEISENBERG_FAMILY:
+        heisenberg_bracket(x, y, data, out)
+    else:
+        dense_bracket(x, y, data, out)
+
+
+@njit(cache=True)
+def ad_star(family, x, mu, data, out):
+    """``out = ad*_x mu`` row by row."""
+    if family == SO3_FAMILY:
+        so3_ad_star(x, mu, data, out)
+    elif family == HEISENBERG_FAMILY:
+        heisenberg_ad_star(x, mu, data, out)
+    else:
+        dense_ad_star(x, mu, data, out)
+
+
+@njit(cache=True)
+def dexpinv_star(family, xi, nu, data, out):
+    """``out = A(ad_xi)^T nu`` row by row."""
+    if family == SO3_FAMILY:
+        so3_dexpinv_star(xi, nu, data, out)
+    elif family == HEISENBERG_FAMILY:
+        heisenberg_dexpinv_star(xi, nu, data, out)
+    else:
+        dense_dexpinv_star(xi, nu, data, out)
+
+
+@njit(cache=True)
+def coadjoint_exp(family, xi, mu, data, out):
+    """``out = (e^{ad_xi})^T mu`` row by row."""
+    if family == SO3_FAMILY:
+        so3_coadjoint_exp(xi, mu, data, out)
+    elif family == HEISENBERG_FAMILY:
+        heisenberg_coadjoint_exp(xi, mu, data, out)
+    elif family == SE3_FAMILY:
+        se3_coadjoint_exp(xi, mu, data, out)
+    else:
+        dense_coadjoint_exp(xi, mu, data, out)
+
+
 @dataclass(frozen=True)
 class AlgebraKernels:
-    """The compiled operations of one algebra (final).
+    """Which compiled kernels serve an algebra (final).
 
     Attributes
     ----------
-    bracket, ad_star, dexpinv_star, coadjoint_exp : numba dispatcher
-        Kernels ``op(x, y, data, out)`` on vectors of shape ``(dim,)``.
-    data : ndarray of shape (m,)
-        The algebra's parameters, passed as the last argument of every kernel.
     kind : str
-        ``"so3"``, ``"heisenberg"`` or ``"dense"``.
+        ``"so3"``, ``"heisenberg"``, ``"se3"`` or ``"dense"``.
+    data : ndarray of shape (m,)
+        The algebra's parameters, passed to every kernel.
     """
 
-    bracket: object
-    ad_star: object
-    dexpinv_star: object
-    coadjoint_exp: object
-    data: np.ndarray
     kind: str
+    data: np.ndarray
+
+    @property
+    def family(self) -> int:
+        """The ``family`` code of the dispatching operations."""
+        return _FAMILIES[self.kind]
 
 
 _COORDINATE_MAPS = ("to_coords", "from_coords", "dual_to_coords", "dual_from_coords")
@@ -292,17 +445,22 @@ def algebra_kernels(algebra: LieAlgebra) -> AlgebraKernels:
         dense algebras above :data:`MAX_DENSE_DIM`.
     """
     if type(algebra) is SO3:
-        return AlgebraKernels(so3_bracket, so3_ad_star, so3_dexpinv_star, so3_coadjoint_exp,
-                              np.zeros(1), "so3")
+        return AlgebraKernels("so3", np.zeros(1))
     if type(algebra) is Heisenberg:
-        return AlgebraKernels(heisenberg_bracket, heisenberg_ad_star, heisenberg_dexpinv_star,
-                              heisenberg_coadjoint_exp, np.array([float(algebra.n)]), "heisenberg")
+        return AlgebraKernels("heisenberg", np.array([float(algebra.n)]))
     if not _plain_vectors(algebra):
         raise NotCompilable(f"{algebra.name} has no compiled kernels (its elements are not "
                             "real coefficient vectors)")
     if algebra.dim > MAX_DENSE_DIM:
         raise NotCompilable(f"{algebra.name} has dimension {algebra.dim} > {MAX_DENSE_DIM}: "
                             "dense functions of ad run faster with BLAS on the numpy path")
-    data = np.ascontiguousarray(algebra.structure_constants(), dtype=float).ravel().copy()
-    return AlgebraKernels(dense_bracket, dense_ad_star, dense_dexpinv_star, dense_coadjoint_exp,
-                          data, "dense")
+    C = np.asarray(algebra.structure_constants(), dtype=float)
+    index = np.nonzero(C)
+    data = np.concatenate([[float(len(index[0]))], *(i.astype(float) for i in index), C[index]])
+    if C.shape == _SE3_CONSTANTS.shape and np.array_equal(C, _SE3_CONSTANTS):
+        return AlgebraKernels("se3", data)
+    return AlgebraKernels("dense", data)
+
+
+#: The structure constants of :func:`liepoisson.se3`, whose coadjoint action has a closed form.
+_SE3_CONSTANTS = np.asarray(se3().structure_constants(), dtype=float)

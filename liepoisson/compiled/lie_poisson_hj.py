@@ -8,20 +8,27 @@ Hamilton–Jacobi series (order 2 or 4, with the complex-step derivative fallbac
 :class:`liepoisson.LiePoissonSystem` when the system has no exact second derivatives), the
 update by the coadjoint action, and symmetric compositions of substeps.
 
-The loops take the algebra's kernels and the system's compiled callables as first-class
-function values of fixed signatures (:mod:`liepoisson.compiled.signatures`), so they are
-compiled once and cached on disk. Work vectors are allocated once per member and chunk:
-the only allocations inside an iteration are the arrays the user's callables return.
+*Blocks.* The states are advanced in blocks of up to :data:`BLOCK_ROWS` members: every
+kernel call (and the allocation of what a user's callable returns) serves the whole block,
+while the solve keeps one stopping rule per member, exactly as if the member were integrated
+alone: a batch gives, member by member, the same bits as single runs. The loop releases
+the GIL, so threads advance disjoint parts of a batch in parallel on every core.
+
+*Function values.* The loops call the algebra's kernels directly (a family code selects
+them) and take the system's compiled callables as first-class function values of fixed
+signatures (:mod:`liepoisson.compiled.signatures`), so they are compiled once and cached on
+disk. Work arrays are allocated once per block and
+chunk.
 
 *Affine gradients.* When the gradient is affine, :math:`\\nabla H(\\mu) = M\\mu + c`
 (quadratic Hamiltonians: the rigid body, the heavy top, ...), the loop evaluates it as a
 matrix product, and its derivatives exactly (:math:`D^2H[v] = Mv`, :math:`D^3H = 0`); the
-user's gradient is then called once per step, at the solved midpoint, to confirm that it
-still equals :math:`M\\nu + c` there (else the step is handed back, status ``NOT_AFFINE``).
+user's gradient is then called once per step, at the solved midpoints, to confirm that it
+still equals :math:`M\\nu + c` there (else the member stops, status ``NOT_AFFINE``).
 
-A step whose solve does not converge, or that produces a non-finite state, is not taken:
-the loop stops before it and reports it, and the caller repeats that step on the numpy
-path (Newton fallback, the library's errors).
+A member's step whose solve does not converge, or that produces a non-finite state, is not
+taken: the member stops before it and the loop reports it; the caller repeats that step on
+the numpy path (Newton fallback, the library's errors).
 """
 
 from __future__ import annotations
@@ -29,14 +36,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange, types
+from numba import njit, types
 
 from ..integrators.base import _converged as _converged_rule
+from .algebra_kernels import ad_star, bracket, coadjoint_exp, dexpinv_star
 from .signatures import (
     BINARY,
     BINARY_F,
+    BLOCK,
     MAT3,
-    OPERATION_F,
     TERNARY,
     TERNARY_F,
     UNARY_COMPLEX,
@@ -45,18 +53,24 @@ from .signatures import (
     VEC,
 )
 
-__all__ = ["run_single", "run_batch", "no_complex_gradient", "no_hessian_vector",
-           "no_third_derivative", "OK", "NOT_CONVERGED", "NON_FINITE", "NOT_AFFINE"]
+__all__ = ["run_single", "no_complex_gradient", "no_hessian_vector",
+           "no_third_derivative", "OK", "NOT_CONVERGED", "NON_FINITE", "NOT_AFFINE",
+           "BLOCK_ROWS"]
 
 #: Status codes returned by the loops.
 OK, NOT_CONVERGED, NON_FINITE, NOT_AFFINE = 0, 1, 2, 3
+#: Members advanced together by one thread.
+BLOCK_ROWS = 64
 
 _PLATEAU = 1e3 * np.finfo(float).eps
 _ROTATION = complex(math.cos(0.25 * math.pi), math.sin(0.25 * math.pi))
 #: Relative tolerance of the per-step check of an affine gradient.
 _AFFINE_RTOL = 1e-13
-#: Rows of the work array: a, w, t, u, b (order 4), x, xi, d, g, r, hv, a1, a2.
-_WORK_ROWS = 13
+#: Blocks of the work array: a, w, t, u, b (order 4), x, xi, d, g, r, hv, a1, a2.
+_WORK_BLOCKS = 13
+
+#: The stopping rule of :func:`liepoisson.integrators.base.solve_fixed_point`, compiled.
+_converged = njit(cache=True)(_converged_rule)
 
 
 @njit(UNARY_COMPLEX, cache=True)
@@ -78,182 +92,235 @@ def no_third_derivative(mu, u, v):
 
 
 @njit(cache=True)
-def _max_abs(x):
-    """``max|x|``, NaN if any entry is NaN."""
+def _row_max_abs(x, r):
+    """``max|x[r]|``, NaN if an entry is NaN."""
     m = 0.0
-    for i in range(x.shape[0]):
-        a = abs(x[i])
+    for i in range(x.shape[1]):
+        a = abs(x[r, i])
         if not a <= m:
             m = a
     return m
 
 
 @njit(cache=True)
-def _matvec(M, v, c, out):
-    """``out = M v + c``."""
-    n = v.shape[0]
-    for i in range(n):
-        s = c[i]
-        for j in range(n):
-            s += M[i, j] * v[j]
-        out[i] = s
+def _affine_rows(M, v, c, out):
+    """``out[r] = M v[r] + c`` for every row."""
+    n = v.shape[1]
+    for r in range(v.shape[0]):
+        for i in range(n):
+            s = c[i]
+            for j in range(n):
+                s += M[i, j] * v[r, j]
+            out[r, i] = s
 
 
 @njit(cache=True)
-def _gradient(x, out, grad, affine, M, c, zero):
+def _gradient(x, out, grad, affine, M, c):
     if affine:
-        _matvec(M, x, c, out)
+        _affine_rows(M, x, c, out)
     else:
-        out[:] = grad(x)
+        out[:, :] = grad(x)
+
+
+@njit(cache=True)
+def _step_sizes(v, x, base, relative):
+    """Per row: ``base / max|v[r]|`` (``max(1, max|x[r]|)`` times that if ``relative``)."""
+    h = np.empty(v.shape[0])
+    for r in range(v.shape[0]):
+        vmax = _row_max_abs(v, r)
+        if vmax == 0.0:
+            vmax = 1.0
+        h[r] = base / vmax
+        if relative:
+            h[r] *= max(1.0, _row_max_abs(x, r))
+    return h
 
 
 @njit(cache=True)
 def _hessian_vector(x, v, out, grad_c, hvp, has_hvp, affine, M, zero):
-    """``out = D^2H(x)[v]``: exact, or a complex step on the gradient."""
+    """``out = D^2H(x)[v]`` row by row: exact, or a complex step on the gradient."""
     if affine:
-        _matvec(M, v, zero, out)
+        _affine_rows(M, v, zero, out)
     elif has_hvp:
-        out[:] = hvp(x, v)
+        out[:, :] = hvp(x, v)
     else:
-        vmax = _max_abs(v)
-        if vmax == 0.0:
-            vmax = 1.0
-        h = 1e-30 / vmax
-        out[:] = np.imag(grad_c(x + (1j * h) * v)) / h
+        h = _step_sizes(v, x, 1e-30, False)
+        z = np.empty(x.shape, dtype=np.complex128)
+        for r in range(x.shape[0]):
+            for i in range(x.shape[1]):
+                z[r, i] = complex(x[r, i], h[r] * v[r, i])
+        gz = grad_c(z)
+        for r in range(x.shape[0]):
+            for i in range(x.shape[1]):
+                out[r, i] = gz[r, i].imag / h[r]
 
 
 @njit(cache=True)
 def _third_derivative_aa(x, a, out, grad_c, d3, has_d3, affine):
-    """``out = D^3H(x)[a, a, .]``: exact, or a complex step along ``e^{i pi/4} a``."""
+    """``out = D^3H(x)[a, a, .]`` row by row: exact, or a complex step along
+    ``e^{i pi/4} a``."""
     if affine:
-        out[:] = 0.0
+        out[:, :] = 0.0
     elif has_d3:
-        out[:] = d3(x, a, a)
+        out[:, :] = d3(x, a, a)
     else:
-        vmax = _max_abs(a)
-        if vmax == 0.0:
-            vmax = 1.0
-        h = 1e-3 * max(1.0, _max_abs(x)) / vmax
-        w = (_ROTATION * h) * a
-        out[:] = np.imag(grad_c(x + w) + grad_c(x - w)) / (h * h)
+        h = _step_sizes(a, x, 1e-3, True)
+        plus = np.empty(x.shape, dtype=np.complex128)
+        minus = np.empty(x.shape, dtype=np.complex128)
+        for r in range(x.shape[0]):
+            for i in range(x.shape[1]):
+                w = (_ROTATION * h[r]) * a[r, i]
+                plus[r, i] = x[r, i] + w
+                minus[r, i] = x[r, i] - w
+        gp = grad_c(plus)
+        gm = grad_c(minus)
+        for r in range(x.shape[0]):
+            for i in range(x.shape[1]):
+                out[r, i] = (gp[r, i] + gm[r, i]).imag / (h[r] * h[r])
 
 
 @njit(cache=True)
-def _generating_gradient(x, g, h, order, xi, bracket, ad_star, data, grad_c, hvp, d3, has_hvp,
+def _generating_gradient(x, g, h, order, xi, family, data, grad_c, hvp, d3, has_hvp,
                          has_d3, affine, M, zero, W):
     """``xi = grad S(x)``: ``h g`` (order 2) or ``h g + h^3 grad S_3`` (order 4)."""
-    n = x.shape[0]
     if order == 2:
-        for i in range(n):
-            xi[i] = h * g[i]
+        for r in range(x.shape[0]):
+            for i in range(x.shape[1]):
+                xi[r, i] = h * g[r, i]
         return
     a, w, t, u, b = W[0], W[1], W[2], W[3], W[4]
-    ad_star(g, x, data, a)
+    ad_star(family, g, x, data, a)
     _hessian_vector(x, a, w, grad_c, hvp, has_hvp, affine, M, zero)
     _third_derivative_aa(x, a, t, grad_c, d3, has_d3, affine)
-    ad_star(w, x, data, u)
+    ad_star(family, w, x, data, u)
     _hessian_vector(x, u, b, grad_c, hvp, has_hvp, affine, M, zero)
-    bracket(g, w, data, u)
+    bracket(family, g, w, data, u)
     h3 = h**3
-    for i in range(n):
-        xi[i] = h * g[i] + h3 * ((t[i] - 2.0 * b[i] + 2.0 * u[i]) / 24.0)
-
-
-#: The stopping rule of :func:`liepoisson.integrators.base.solve_fixed_point`, compiled.
-_converged = njit(cache=True)(_converged_rule)
+    for r in range(x.shape[0]):
+        for i in range(x.shape[1]):
+            xi[r, i] = h * g[r, i] + h3 * ((t[r, i] - 2.0 * b[r, i] + 2.0 * u[r, i]) / 24.0)
 
 
 @njit(cache=True)
-def _affine_holds(x, g, grad, M, c):
-    """Whether the user's gradient at ``x`` equals the affine model ``g = M x + c``."""
+def _affine_holds(x, g, grad, M, c, rows):
+    """Per row: whether the user's gradient at ``x[r]`` equals the affine model ``g[r]``."""
     exact = grad(x)
-    n = x.shape[0]
-    scale = max(_max_abs(exact), _max_abs(c))
-    size = 0.0
+    n = x.shape[1]
+    cmax = 0.0
     for i in range(n):
-        for j in range(n):
-            size = max(size, abs(M[i, j] * x[j]))
-    scale = max(scale, size)
-    for i in range(n):
-        if not abs(exact[i] - g[i]) <= _AFFINE_RTOL * scale:
-            return False
-    return True
+        cmax = max(cmax, abs(c[i]))
+    for r in range(x.shape[0]):
+        if not rows[r]:
+            continue
+        scale = max(_row_max_abs(exact, r), cmax)
+        for i in range(n):
+            for j in range(n):
+                scale = max(scale, abs(M[i, j] * x[r, j]))
+        for i in range(n):
+            if not abs(exact[r, i] - g[r, i]) <= _AFFINE_RTOL * scale:
+                rows[r] = False
+                break
 
 
 @njit(cache=True)
-def _hj_substep(mu, out, h, order, tol, max_iter, precond, bracket, ad_star, dexpinv, coad, data,
-                grad, grad_c, hvp, d3, has_hvp, has_d3, affine, M, c, zero, W):
-    """One generating-function step from ``mu`` into ``out``.
+def _hj_substep(mu, out, active, h, order, tol, max_iter, precond, family, data, grad, grad_c,
+                hvp, d3, has_hvp, has_d3, affine, M, c, zero, W, status, residual, iters, scale,
+                prev, solving, holds):
+    """One generating-function step of the active rows of ``mu`` into ``out``.
 
-    Returns (status, residual, iterations); ``out`` is meaningful only for status ``OK``.
+    A row that fails gets its status set and leaves ``active``; ``out`` is meaningful for
+    the rows still active. ``scale``, ``prev``, ``solving`` and ``holds`` are work vectors
+    of one entry per row.
     """
-    n = mu.shape[0]
-    x, xi, d, g, r, hv, a1, a2 = W[5], W[6], W[7], W[8], W[9], W[10], W[11], W[12]
-    _gradient(mu, g, grad, affine, M, c, zero)
-    ad_star(g, mu, data, d)
-    for i in range(n):
-        x[i] = mu[i] + (0.5 * h) * d[i]
-    scale = max(1.0, _max_abs(x))
-    prev = math.nan
-    change = math.inf
+    rows, n = mu.shape
+    x, xi, d, g, res, hv, a1, a2 = W[5], W[6], W[7], W[8], W[9], W[10], W[11], W[12]
+    _gradient(mu, g, grad, affine, M, c)
+    ad_star(family, g, mu, data, d)
+    solving[:] = active
+    for r in range(rows):
+        for i in range(n):
+            x[r, i] = mu[r, i] + (0.5 * h) * d[r, i]
+        scale[r] = max(1.0, _row_max_abs(x, r))
+        prev[r] = math.nan
+    remaining = 0
+    for r in range(rows):
+        if solving[r]:
+            remaining += 1
     it = 0
-    done = False
-    for it in range(1, max_iter + 1):
-        _gradient(x, g, grad, affine, M, c, zero)
-        _generating_gradient(x, g, h, order, xi, bracket, ad_star, data, grad_c, hvp, d3,
+    while remaining > 0 and it < max_iter:
+        it += 1
+        _gradient(x, g, grad, affine, M, c)
+        _generating_gradient(x, g, h, order, xi, family, data, grad_c, hvp, d3,
                              has_hvp, has_d3, affine, M, zero, W)
-        dexpinv(xi, x, data, d)
-        change = 0.0
+        dexpinv_star(family, xi, x, data, d)
         if precond:
+            for r in range(rows):
+                for i in range(n):
+                    res[r, i] = d[r, i] - mu[r, i]
+            ad_star(family, g, res, data, a1)
+            _hessian_vector(x, res, hv, grad_c, hvp, has_hvp, affine, M, zero)
+            ad_star(family, hv, x, data, a2)
+        for r in range(rows):
+            if not solving[r]:
+                continue
+            change = 0.0
             for i in range(n):
-                r[i] = d[i] - mu[i]
-            ad_star(g, r, data, a1)
-            _hessian_vector(x, r, hv, grad_c, hvp, has_hvp, affine, M, zero)
-            ad_star(hv, x, data, a2)
-            for i in range(n):
-                new = x[i] - r[i] - (0.5 * h) * (a1[i] + a2[i])
-                delta = abs(new - x[i])
+                if precond:
+                    new = x[r, i] - res[r, i] - (0.5 * h) * (a1[r, i] + a2[r, i])
+                else:
+                    new = x[r, i] - (d[r, i] - mu[r, i])
+                delta = abs(new - x[r, i])
                 if not delta <= change:
                     change = delta
-                x[i] = new
-        else:
-            for i in range(n):
-                new = x[i] - (d[i] - mu[i])
-                delta = abs(new - x[i])
-                if not delta <= change:
-                    change = delta
-                x[i] = new
-        change /= scale
-        if _converged(change, prev, tol, _PLATEAU):
-            done = True
-            break
-        if not math.isfinite(change):
-            break
-        prev = change
-    if not done:
-        return NOT_CONVERGED, change, it
-    _gradient(x, g, grad, affine, M, c, zero)
-    if affine and not _affine_holds(x, g, grad, M, c):
-        return NOT_AFFINE, change, it
-    _generating_gradient(x, g, h, order, xi, bracket, ad_star, data, grad_c, hvp, d3, has_hvp,
+                x[r, i] = new
+            change /= scale[r]
+            residual[r] = change
+            iters[r] = it
+            if _converged(change, prev[r], tol, _PLATEAU):
+                solving[r] = False
+                remaining -= 1
+            elif not math.isfinite(change):
+                solving[r] = False
+                remaining -= 1
+                status[r] = NOT_CONVERGED
+                active[r] = False
+            else:
+                prev[r] = change
+    for r in range(rows):
+        if solving[r]:
+            status[r] = NOT_CONVERGED
+            active[r] = False
+    _gradient(x, g, grad, affine, M, c)
+    if affine:
+        holds[:] = active
+        _affine_holds(x, g, grad, M, c, holds)
+        for r in range(rows):
+            if active[r] and not holds[r]:
+                status[r] = NOT_AFFINE
+                active[r] = False
+    _generating_gradient(x, g, h, order, xi, family, data, grad_c, hvp, d3, has_hvp,
                          has_d3, affine, M, zero, W)
-    coad(xi, mu, data, out)
-    for i in range(n):
-        if not math.isfinite(out[i]):
-            return NON_FINITE, change, it
-    return OK, change, it
+    coadjoint_exp(family, xi, mu, data, out)
+    for r in range(rows):
+        if active[r]:
+            for i in range(n):
+                if not math.isfinite(out[r, i]):
+                    status[r] = NON_FINITE
+                    active[r] = False
+                    break
 
 
 @njit(cache=True)
-def _advance(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter, precond,
-             bracket, ad_star, dexpinv, coad, data, grad, grad_c, hvp, d3, has_hvp, has_d3,
-             affine, M, c, saved, final, info):
-    """Steps ``k0 .. k1 - 1`` of one trajectory. Saved states go to ``saved[0..]``; the
-    last state to ``final``; ``info = (steps done, saved count, status, residual, iters)``."""
-    n = mu0.shape[0]
-    W = np.empty((_WORK_ROWS, n))
+def _advance_block(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter, precond,
+                   family, data, grad, grad_c, hvp, d3, has_hvp, has_d3, affine, M, c, saved,
+                   final, info):
+    """Steps ``k0 .. k1 - 1`` of a block of members. Saved states go to ``saved[r, 0..]``,
+    the last states to ``final``; ``info[r] = (steps done, saved count, status, residual,
+    iterations)``."""
+    rows, n = mu0.shape
+    W = np.empty((_WORK_BLOCKS, rows, n))
     zero = np.zeros(n)
-    buffers = np.empty((2, n))
+    buffers = np.empty((2, rows, n))
     # private copies of the shared arrays: every kernel call increments and decrements the
     # reference counts of its array arguments, which threads must not share
     data = data.copy()
@@ -261,39 +328,48 @@ def _advance(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter,
     M = M.copy()
     c = c.copy()
     cur = mu0.copy()
-    count = 0
-    k = k0
-    status = OK
-    residual = 0.0
-    iters = 0
-    while k < k1:
+    active = np.ones(rows, dtype=np.bool_)
+    status = np.zeros(rows, dtype=np.int64)
+    residual = np.zeros(rows)
+    iters = np.zeros(rows, dtype=np.int64)
+    done = np.full(rows, k0, dtype=np.int64)
+    count = np.zeros(rows, dtype=np.int64)
+    scale = np.empty(rows)
+    prev = np.empty(rows)
+    solving = np.empty(rows, dtype=np.bool_)
+    holds = np.empty(rows, dtype=np.bool_)
+    for k in range(k0, k1):
         src = cur
         for j in range(coeffs.shape[0]):
             dst = buffers[j % 2]
-            status, residual, iters = _hj_substep(
-                src, dst, coeffs[j] * dt, order, tol, max_iter, precond, bracket, ad_star,
-                dexpinv, coad, data, grad, grad_c, hvp, d3, has_hvp, has_d3, affine, M, c,
-                zero, W)
-            if status != OK:
-                break
+            _hj_substep(src, dst, active, coeffs[j] * dt, order, tol, max_iter, precond, family,
+                        data, grad, grad_c, hvp, d3, has_hvp, has_d3,
+                        affine, M, c, zero, W, status, residual, iters, scale, prev, solving,
+                        holds)
             src = dst
-        if status != OK:
+        saving = (k + 1) % save_every == 0 or k + 1 == n_steps
+        alive = 0
+        for r in range(rows):
+            if active[r]:
+                alive += 1
+                cur[r, :] = src[r, :]
+                done[r] = k + 1
+                if saving:
+                    saved[r, count[r], :] = cur[r, :]
+                    count[r] += 1
+        if alive == 0:
             break
-        cur[:] = src
-        k += 1
-        if k % save_every == 0 or k == n_steps:
-            saved[count, :] = cur
-            count += 1
-    final[:] = cur
-    info[0] = k
-    info[1] = count
-    info[2] = status
-    info[3] = residual
-    info[4] = iters
+    for r in range(rows):
+        final[r, :] = cur[r, :]
+        info[r, 0] = done[r]
+        info[r, 1] = count[r]
+        info[r, 2] = status[r]
+        info[r, 3] = residual[r]
+        info[r, 4] = iters[r]
 
 
 _ARGS = (
-    types.float64[:, ::1],  # mu0, (batch, dim)
+    BLOCK,  # mu0, (batch, dim)
     types.float64,  # dt
     types.int64,  # k0
     types.int64,  # k1
@@ -304,35 +380,27 @@ _ARGS = (
     types.float64,  # tol
     types.int64,  # max_iter
     types.boolean,  # preconditioned fixed point
-    OPERATION_F, OPERATION_F, OPERATION_F, OPERATION_F,  # bracket, ad_star, dexpinv, coad
+    types.int64,  # algebra kernel family
     VEC,  # algebra data
     UNARY_F, UNARY_COMPLEX_F, BINARY_F, TERNARY_F,  # grad, complex grad, hvp, d3
     types.boolean, types.boolean,  # has exact hvp, has exact d3
-    types.boolean, types.float64[:, ::1], VEC,  # affine gradient M mu + c
+    types.boolean, BLOCK, VEC,  # affine gradient M mu + c
     MAT3,  # saved states, (batch, n_saved, dim)
-    types.float64[:, ::1],  # final states, (batch, dim)
-    types.float64[:, ::1],  # info, (batch, 5)
+    BLOCK,  # final states, (batch, dim)
+    BLOCK,  # info, (batch, 5)
 )
 
 
-@njit(types.void(*_ARGS), cache=True)
+@njit(types.void(*_ARGS), cache=True, nogil=True)
 def run_single(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter, precond,
-               bracket, ad_star, dexpinv, coad, data, grad, grad_c, hvp, d3, has_hvp, has_d3,
+               family, data, grad, grad_c, hvp, d3, has_hvp, has_d3,
                affine, M, c, saved, final, info):
-    """Advance each member of ``mu0`` in turn, on one thread."""
-    for b in range(mu0.shape[0]):
-        _advance(mu0[b], dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter,
-                 precond, bracket, ad_star, dexpinv, coad, data, grad, grad_c, hvp, d3,
-                 has_hvp, has_d3, affine, M, c, saved[b], final[b], info[b])
-
-
-@njit(types.void(*_ARGS), cache=True, parallel=True)
-def run_batch(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter, precond,
-              bracket, ad_star, dexpinv, coad, data, grad, grad_c, hvp, d3, has_hvp, has_d3,
-              affine, M, c, saved, final, info):
-    """Advance the members of ``mu0`` in parallel (every core); each member is integrated
-    on its own, exactly as :func:`run_single` does."""
-    for b in prange(mu0.shape[0]):
-        _advance(mu0[b], dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter,
-                 precond, bracket, ad_star, dexpinv, coad, data, grad, grad_c, hvp, d3,
-                 has_hvp, has_d3, affine, M, c, saved[b], final[b], info[b])
+    """Advance the members of ``mu0`` block by block. It releases the GIL: threads run it on
+    disjoint parts of a batch in parallel (:meth:`CompiledRunner.advance`)."""
+    batch = mu0.shape[0]
+    for start in range(0, batch, BLOCK_ROWS):
+        stop = min(batch, start + BLOCK_ROWS)
+        _advance_block(mu0[start:stop], dt, k0, k1, n_steps, save_every, coeffs, order, tol,
+                       max_iter, precond, family, data, grad, grad_c,
+                       hvp, d3, has_hvp, has_d3, affine, M, c, saved[start:stop],
+                       final[start:stop], info[start:stop])

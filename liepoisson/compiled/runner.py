@@ -11,13 +11,15 @@ numpy path.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import NotCompilable
 from .algebra_kernels import AlgebraKernels, algebra_kernels
-from .callables import check_against_numpy, compile_callable
+from .callables import compiled_and_checked
 
 __all__ = ["CompiledRunner", "lie_poisson_hj_runner", "NotCompilable"]
 
@@ -27,9 +29,10 @@ _SYSTEM_METHODS = ("gradient", "hessian_vector", "third_derivative", "vector_fie
                    "act", "state_vector_field")
 
 
-@dataclass(frozen=True)
+@dataclass
 class CompiledRunner:
-    r"""A compiled Lie–Poisson HJ integration of one system (final).
+    r"""A compiled Lie–Poisson HJ integration of one system (final; mutable only in its
+    :attr:`compile_seconds`).
 
     Attributes
     ----------
@@ -49,6 +52,8 @@ class CompiledRunner:
     preconditioned : bool
     description : str
         What was compiled, for the trajectory's metadata.
+    compile_seconds : float
+        Time spent preparing the runner (set by :func:`liepoisson.integrate`).
     """
 
     kernels: AlgebraKernels
@@ -62,6 +67,7 @@ class CompiledRunner:
     max_iter: int
     preconditioned: bool
     description: str
+    compile_seconds: float = 0.0
 
     def advance(self, mu: np.ndarray, dt: float, k0: int, k1: int, n_steps: int, save_every: int):
         """Advance every member of ``mu`` from step ``k0`` to ``k1``.
@@ -89,21 +95,49 @@ class CompiledRunner:
         """
         from . import lie_poisson_hj as kernels
 
-        mu = np.ascontiguousarray(mu, dtype=float)
+        mu = np.require(mu, dtype=float, requirements=["C", "W"])  # e.g. a Trajectory's states
         batch, dim = mu.shape
         n_saved = saved_count(k0, k1, n_steps, save_every)
         saved = np.empty((batch, max(n_saved, 1), dim))
         final = np.empty_like(mu)
         info = np.zeros((batch, 5))
-        run = kernels.run_batch if batch > 1 else kernels.run_single
         k = self.kernels
         grad, grad_c, hvp, d3 = self.callables
         M, c = self.affine if self.affine is not None else (np.zeros((1, 1)), np.zeros(1))
-        run(mu, float(dt), int(k0), int(k1), int(n_steps), int(save_every), self.coefficients,
-            self.order, self.tol, self.max_iter, self.preconditioned, k.bracket, k.ad_star,
-            k.dexpinv_star, k.coadjoint_exp, k.data, grad, grad_c, hvp, d3, self.has_hvp,
-            self.has_d3, self.affine is not None, M, c, saved, final, info)
+
+        def run(part: slice) -> None:
+            kernels.run_single(
+                mu[part], float(dt), int(k0), int(k1), int(n_steps), int(save_every),
+                self.coefficients, self.order, self.tol, self.max_iter, self.preconditioned,
+                k.family, k.data, grad, grad_c, hvp,
+                d3, self.has_hvp, self.has_d3, self.affine is not None, M, c, saved[part],
+                final[part], info[part])
+
+        parts = _parts(batch)
+        if len(parts) == 1:
+            run(parts[0])
+        else:
+            with ThreadPoolExecutor(len(parts)) as pool:
+                list(pool.map(run, parts))
         return final, saved[:, :n_saved], info
+
+
+def _threads() -> int:
+    """Threads for a batch: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _parts(batch: int) -> list[slice]:
+    """Contiguous parts of a batch, one per thread, each a whole number of blocks."""
+    from .lie_poisson_hj import BLOCK_ROWS
+
+    blocks = -(-batch // BLOCK_ROWS)
+    n = min(_threads(), blocks)
+    per = -(-blocks // n) * BLOCK_ROWS
+    return [slice(start, min(batch, start + per)) for start in range(0, batch, per)]
 
 
 def saved_count(k0: int, k1: int, n_steps: int, save_every: int) -> int:
@@ -176,7 +210,7 @@ def _check_complex_step(compiled, fn, probe: np.ndarray, rng: np.random.Generato
     scale = max(1.0, float(np.max(np.abs(probe))))
     v = rng.standard_normal(probe.shape)
     for p in (probe, -probe, scale * rng.standard_normal(probe.shape)):
-        z = p + 1e-30j * v
+        z = np.ascontiguousarray((p + 1e-30j * v)[None])
         got = np.imag(compiled(z)) / 1e-30
         want = np.imag(np.asarray(fn(z))) / 1e-30
         if not np.allclose(got, want, rtol=1e-10, atol=1e-10 * max(1.0, float(np.max(np.abs(want))))):
@@ -222,8 +256,10 @@ def lie_poisson_hj_runner(method, system, probe: np.ndarray, affine: bool = True
     probe = np.ascontiguousarray(probe, dtype=float)
     rng = np.random.default_rng(12345)
     v = rng.standard_normal(probe.shape)
-    grad = compile_callable(fns["gradient"], "real", "gradient")
-    check_against_numpy(grad, fns["gradient"], (probe,), "gradient")
+    # blocks of two states: the probe and a random one (the loops call on blocks)
+    block = np.ascontiguousarray(np.stack([probe, probe + 0.1 * rng.standard_normal(probe.shape)]))
+    vs = np.ascontiguousarray(np.stack([v, v[::-1]]))
+    grad = compiled_and_checked(fns["gradient"], "real", "gradient", (block,))
     model = affine_model(fns, probe, rng) if affine else None
     # as on the numpy path, "auto" preconditions when exact Hessian-vector products are
     # at hand: given by the system, or M v for an affine gradient
@@ -238,16 +274,15 @@ def lie_poisson_hj_runner(method, system, probe: np.ndarray, affine: bool = True
     parts = ["gradient"]
     grad_c, hvp, d3 = no_complex_gradient, no_hessian_vector, no_third_derivative
     if needs_complex:
-        grad_c = compile_callable(fns["gradient"], "complex", "gradient (complex states)")
-        check_against_numpy(grad_c, fns["gradient"], (probe + 1e-3j * v,), "gradient (complex states)")
+        grad_c = compiled_and_checked(fns["gradient"], "complex", "gradient (complex states)",
+                                      (block + 1e-3j * vs,))
         _check_complex_step(grad_c, fns["gradient"], probe, rng)
     if has_hvp and (order == 4 or preconditioned):
-        hvp = compile_callable(fns["hessian_vector"], "binary", "hessian_vector")
-        check_against_numpy(hvp, fns["hessian_vector"], (probe, v), "hessian_vector")
+        hvp = compiled_and_checked(fns["hessian_vector"], "binary", "hessian_vector", (block, vs))
         parts.append("hessian_vector")
     if has_d3 and order == 4:
-        d3 = compile_callable(fns["third_derivative"], "ternary", "third_derivative")
-        check_against_numpy(d3, fns["third_derivative"], (probe, v, v), "third_derivative")
+        d3 = compiled_and_checked(fns["third_derivative"], "ternary", "third_derivative",
+                                  (block, vs, vs))
         parts.append("third_derivative")
     description = f"numba: {kernels.kind} algebra kernels; compiled {', '.join(parts)}"
     if model is not None:

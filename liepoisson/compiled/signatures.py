@@ -2,7 +2,9 @@
 
 Every kernel that the stepping loops call through a function pointer has one of a few fixed
 signatures, so that the loops are compiled once (and cached on disk) whatever the algebra
-and the user's callables: the loops receive them as first-class function values.
+and the user's callables: the loops receive them as first-class function values. Kernels act
+on a block of states at once, ``(n, dim)`` arrays (one trajectory is a block of one), so
+that a call, and the allocation of its result, is shared by the block.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from numba import types
 
 __all__ = [
     "VEC",
-    "CVEC",
+    "BLOCK",
+    "CBLOCK",
     "MAT3",
     "UNARY",
     "UNARY_COMPLEX",
@@ -25,23 +28,25 @@ __all__ = [
     "OPERATION_F",
 ]
 
-#: One element of g or g*: a C-contiguous float64 vector of length ``dim``.
+#: A float64 vector (the algebra's parameters, substep coefficients).
 VEC = types.float64[::1]
+#: A block of elements of g or g*: C-contiguous float64, ``(n, dim)``.
+BLOCK = types.float64[:, ::1]
 #: The same with complex entries (complex-step derivatives).
-CVEC = types.complex128[::1]
-#: Saved states of one trajectory, ``(n_saved, dim)``, or of a batch ``(batch, n_saved, dim)``.
+CBLOCK = types.complex128[:, ::1]
+#: Saved states of a batch, ``(batch, n_saved, dim)``.
 MAT3 = types.float64[:, :, ::1]
 
 #: ``grad_H(mu)``.
-UNARY = VEC(VEC)
+UNARY = BLOCK(BLOCK)
 #: ``grad_H(mu)`` on complex states.
-UNARY_COMPLEX = CVEC(CVEC)
+UNARY_COMPLEX = CBLOCK(CBLOCK)
 #: ``hessian_vector(mu, v)``.
-BINARY = VEC(VEC, VEC)
+BINARY = BLOCK(BLOCK, BLOCK)
 #: ``third_derivative(mu, u, v)``.
-TERNARY = VEC(VEC, VEC, VEC)
-#: The algebra operations ``op(x, y, data, out)``, writing into ``out``.
-OPERATION = types.void(VEC, VEC, VEC, VEC)
+TERNARY = BLOCK(BLOCK, BLOCK, BLOCK)
+#: The algebra operations ``op(x, y, data, out)`` row by row, writing into ``out``.
+OPERATION = types.void(BLOCK, BLOCK, VEC, BLOCK)
 
 UNARY_F = types.FunctionType(UNARY)
 UNARY_COMPLEX_F = types.FunctionType(UNARY_COMPLEX)
