@@ -149,7 +149,7 @@ def _compiled_steps(runner, method, system, mu, dt, start, n_steps, save_every, 
     shape = mu.shape
     flat = np.ascontiguousarray(mu.reshape(-1, shape[-1]), dtype=float)
     probe = flat[0].copy()
-    k, chunk = start, 64
+    k, chunk = start, 1024  # then sized to about _CHUNK_SECONDS each
     while k < n_steps:
         k1 = min(n_steps, k + chunk)
         if every is not None:
@@ -274,8 +274,8 @@ def integrate(
 
     Notes
     -----
-    For algebras whose elements have at most 4096 entries, BLAS is limited to one thread
-    during the run (through threadpoolctl): the dense functions of ad are then tiny matrix
+    On the numpy path, for algebras whose elements have at most 4096 entries, BLAS is limited
+    to one thread during the run (through threadpoolctl): the dense functions of ad are then tiny matrix
     problems, many times slower with a threaded BLAS on a busy machine.
 
     Examples
@@ -348,7 +348,7 @@ def integrate(
     # the functions of ad on small algebras are tiny dense problems, for which a threaded
     # BLAS only adds synchronisation cost
     size = max(int(np.prod(system.algebra.shape)), int(np.prod(system.state_shape)))
-    small = size <= _SMALL_STATE
+    small = size <= _SMALL_STATE and runner is None  # the compiled path calls no BLAS
     limits = threadpool_limits(1, user_api="blas") if small else None
     step_done = start
     bar = tqdm(total=n_steps, initial=start, disable=not progress, desc=method.name, leave=False)

@@ -40,7 +40,7 @@ _BERNOULLI.setflags(write=False)
 
 
 # ----------------------------------------------------------------------- so(3)
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def so3_bracket(x, y, data, out):
     for r in range(x.shape[0]):
         out[r, 0] = x[r, 1] * y[r, 2] - x[r, 2] * y[r, 1]
@@ -48,7 +48,7 @@ def so3_bracket(x, y, data, out):
         out[r, 2] = x[r, 0] * y[r, 1] - x[r, 1] * y[r, 0]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def so3_ad_star(x, mu, data, out):
     # (ad_x)^T mu = mu x x
     for r in range(x.shape[0]):
@@ -63,7 +63,7 @@ _so3_rotation_coefficients = njit(cache=True)(_rotation_coefficients)
 _series_terms = njit(cache=True)(_bernoulli_terms)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def so3_dexpinv_star(xi, nu, data, out):
     for r in range(xi.shape[0]):
         x0, x1, x2 = xi[r, 0], xi[r, 1], xi[r, 2]
@@ -75,7 +75,7 @@ def so3_dexpinv_star(xi, nu, data, out):
         out[r, 2] = n2 + 0.5 * y2 + c * (x0 * y1 - x1 * y0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def so3_coadjoint_exp(xi, mu, data, out):
     for r in range(xi.shape[0]):
         x0, x1, x2 = xi[r, 0], xi[r, 1], xi[r, 2]
@@ -88,7 +88,7 @@ def so3_coadjoint_exp(xi, mu, data, out):
 
 
 # -------------------------------------------------------------- heisenberg(n)
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def heisenberg_bracket(x, y, data, out):
     n = int(data[0])
     for r in range(x.shape[0]):
@@ -99,7 +99,7 @@ def heisenberg_bracket(x, y, data, out):
         out[r, 2 * n] = s
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def heisenberg_ad_star(x, mu, data, out):
     n = int(data[0])
     for r in range(x.shape[0]):
@@ -110,7 +110,7 @@ def heisenberg_ad_star(x, mu, data, out):
         out[r, 2 * n] = 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def heisenberg_dexpinv_star(xi, nu, data, out):
     n = int(data[0])
     for r in range(xi.shape[0]):
@@ -121,7 +121,7 @@ def heisenberg_dexpinv_star(xi, nu, data, out):
         out[r, 2 * n] = nu[r, 2 * n]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def heisenberg_coadjoint_exp(xi, mu, data, out):
     n = int(data[0])
     for r in range(xi.shape[0]):
@@ -354,7 +354,7 @@ _FAMILIES = {"so3": SO3_FAMILY, "heisenberg": HEISENBERG_FAMILY, "se3": SE3_FAMI
              "dense": DENSE_FAMILY}
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def bracket(family, x, y, data, out):
     """``out = [x, y]`` row by row, with the kernels of ``family``."""
     if family == SO3_FAMILY:
@@ -365,7 +365,7 @@ def bracket(family, x, y, data, out):
         dense_bracket(x, y, data, out)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def ad_star(family, x, mu, data, out):
     """``out = ad*_x mu`` row by row."""
     if family == SO3_FAMILY:
@@ -376,7 +376,7 @@ def ad_star(family, x, mu, data, out):
         dense_ad_star(x, mu, data, out)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def dexpinv_star(family, xi, nu, data, out):
     """``out = A(ad_xi)^T nu`` row by row."""
     if family == SO3_FAMILY:
@@ -387,7 +387,7 @@ def dexpinv_star(family, xi, nu, data, out):
         dense_dexpinv_star(xi, nu, data, out)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def coadjoint_exp(family, xi, mu, data, out):
     """``out = (e^{ad_xi})^T mu`` row by row."""
     if family == SO3_FAMILY:

@@ -91,7 +91,7 @@ def no_third_derivative(mu, u, v):
     return np.zeros_like(mu)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _row_max_abs(x, r):
     """``max|x[r]|``, NaN if an entry is NaN."""
     m = 0.0
@@ -102,7 +102,7 @@ def _row_max_abs(x, r):
     return m
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _affine_rows(M, v, c, out):
     """``out[r] = M v[r] + c`` for every row."""
     n = v.shape[1]
@@ -114,7 +114,7 @@ def _affine_rows(M, v, c, out):
             out[r, i] = s
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _gradient(x, out, grad, affine, M, c):
     if affine:
         _affine_rows(M, x, c, out)
