@@ -140,13 +140,17 @@ def _coordinates(algebra, scale, batch_shape) -> st.SearchStrategy:
         raise InvalidArgumentError(
             f"batch_shape must be a tuple of ints, got {_describe(batch_shape)}"
         ) from exc
-    # entries are 0 or at least 1e-100 * scale in magnitude: products of a few of them (norms,
-    # brackets, pairings) then never underflow, which would make relative tolerances vanish
+    return hnp.arrays(np.float64, batch_shape + (algebra.dim,), elements=_well_scaled(scale))
+
+
+def _well_scaled(scale: float) -> st.SearchStrategy:
+    """Floats in ``[-scale, scale]`` that are 0 or at least ``1e-100 * scale`` in magnitude:
+    products of a few of them (norms, brackets, pairings, structure constants squared) then
+    never underflow, which would make relative tolerances vanish."""
     tiny = 1e-100 * scale
-    finite = st.floats(
+    return st.floats(
         -scale, scale, allow_nan=False, allow_infinity=False, allow_subnormal=False
     ).map(lambda x: 0.0 if abs(x) < tiny else x)
-    return hnp.arrays(np.float64, batch_shape + (algebra.dim,), elements=finite)
 
 
 def elements(algebra: LieAlgebra, scale: float = 1.0, batch_shape: tuple = ()) -> st.SearchStrategy:
@@ -210,7 +214,7 @@ def _base_constants(draw, dim: int) -> np.ndarray:
     if choice == "abelian":
         return np.zeros((dim, dim, dim))
     if choice == "solvable":
-        D = draw(hnp.arrays(np.float64, (dim - 1, dim - 1), elements=st.floats(-1.0, 1.0)))
+        D = draw(hnp.arrays(np.float64, (dim - 1, dim - 1), elements=_well_scaled(1.0)))
         return _solvable_constants(dim, D)
     # a catalog algebra, direct sum with an abelian algebra to reach dim
     C = np.zeros((dim, dim, dim))
@@ -223,7 +227,7 @@ def _base_constants(draw, dim: int) -> np.ndarray:
 @st.composite
 def _random_basis_constants(draw, dim: int) -> np.ndarray:
     C = draw(_base_constants(dim))
-    A = draw(hnp.arrays(np.float64, (dim, dim), elements=st.floats(-1.0, 1.0)))
+    A = draw(hnp.arrays(np.float64, (dim, dim), elements=_well_scaled(1.0)))
     P = np.eye(dim) + 0.5 * A / max(1.0, float(np.linalg.norm(A, 2)))
     return change_of_basis(C, P)
 
