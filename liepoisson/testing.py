@@ -51,6 +51,7 @@ __all__ = [
     "catalog_algebras",
     "elements",
     "covectors",
+    "reals",
     "structure_constants",
     "change_of_basis",
     "NUMERICAL_DERIVATIVE_RTOL",
@@ -143,10 +144,35 @@ def _coordinates(algebra, scale, batch_shape) -> st.SearchStrategy:
     return hnp.arrays(np.float64, batch_shape + (algebra.dim,), elements=_well_scaled(scale))
 
 
+def reals(bound: float = 1.0) -> st.SearchStrategy:
+    """Strategy of well-scaled floats in ``[-bound, bound]``: finite, and 0 or at least
+    ``1e-100 * bound`` in magnitude (never subnormal). Products of a few of them (norms,
+    brackets, pairings, structure constants squared) then never underflow, which would
+    make relative tolerances vanish; every strategy here draws its numbers from it.
+
+    Parameters
+    ----------
+    bound : float
+        ``> 0``.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of float
+
+    Examples
+    --------
+    >>> from hypothesis import given
+    >>> from liepoisson.testing import reals
+    >>> @given(reals(2.0))
+    ... def test_square_is_not_subnormal(x):
+    ...     assert x == 0 or abs(x * x) >= 1e-200
+    >>> test_square_is_not_subnormal()
+    """
+    return _well_scaled(check_real("bound", bound, positive=True))
+
+
 def _well_scaled(scale: float) -> st.SearchStrategy:
-    """Floats in ``[-scale, scale]`` that are 0 or at least ``1e-100 * scale`` in magnitude:
-    products of a few of them (norms, brackets, pairings, structure constants squared) then
-    never underflow, which would make relative tolerances vanish."""
+    """:func:`reals` without the argument check."""
     tiny = 1e-100 * scale
     return st.floats(
         -scale, scale, allow_nan=False, allow_infinity=False, allow_subnormal=False

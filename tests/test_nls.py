@@ -24,6 +24,7 @@ from liepoisson import (
     so3,
 )
 from liepoisson.cli import main
+from liepoisson.testing import reals
 from models.cli_nls import soliton_centres
 from models.nls import (
     DENSE_LIMIT,
@@ -228,13 +229,13 @@ def graph_nls_and_state(draw):
     for a, b in edges:
         if a != b:
             graph.add_edge(a, b, weight=draw(st.floats(0.1, 3.0)))
-    g = draw(st.floats(-4.0, 4.0))
+    g = draw(reals(4.0))
     seed = draw(st.integers(0, 2**16))
     return GraphNLS(graph, g=g, hopping=draw(st.floats(0.2, 2.0))), 2.0 * _random_psi(n, seed)
 
 
 @settings(max_examples=30, deadline=None)
-@given(graph_nls_and_state(), st.floats(-0.5, 0.5))
+@given(graph_nls_and_state(), reals(0.5))
 def test_split_flows_are_coadjoint_actions_and_the_splitting_keeps_the_casimirs(case, tau):
     nls, psi = case
     kinetic = nls.kinetic_flow(psi, tau)
