@@ -1,22 +1,24 @@
-"""Compiled algebra operations on single coefficient vectors.
+"""Compiled algebra operations on blocks of coefficient vectors.
 
-Each family of algebras with vector elements has four kernels ``op(x, y, data, out)``: ``bracket``,
-``ad_star``, ``dexpinv_star`` and ``coadjoint_exp``, applied row by row to blocks of
-elements of shape ``(n, dim)`` and writing the result into ``out`` (which must not alias
-``x`` or ``y``: the stepping loops allocate nothing per iteration), with
-``data`` a float vector of the algebra's parameters (nothing for so(3), ``n`` for
-heisenberg(n), the nonzero structure constants otherwise). The stepping loops call them
-through :func:`bracket`, :func:`ad_star`, :func:`dexpinv_star` and :func:`coadjoint_exp`,
-which dispatch on the family code: direct calls, compiled (and inlined) into the loops. They follow the numpy reference implementations of
-:mod:`liepoisson.algebra` formula by formula:
+Each family of algebras with vector elements has four kernels ``op(x, y, data, out)``:
+``bracket``, ``ad_star``, ``dexpinv_star`` and ``coadjoint_exp``, applied row by row to
+blocks of elements of shape ``(n, dim)`` and writing the result into ``out`` (which must not
+alias ``x`` or ``y``: the stepping loops allocate nothing per iteration), with ``data`` a
+float vector of the algebra's parameters (nothing for so(3), ``n`` for heisenberg(n), the
+nonzero structure constants otherwise). The stepping loops call them through
+:func:`bracket`, :func:`ad_star`, :func:`dexpinv_star` and :func:`coadjoint_exp`, which
+dispatch on the family code: direct calls, compiled (and inlined) into the loops. They
+follow the numpy reference implementations of :mod:`liepoisson.algebra`:
 
-* so(3): the closed (Rodrigues-type) forms of :class:`~liepoisson.SO3`;
+* so(3): the closed (Rodrigues-type) forms of :class:`~liepoisson.SO3`, formula by formula;
 * heisenberg(n): the exact nilpotent polynomials of :class:`~liepoisson.Heisenberg`;
+* se(3): the closed-form coadjoint action and, for ``dexpinv_star``, so(3)'s closed form
+  with a complex step for the off-diagonal block;
 * any other algebra of coefficient vectors (:class:`~liepoisson.StructureConstantsAlgebra`,
-  se(3), so(n), sl(n), direct sums, ...): dense :math:`\\operatorname{ad}_\\xi`, the Bernoulli
-  series of :math:`A(x) = x / (e^x - 1)` when :math:`\\|\\operatorname{ad}_\\xi\\|_1 \\le 1` and
-  otherwise :math:`\\varphi_1 = A^{-1}` and :math:`e^{\\operatorname{ad}_\\xi}` by scaling and
-  squaring of their Taylor series.
+  so(n), sl(n), direct sums, ...): sparse structure constants, the Bernoulli series of
+  :math:`A(x) = x / (e^x - 1)` when :math:`\\|\\operatorname{ad}_\\xi\\|_1 \\le 1` and
+  otherwise :math:`\\varphi_1 = A^{-1}` by scaling and squaring, and the coadjoint action
+  by the Taylor series of :math:`e^{\\operatorname{ad}_\\xi^T}` on the vector.
 """
 
 from __future__ import annotations
@@ -317,6 +319,53 @@ def _so3_rotate_back(w0, w1, w2, c, sinc, half, m0, m1, m2):
 
 
 @njit(cache=True)
+def _so3_dexpinv_complex(x0, x1, x2, n0, n1, n2):
+    """so(3)'s ``dexpinv_star`` for complex arguments (the same formula; the coefficient
+    :math:`c(\\theta)` is an even analytic function of :math:`\\theta`)."""
+    t2 = x0 * x0 + x1 * x1 + x2 * x2
+    if abs(t2) < 1e-4:
+        c = 1.0 / 12 + t2 / 720 + t2 * t2 / 30240 + t2 * t2 * t2 / 1209600
+    else:
+        theta = np.sqrt(t2)
+        half = 0.5 * theta
+        c = (1.0 - half / np.tan(half)) / t2
+    y0, y1, y2 = x1 * n2 - x2 * n1, x2 * n0 - x0 * n2, x0 * n1 - x1 * n0
+    return (n0 + 0.5 * y0 + c * (x1 * y2 - x2 * y1),
+            n1 + 0.5 * y1 + c * (x2 * y0 - x0 * y2),
+            n2 + 0.5 * y2 + c * (x0 * y1 - x1 * y0))
+
+
+@njit(cache=True)
+def se3_dexpinv_star(xi, nu, data, out):
+    """:math:`A(\\operatorname{ad}_\\xi)^T\\nu` on se(3)*: ``ad`` is block triangular,
+    :math:`\\begin{pmatrix} \\hat\\omega & 0 \\\\ \\hat v & \\hat\\omega\\end{pmatrix}`, so
+    :math:`A(\\operatorname{ad}_\\xi)^T(\\Pi, \\Gamma) = (A(\\hat\\omega)^T\\Pi +
+    L(\\hat\\omega, \\hat v)^T\\Gamma, A(\\hat\\omega)^T\\Gamma)` with :math:`L` the derivative of
+    :math:`A` at :math:`\\hat\\omega` along :math:`\\hat v`, taken by a complex step
+    (exact to round-off) on so(3)'s closed form."""
+    for r in range(xi.shape[0]):
+        w0, w1, w2 = xi[r, 0], xi[r, 1], xi[r, 2]
+        if not (math.isfinite(w0) and math.isfinite(w1) and math.isfinite(w2)):
+            out[r, :] = math.nan
+            continue
+        v0, v1, v2 = xi[r, 3], xi[r, 4], xi[r, 5]
+        vmax = max(abs(v0), abs(v1), abs(v2))
+        h = 1e-30 / vmax if vmax > 0 else 1.0
+        p0, p1, p2 = _so3_dexpinv_complex(complex(w0, 0.0), complex(w1, 0.0), complex(w2, 0.0),
+                                         complex(nu[r, 0], 0.0), complex(nu[r, 1], 0.0),
+                                         complex(nu[r, 2], 0.0))
+        g0, g1, g2 = _so3_dexpinv_complex(complex(w0, h * v0), complex(w1, h * v1),
+                                         complex(w2, h * v2), complex(nu[r, 3], 0.0),
+                                         complex(nu[r, 4], 0.0), complex(nu[r, 5], 0.0))
+        out[r, 0] = p0.real + g0.imag / h
+        out[r, 1] = p1.real + g1.imag / h
+        out[r, 2] = p2.real + g2.imag / h
+        out[r, 3] = g0.real
+        out[r, 4] = g1.real
+        out[r, 5] = g2.real
+
+
+@njit(cache=True)
 def se3_coadjoint_exp(xi, mu, data, out):
     """Closed form on se(3)* = (so(3) x R^3)*, :math:`\\xi = (\\omega, v)`,
     :math:`\\mu = (\\Pi, \\Gamma)`: with :math:`e^{\\operatorname{ad}_\\xi} =
@@ -383,6 +432,8 @@ def dexpinv_star(family, xi, nu, data, out):
         so3_dexpinv_star(xi, nu, data, out)
     elif family == HEISENBERG_FAMILY:
         heisenberg_dexpinv_star(xi, nu, data, out)
+    elif family == SE3_FAMILY:
+        se3_dexpinv_star(xi, nu, data, out)
     else:
         dense_dexpinv_star(xi, nu, data, out)
 
