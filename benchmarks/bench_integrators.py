@@ -69,13 +69,7 @@ def compile_seconds(system, order: int) -> float:
 
 
 # ------------------------------------------------------------------ baselines
-def numpy_rk4_loop(mu: np.ndarray, dt: float, n_steps: int) -> np.ndarray:
-    """RK4 for Euler's equations, one state, the way it is written with numpy."""
-    I = INERTIA
-
-    def f(m):
-        return np.cross(m, m / I)
-
+def _rk4(f, mu: np.ndarray, dt: float, n_steps: int) -> np.ndarray:
     for _ in range(n_steps):
         k1 = f(mu)
         k2 = f(mu + 0.5 * dt * k1)
@@ -83,6 +77,11 @@ def numpy_rk4_loop(mu: np.ndarray, dt: float, n_steps: int) -> np.ndarray:
         k4 = f(mu + dt * k3)
         mu = mu + (dt / 6.0) * (k1 + 2 * k2 + 2 * k3 + k4)
     return mu
+
+
+def numpy_rk4_loop(mu: np.ndarray, dt: float, n_steps: int) -> np.ndarray:
+    """RK4 for Euler's equations, one state, the way it is written with numpy."""
+    return _rk4(lambda m: np.cross(m, m / INERTIA), mu, dt, n_steps)
 
 
 @numba.njit(cache=True)
@@ -115,13 +114,7 @@ def vectorised_rk4(mu: np.ndarray, dt: float, n_steps: int) -> np.ndarray:
         out[:, 2] = m[:, 0] * w[:, 1] - m[:, 1] * w[:, 0]
         return out
 
-    for _ in range(n_steps):
-        k1 = f(mu)
-        k2 = f(mu + 0.5 * dt * k1)
-        k3 = f(mu + 0.5 * dt * k2)
-        k4 = f(mu + dt * k3)
-        mu = mu + (dt / 6.0) * (k1 + 2 * k2 + 2 * k3 + k4)
-    return mu
+    return _rk4(f, mu, dt, n_steps)
 
 
 def dop853(rtol: float):

@@ -215,7 +215,7 @@ def _phi1(X):
     """:math:`\\varphi_1(X) = (e^X - I)/X` by scaling and squaring of the Taylor series
     (scaled norm at most 1/2, 20 terms: truncation below 1e-24)."""
     n = X.shape[0]
-    norm = _one_norm_of_transpose(X.T.copy())
+    norm = _one_norm_of_transpose(X)  # any norm bounds the scaling
     squarings = 0
     if norm > 0.5:
         squarings = int(math.ceil(math.log2(norm / 0.5)))
@@ -275,7 +275,7 @@ def dense_coadjoint_exp(xi, mu, data, out):
     nxt = np.empty(n)
     for r in range(xi.shape[0]):
         _ad_transpose(xi, r, data, XT)
-        norm = _one_norm_of_transpose(XT.T.copy())  # ||X^T||_1 bounds the action
+        norm = _one_norm_of_transpose(XT)  # any norm bounds the scaling
         if not math.isfinite(norm):
             out[r, :] = math.nan
             continue

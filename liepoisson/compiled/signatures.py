@@ -20,12 +20,10 @@ __all__ = [
     "UNARY_COMPLEX",
     "BINARY",
     "TERNARY",
-    "OPERATION",
     "UNARY_F",
     "UNARY_COMPLEX_F",
     "BINARY_F",
     "TERNARY_F",
-    "OPERATION_F",
 ]
 
 #: A float64 vector (the algebra's parameters, substep coefficients).
@@ -45,11 +43,8 @@ UNARY_COMPLEX = CBLOCK(CBLOCK)
 BINARY = BLOCK(BLOCK, BLOCK)
 #: ``third_derivative(mu, u, v)``.
 TERNARY = BLOCK(BLOCK, BLOCK, BLOCK)
-#: The algebra operations ``op(x, y, data, out)`` row by row, writing into ``out``.
-OPERATION = types.void(BLOCK, BLOCK, VEC, BLOCK)
 
 UNARY_F = types.FunctionType(UNARY)
 UNARY_COMPLEX_F = types.FunctionType(UNARY_COMPLEX)
 BINARY_F = types.FunctionType(BINARY)
 TERNARY_F = types.FunctionType(TERNARY)
-OPERATION_F = types.FunctionType(OPERATION)

@@ -49,6 +49,7 @@ __all__ = [
     "TanhResNet",
     "AntisymmetricResNet",
     "GradientResNet",
+    "TanhLayers",
     "DERIVATIVE_FALLBACKS",
 ]
 
@@ -350,22 +351,6 @@ class ResidualNetwork(ABC):
         """
         return self.vector_field(x, theta), self.vjp_x(x, theta, p)
 
-    # ------------------------------------------------------------------ compiled form
-    def _tanh_layers(self, theta: np.ndarray):
-        """The layers as :math:`f = \\tanh(x B^T + b)\\,C` for the compiled sweeps, or None.
-
-        Networks of that form return ``(B, b, C)`` of shapes ``(K, m, d)``, ``(K, m)`` and
-        ``(K, m, d)``, with ``C`` of shape ``(K, 0, d)`` for the identity (``m = d``), from
-        parameters ``theta`` of shape ``(K, n_parameters)``; :meth:`_tanh_layers_adjoint`
-        maps derivatives with respect to ``(B, b, C)`` back to ``theta``.
-        """
-        return None
-
-    def _tanh_layers_adjoint(self, dB: np.ndarray, db: np.ndarray, dC: np.ndarray) -> np.ndarray:
-        """Derivatives with respect to ``theta`` from those with respect to the
-        :meth:`_tanh_layers` arrays, shape ``(K, n_parameters)``."""
-        raise NotImplementedError
-
     # ------------------------------------------------------------------ fallbacks
     @staticmethod
     def _central(evaluate, h: float) -> np.ndarray:
@@ -415,7 +400,24 @@ class ResidualNetwork(ABC):
         return "central"
 
 
-class _TanhAffine(ResidualNetwork):
+class TanhLayers(ABC):
+    """Networks whose layers are :math:`f = \\tanh(x B^T + b)\\,C` (abstract): the compiled
+    sweeps of :mod:`models.deep_learning.sweeps` use this form. The package networks have
+    it; a user network has it by inheriting this class and writing both methods."""
+
+    @abstractmethod
+    def _tanh_layers(self, theta: np.ndarray):
+        """``(B, b, C)`` of shapes ``(K, m, d)``, ``(K, m)`` and ``(K, m, d)`` (``C`` of shape
+        ``(K, 0, d)`` for the identity, ``m = d``) from parameters ``theta`` of shape
+        ``(K, n_parameters)``."""
+
+    @abstractmethod
+    def _tanh_layers_adjoint(self, dB: np.ndarray, db: np.ndarray, dC: np.ndarray) -> np.ndarray:
+        """Derivatives with respect to ``theta`` from those with respect to the
+        :meth:`_tanh_layers` arrays, shape ``(K, n_parameters)``."""
+
+
+class _TanhAffine(ResidualNetwork, TanhLayers):
     """:math:`f = \\tanh(x M^T + b)` with a matrix :math:`M(W)` linear in a parameter
     :math:`W` (abstract: the subclass gives :meth:`_matrix` and its adjoint)."""
 
@@ -543,7 +545,7 @@ class AntisymmetricResNet(_TanhAffine):
 
 
 @final
-class GradientResNet(ResidualNetwork):
+class GradientResNet(ResidualNetwork, TanhLayers):
     """The gradient network :math:`f = -W^T\\tanh(Wx + b) = -\\nabla_x\\Phi_\\theta(x)` (final).
 
     With :math:`\\Phi_\\theta(x) = \\sum_j \\log\\cosh(Wx + b)_j` (:meth:`potential`), every

@@ -40,7 +40,7 @@ from liepoisson.exceptions import ConvergenceError
 from liepoisson.integrators.base import solve_fixed_point
 
 from . import _kernels
-from .networks import ResidualNetwork
+from .networks import ResidualNetwork, TanhLayers
 
 __all__ = ["BACKENDS", "Forward", "Sweeps", "GenericSweeps", "NumpySweeps", "CompiledSweeps",
            "has_compiled_form", "make_sweeps", "modified_vector_field"]
@@ -302,7 +302,7 @@ class CompiledSweeps(Sweeps):
 
 def has_compiled_form(network: ResidualNetwork) -> bool:
     """Whether the network gives the :math:`C^T\\tanh(Bx + b)` form of the compiled sweeps."""
-    return type(network)._tanh_layers is not ResidualNetwork._tanh_layers
+    return isinstance(network, TanhLayers)
 
 
 def make_sweeps(problem, backend: str = "auto") -> Sweeps:
