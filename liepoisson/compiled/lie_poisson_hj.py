@@ -18,7 +18,9 @@ the GIL, so threads advance disjoint parts of a batch in parallel on every core.
 them) and take the system's compiled callables as first-class function values of fixed
 signatures (:mod:`liepoisson.compiled.signatures`), so they are compiled once and cached on
 disk. Work arrays are allocated once per block and
-chunk.
+chunk, and the loop handles them through views without an owner, so that the many small
+kernel calls of a step do not increment and decrement reference counts (atomic operations
+that otherwise take half the time of a step of a small system).
 
 *Affine gradients.* When the gradient is affine, :math:`\\nabla H(\\mu) = M\\mu + c`
 (quadratic Hamiltonians: the rigid body, the heavy top, ...), the loop evaluates it as a
@@ -36,7 +38,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, types
+from numba import carray, njit, types
+from numba.extending import intrinsic
 
 from ..integrators.base import _converged as _converged_rule
 from .algebra_kernels import ad_star, bracket, coadjoint_exp, dexpinv_star
@@ -91,6 +94,27 @@ def no_third_derivative(mu, u, v):
     return np.zeros_like(mu)
 
 
+@intrinsic
+def _data_pointer(typingctx, array):
+    """The data pointer of an array."""
+    def codegen(context, builder, signature, args):
+        return context.make_array(signature.args[0])(context, builder, args[0]).data
+    return types.CPointer(array.dtype)(array), codegen
+
+
+@njit(cache=True, inline="always")
+def _unowned(a):
+    """A view of C-contiguous ``a`` without an owner: no reference counting when it is
+    passed around. The caller keeps ``a`` alive while the view is in use."""
+    return carray(_data_pointer(a), a.shape)
+
+
+@njit(cache=True)
+def _keep_alive(*arrays):
+    """A use of ``arrays`` at the end of a function, so that they outlive its unowned views."""
+    return len(arrays)
+
+
 @njit(cache=True, inline="always")
 def _row_max_abs(x, r):
     """``max|x[r]|``, NaN if an entry is NaN."""
@@ -122,7 +146,7 @@ def _gradient(x, out, grad, affine, M, c):
         out[:, :] = grad(x)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _step_sizes(v, x, base, relative):
     """Per row: ``base / max|v[r]|`` (``max(1, max|x[r]|)`` times that if ``relative``)."""
     h = np.empty(v.shape[0])
@@ -136,7 +160,7 @@ def _step_sizes(v, x, base, relative):
     return h
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _hessian_vector(x, v, out, grad_c, hvp, has_hvp, affine, M, zero):
     """``out = D^2H(x)[v]`` row by row: exact, or a complex step on the gradient."""
     if affine:
@@ -155,7 +179,7 @@ def _hessian_vector(x, v, out, grad_c, hvp, has_hvp, affine, M, zero):
                 out[r, i] = gz[r, i].imag / h[r]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _third_derivative_aa(x, a, out, grad_c, d3, has_d3, affine):
     """``out = D^3H(x)[a, a, .]`` row by row: exact, or a complex step along
     ``e^{i pi/4} a``."""
@@ -179,7 +203,7 @@ def _third_derivative_aa(x, a, out, grad_c, d3, has_d3, affine):
                 out[r, i] = (gp[r, i] + gm[r, i]).imag / (h[r] * h[r])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _generating_gradient(x, g, h, order, xi, family, data, grad_c, hvp, d3, has_hvp,
                          has_d3, affine, M, zero, W):
     """``xi = grad S(x)``: ``h g`` (order 2) or ``h g + h^3 grad S_3`` (order 4)."""
@@ -201,7 +225,7 @@ def _generating_gradient(x, g, h, order, xi, family, data, grad_c, hvp, d3, has_
             xi[r, i] = h * g[r, i] + h3 * ((t[r, i] - 2.0 * b[r, i] + 2.0 * u[r, i]) / 24.0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _affine_holds(x, g, grad, M, c, rows):
     """Per row: whether the user's gradient at ``x[r]`` equals the affine model ``g[r]``."""
     exact = grad(x)
@@ -222,7 +246,7 @@ def _affine_holds(x, g, grad, M, c, rows):
                 break
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _hj_substep(mu, out, active, h, order, tol, max_iter, precond, family, data, grad, grad_c,
                 hvp, d3, has_hvp, has_d3, affine, M, c, zero, W, status, residual, iters, scale,
                 prev, solving, holds):
@@ -318,26 +342,36 @@ def _advance_block(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max
     the last states to ``final``; ``info[r] = (steps done, saved count, status, residual,
     iterations)``."""
     rows, n = mu0.shape
-    W = np.empty((_WORK_BLOCKS, rows, n))
-    zero = np.zeros(n)
-    buffers = np.empty((2, rows, n))
-    # private copies of the shared arrays: every kernel call increments and decrements the
-    # reference counts of its array arguments, which threads must not share
-    data = data.copy()
-    coeffs = coeffs.copy()
-    M = M.copy()
-    c = c.copy()
-    cur = mu0.copy()
-    active = np.ones(rows, dtype=np.bool_)
-    status = np.zeros(rows, dtype=np.int64)
-    residual = np.zeros(rows)
-    iters = np.zeros(rows, dtype=np.int64)
-    done = np.full(rows, k0, dtype=np.int64)
-    count = np.zeros(rows, dtype=np.int64)
-    scale = np.empty(rows)
-    prev = np.empty(rows)
-    solving = np.empty(rows, dtype=np.bool_)
-    holds = np.empty(rows, dtype=np.bool_)
+    # The owners of the work arrays, kept alive to the end (see _keep_alive); the loop uses
+    # views without an owner (see _unowned), so that the kernels it calls do not touch
+    # reference counts
+    own_W = np.empty((_WORK_BLOCKS, rows, n))
+    own_zero = np.zeros(n)
+    own_buffers = np.empty((2, rows, n))
+    own_data = data.copy()
+    own_coeffs = coeffs.copy()
+    own_M = M.copy()
+    own_c = c.copy()
+    own_cur = mu0.copy()
+    own_flags = np.empty((3, rows), dtype=np.bool_)
+    own_ints = np.zeros((4, rows), dtype=np.int64)
+    own_reals = np.zeros((3, rows))
+    W = _unowned(own_W)
+    zero = _unowned(own_zero)
+    buffers = _unowned(own_buffers)
+    data = _unowned(own_data)
+    coeffs = _unowned(own_coeffs)
+    M = _unowned(own_M)
+    c = _unowned(own_c)
+    cur = _unowned(own_cur)
+    flags = _unowned(own_flags)
+    ints = _unowned(own_ints)
+    reals = _unowned(own_reals)
+    active, solving, holds = flags[0], flags[1], flags[2]
+    active[:] = True
+    status, iters, done, count = ints[0], ints[1], ints[2], ints[3]
+    done[:] = k0
+    residual, scale, prev = reals[0], reals[1], reals[2]
     for k in range(k0, k1):
         src = cur
         for j in range(coeffs.shape[0]):
@@ -366,6 +400,8 @@ def _advance_block(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max
         info[r, 2] = status[r]
         info[r, 3] = residual[r]
         info[r, 4] = iters[r]
+    _keep_alive(own_W, own_zero, own_buffers, own_data, own_coeffs, own_M, own_c, own_cur,
+                own_flags, own_ints, own_reals)
 
 
 _ARGS = (
