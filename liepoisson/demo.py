@@ -1,23 +1,19 @@
 """The built-in demo of the core: numerical checks of every algebra of the catalog.
 
-``liepoisson run`` (or ``liepoisson run catalog``) builds each algebra of the catalog and
-checks, on a random covector :math:`\\mu` and a random :math:`\\xi` of norm
-:data:`XI_NORM` (in coefficients):
+``liepoisson run`` (or ``liepoisson run catalog``) builds each algebra of the catalog, draws
+:data:`N_EXAMPLES` random examples (:meth:`AlgebraSample.draw
+<liepoisson.testing.laws.AlgebraSample.draw>`) and evaluates on them the laws of
+:data:`liepoisson.testing.laws.ALGEBRA_LAWS` listed in :data:`DEMO_LAWS`, the same laws
+:func:`~liepoisson.testing.verify_algebra` checks:
 
-* **Casimir invariance** under the coadjoint action: for each known Casimir :math:`C`,
-  :math:`|C(\\operatorname{coadjoint\\_exp}(\\xi, \\mu)) - C(\\mu)| / s_C`, where the scale
-  :math:`s_C` is the largest :math:`|C|` over :math:`\\mu` and four more covectors drawn
-  from the same distribution (so that an accidentally small :math:`C(\\mu)` does not inflate
-  the ratio);
-* the **Jacobi** and **antisymmetry** residuals of the structure constants, relative to
-  :math:`\\max(1, \\max|C_{ijk}|)^2` and :math:`\\max(1, \\max|C_{ijk}|)`;
-* ``dexpinv_star`` and ``coadjoint_exp`` against the generic dense path of
-  :class:`~liepoisson.LieAlgebra` (matrix functions of the dense
-  :math:`\\operatorname{ad}_\\xi`), and ``dexpinv_star`` against its Bernoulli series,
-  relative to :math:`\\max|\\nu|` in dual coordinates.
+* **Casimir invariance** under the coadjoint action, per Casimir;
+* the **Jacobi** identity and the **antisymmetry** of the bracket;
+* ``dexpinv_star`` against the generic dense implementation and against its Bernoulli
+  series, and ``coadjoint_exp`` against the dense exponential of
+  :math:`\\operatorname{ad}_\\xi`.
 
-Every number is compared with the tolerance in :data:`TOLERANCES`; the result says which
-checks pass.
+Each number is the law's relative defect (see :mod:`liepoisson.testing.laws`), compared
+with the tolerance in :data:`TOLERANCES`; the result says which checks pass.
 
 Examples
 --------
@@ -43,7 +39,8 @@ from .algebra.base import LieAlgebra
 from .registry import BUILTIN_MODEL, ModelEntry
 
 __all__ = [
-    "XI_NORM",
+    "N_EXAMPLES",
+    "DEMO_LAWS",
     "TOLERANCES",
     "catalog_algebras",
     "check_algebra",
@@ -52,11 +49,21 @@ __all__ = [
     "CATALOG_DEMO",
 ]
 
-#: Euclidean norm of the coefficients of the random :math:`\xi` (well inside the radius
-#: of convergence of the Bernoulli series of ``dexpinv_star``).
-XI_NORM = 0.8
+#: Random examples each law is evaluated on, per algebra.
+N_EXAMPLES = 5
 
-#: Tolerance of each check (all relative, see the module docstring).
+#: The report key of each law of :data:`~liepoisson.testing.laws.ALGEBRA_LAWS` the demo
+#: evaluates.
+DEMO_LAWS = {
+    "casimir_relative_change": "casimir_invariance",
+    "jacobi_residual": "jacobi_identity",
+    "antisymmetry_residual": "antisymmetry",
+    "dexpinv_star_vs_dense": "dexpinv_star_dense",
+    "dexpinv_star_vs_series": "dexpinv_star_series",
+    "coadjoint_exp_vs_dense": "coadjoint_exp_dense",
+}
+
+#: Tolerance of each check (``rtol`` of the law's tolerance rule).
 TOLERANCES = {
     "casimir_relative_change": 1e-12,
     "jacobi_residual": 1e-12,
@@ -110,84 +117,39 @@ def catalog_algebras() -> tuple[list[tuple[str, str, LieAlgebra]], list[str]]:
     return built, missing
 
 
-def _coords_error(algebra: LieAlgebra, a, b, scale: float) -> float:
-    diff = np.asarray(algebra.dual_to_coords(a)) - np.asarray(algebra.dual_to_coords(b))
-    return float(np.max(np.abs(diff)) / scale)
-
-
-def _structure_residuals(C: np.ndarray) -> tuple[float, float]:
-    """Relative antisymmetry and Jacobi residuals of structure constants ``C``."""
-    size = max(1.0, float(np.max(np.abs(C))))
-    anti = float(np.max(np.abs(C + np.swapaxes(C, 0, 1)))) / size
-    # J[i, j, k, m] = sum_l C_ijl C_lkm, then the cyclic sum over (i, j, k)
-    J = np.einsum("ijl,lkm->ijkm", C, C)
-    cyclic = J + np.transpose(J, (1, 2, 0, 3)) + np.transpose(J, (2, 0, 1, 3))
-    return anti, float(np.max(np.abs(cyclic))) / size**2
-
-
 def check_algebra(algebra: LieAlgebra, rng: np.random.Generator) -> dict[str, Any]:
-    """Run the numerical checks of the demo on one algebra.
+    """Evaluate the laws of :data:`DEMO_LAWS` on one algebra.
 
     Parameters
     ----------
     algebra : LieAlgebra
     rng : numpy.random.Generator
-        Source of the random covector and algebra element.
+        Source of the :data:`N_EXAMPLES` random examples.
 
     Returns
     -------
     dict
         ``name``, ``dim``, ``casimirs`` (names), ``casimir_relative_change`` (by name),
         ``jacobi_residual``, ``antisymmetry_residual``, ``dexpinv_star_vs_dense``,
-        ``dexpinv_star_vs_series``, ``coadjoint_exp_vs_dense`` (floats), ``failed`` (the
-        names of the checks above their tolerance) and ``passed``.
+        ``dexpinv_star_vs_series``, ``coadjoint_exp_vs_dense`` (floats: the laws' relative
+        defects), ``failed`` (the names of the checks above their tolerance) and ``passed``.
     """
-    dim = algebra.dim
-    coords = rng.standard_normal((5, dim))
-    samples = algebra.dual_from_coords(coords)
-    mu = samples[0]
-    xi_c = rng.standard_normal(dim)
-    xi = algebra.from_coords(XI_NORM * xi_c / np.linalg.norm(xi_c))
-    nu = algebra.dual_from_coords(rng.standard_normal(dim))
-    mu_scale = float(np.max(np.abs(coords[0])))
-    nu_scale = float(np.max(np.abs(algebra.dual_to_coords(nu))))
+    from .testing.laws import ALGEBRA_LAWS, AlgebraSample
 
-    moved = algebra.coadjoint_exp(xi, mu)
-    casimirs = algebra.casimirs()
-    change = {}
-    for cname, fn in casimirs.items():
-        values = np.abs(np.asarray(fn(samples)))
-        scale = float(np.max(values)) or 1.0
-        change[cname] = float(np.max(np.abs(np.asarray(fn(moved)) - np.asarray(fn(mu))))) / scale
-
-    anti, jacobi = _structure_residuals(np.asarray(algebra.structure_constants(), dtype=float))
+    sample = AlgebraSample.draw(algebra, rng, N_EXAMPLES)
     row: dict[str, Any] = {
         "name": algebra.name,
-        "dim": int(dim),
-        "casimirs": list(casimirs),
-        "casimir_relative_change": change,
-        "jacobi_residual": jacobi,
-        "antisymmetry_residual": anti,
-        "dexpinv_star_vs_dense": _coords_error(
-            algebra, algebra.dexpinv_star(xi, nu), LieAlgebra.dexpinv_star(algebra, xi, nu), nu_scale
-        ),
-        "dexpinv_star_vs_series": _coords_error(
-            algebra, algebra.dexpinv_star(xi, nu), algebra.dexpinv_star_series(xi, nu), nu_scale
-        ),
-        "coadjoint_exp_vs_dense": _coords_error(
-            algebra, moved, LieAlgebra.coadjoint_exp(algebra, xi, mu), mu_scale
-        ),
+        "dim": int(algebra.dim),
+        "casimirs": list(sample.casimirs),
     }
-    failed = [
-        key
-        for key, tol in TOLERANCES.items()
-        if key != "casimir_relative_change" and not row[key] <= tol
-    ]
-    failed += [
-        f"casimir {cname}"
-        for cname, value in change.items()
-        if not value <= TOLERANCES["casimir_relative_change"]
-    ]
+    failed = []
+    for key, law_key in DEMO_LAWS.items():
+        law = ALGEBRA_LAWS[law_key]
+        tolerance = law.tolerance(TOLERANCES[key])
+        residuals = law.residuals(sample)
+        row[key] = residuals if law.per_casimir else residuals[""]
+        labels = {name: f"casimir {name}" for name in residuals} if law.per_casimir else {"": key}
+        failed += [labels[name] for name, value in residuals.items() if not value <= tolerance]
     row["failed"] = failed
     row["passed"] = not failed
     return row
@@ -232,7 +194,7 @@ def run_catalog_demo(options: argparse.Namespace) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``model``, ``version``, ``seed``, ``xi_norm``, ``tolerances``, ``algebras`` (one
+        ``model``, ``version``, ``seed``, ``n_examples``, ``tolerances``, ``algebras`` (one
         dict per algebra, see :func:`check_algebra`), ``missing``, ``passed`` and
         ``summary`` (the table).
 
@@ -267,7 +229,7 @@ def run_catalog_demo(options: argparse.Namespace) -> dict[str, Any]:
         "model": BUILTIN_MODEL,
         "version": __version__,
         "seed": options.seed,
-        "xi_norm": XI_NORM,
+        "n_examples": N_EXAMPLES,
         "tolerances": dict(TOLERANCES),
         "algebras": rows,
         "missing": missing,

@@ -1,15 +1,14 @@
-"""``integrate``: run an integrator, with validation, progress, checkpoints and resume."""
+"""``integrate``: run an integrator, with validation, progress, checkpoints and resume
+(:mod:`liepoisson.checkpoint`), on the numpy or the compiled path."""
 
 from __future__ import annotations
 
-import hashlib
-import os
 import warnings
-from pathlib import Path
 
 import numpy as np
 
 from ._validation import _describe, check_int, check_real
+from .checkpoint import Checkpoint, RunProgress, run_fingerprint
 from .exceptions import ConvergenceError, InvalidArgumentError
 from .integrators.base import Integrator
 from .integrators.lie_poisson_hj import LiePoissonHJ
@@ -20,43 +19,6 @@ __all__ = ["integrate"]
 
 #: Elements with at most this many entries are integrated with a single-threaded BLAS.
 _SMALL_STATE = 4096
-
-
-def _fingerprint(system, mu0, dt, n_steps, method, save_every, compiled) -> str:
-    h = hashlib.sha256()
-    h.update(np.ascontiguousarray(mu0).tobytes())
-    h.update(repr((system.name, str(mu0.shape), str(mu0.dtype), float(dt).hex(), n_steps,
-                   repr(method), save_every, compiled)).encode())
-    return h.hexdigest()
-
-
-def _write_checkpoint(path: Path, fingerprint, step, mu, saved_steps, saved_states) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        np.savez(
-            fh,
-            fingerprint=np.array(fingerprint),
-            step=np.array(step),
-            mu=mu,
-            saved_steps=np.array(saved_steps, dtype=np.int64),
-            saved_states=np.stack(saved_states),
-        )
-    os.replace(tmp, path)
-
-
-def _read_checkpoint(path: Path, fingerprint):
-    with np.load(path, allow_pickle=False) as data:
-        if str(data["fingerprint"]) != fingerprint:
-            raise InvalidArgumentError(
-                f"checkpoint {str(path)!r} belongs to a different run (system, initial state, "
-                "dt, n_steps, method or save_every differ); remove it or choose another path"
-            )
-        return (
-            int(data["step"]),
-            data["mu"],
-            [int(s) for s in data["saved_steps"]],
-            list(data["saved_states"]),
-        )
 
 
 _ENGINES = ("auto", "compiled", "numpy")
@@ -290,6 +252,55 @@ def integrate(
     >>> traj.states.shape
     (21, 2, 3)
     """
+    system, mu, dt, n_steps, method, save_every, checkpoint_every = _checked_arguments(
+        system, mu0, dt, n_steps, method, save_every, checkpoint_every)
+    method = method.for_system(system, mu)
+    runner, engine_detail = _select_engine(engine, method, system, mu, dt, n_steps)
+    fingerprint = run_fingerprint(system, mu, dt, n_steps, method, save_every, runner is not None)
+    store = Checkpoint(checkpoint, fingerprint, checkpoint_every)
+    run = store.resume(mu)
+
+    def result(complete: bool) -> Trajectory:
+        return _trajectory(system, method, run, dt, n_steps, save_every, runner, engine_detail,
+                           complete)
+
+    from tqdm.auto import tqdm
+
+    limits = _blas_limits(system, runner)
+    bar = tqdm(total=n_steps, initial=run.done, disable=not progress, desc=method.name, leave=False)
+    try:
+        if runner is not None:
+            every = checkpoint_every if store.enabled else None
+            for run.done, run.mu in _compiled_steps(runner, method, system, run.mu, dt, run.done,
+                                                    n_steps, save_every, every, run.save):
+                if store.due(run.done, n_steps):
+                    store.write(run)
+                bar.update(run.done - bar.n)
+        _numpy_steps(method, system, run, dt, n_steps, save_every, store, bar, result)
+    except _CompiledStepFailed as failure:
+        run.done, run.mu = failure.chunk_start, failure.state
+        store.write(run)
+        raise _step_failure(failure.error, failure.step, dt, result(False)) from failure.error
+    except KeyboardInterrupt:
+        store.write(run)
+        where = f" (resume from {str(store.path)!r})" if store.enabled else ""
+        warnings.warn(
+            f"integration interrupted after {run.done} of {n_steps} steps; returning the "
+            "trajectory computed so far" + where,
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return result(False)
+    finally:
+        bar.close()
+        if limits is not None:
+            limits.restore_original_limits()
+    return result(True)
+
+
+def _checked_arguments(system, mu0, dt, n_steps, method, save_every, checkpoint_every):
+    """The arguments of :func:`integrate`, validated (the default method and checkpoint
+    interval filled in)."""
     if not isinstance(system, LiePoissonSystem):
         raise InvalidArgumentError(f"system must be a LiePoissonSystem, got {_describe(system)}")
     mu = system.validate_state(mu0, name="mu0")
@@ -303,102 +314,72 @@ def integrate(
     if checkpoint_every is None:
         checkpoint_every = max(1, n_steps // 100)
     checkpoint_every = check_int("checkpoint_every", checkpoint_every, minimum=1)
-    if isinstance(method, LiePoissonHJ):
-        method = method.for_system(system, mu)
-    runner, engine_detail = _select_engine(engine, method, system, mu, dt, n_steps)
+    return system, mu, dt, n_steps, method, save_every, checkpoint_every
 
-    fingerprint = _fingerprint(system, mu, dt, n_steps, method, save_every, runner is not None)
-    path = Path(checkpoint) if checkpoint is not None else None
-    start, saved_steps, saved_states = 0, [0], [mu.copy()]
-    if path is not None and path.exists():
-        start, mu, saved_steps, saved_states = _read_checkpoint(path, fingerprint)
 
-    def result(complete: bool) -> Trajectory:
-        steps, states = list(saved_steps), list(saved_states)
-        if steps[-1] != step_done:  # an interrupted run also returns its latest state
-            steps.append(step_done)
-            states.append(mu.copy())
-        states = np.stack(states)
-        invariants = system.invariants(states)
-        meta = {
-            "system": system.name,
-            "algebra": system.algebra.name,
-            "method": method.name,
-            "order": method.order,
-            "dt": dt,
-            "n_steps": n_steps,
-            "steps_done": step_done,
-            "save_every": save_every,
-            "engine": "numpy" if runner is None else "compiled",
-            "engine_detail": engine_detail,
-            "compile_seconds": 0.0 if runner is None else runner.compile_seconds,
-        }
-        return Trajectory(
-            t=dt * np.array(steps, dtype=float), states=states,
-            invariant_values=invariants, metadata=meta, complete=complete,
-        )
-
-    def save_checkpoint(k):
-        if path is not None:
-            _write_checkpoint(path, fingerprint, k, mu, saved_steps, saved_states)
-
+def _blas_limits(system, runner):
+    """Limit BLAS to one thread on the numpy path for small states (the functions of ad on
+    small algebras are tiny dense problems, for which a threaded BLAS only adds
+    synchronisation cost); the compiled path calls no BLAS. The limits to restore, or None."""
     from threadpoolctl import threadpool_limits
-    from tqdm.auto import tqdm
 
-    # the functions of ad on small algebras are tiny dense problems, for which a threaded
-    # BLAS only adds synchronisation cost
     size = max(int(np.prod(system.algebra.shape)), int(np.prod(system.state_shape)))
-    small = size <= _SMALL_STATE and runner is None  # the compiled path calls no BLAS
-    limits = threadpool_limits(1, user_api="blas") if small else None
-    step_done = start
-    bar = tqdm(total=n_steps, initial=start, disable=not progress, desc=method.name, leave=False)
+    small = size <= _SMALL_STATE and runner is None
+    return threadpool_limits(1, user_api="blas") if small else None
 
-    def saved(states, steps):
-        saved_steps.extend(steps)
-        saved_states.extend(states)
 
-    try:
-        if runner is not None:
-            every = checkpoint_every if path is not None else None
-            for step_done, mu in _compiled_steps(runner, method, system, mu, dt, start, n_steps,
-                                                 save_every, every, saved):
-                if step_done % checkpoint_every == 0 or step_done == n_steps:
-                    save_checkpoint(step_done)
-                bar.update(step_done - bar.n)
-        for k in range(step_done, n_steps):
-            try:
-                mu = method.step(system, mu, dt)
-            except ConvergenceError as exc:
-                save_checkpoint(k)
-                raise ConvergenceError(
-                    f"step {k} (t = {k * dt:.6g}): {exc}", residual=exc.residual,
-                    iterations=exc.iterations, step=k, trajectory=result(False),
-                ) from exc
-            step_done = k + 1
-            if step_done % save_every == 0 or step_done == n_steps:
-                saved_steps.append(step_done)
-                saved_states.append(mu.copy())
-            if step_done % checkpoint_every == 0 or step_done == n_steps:
-                save_checkpoint(step_done)
-            bar.update(1)
-    except _CompiledStepFailed as failure:
-        step_done, mu, exc, k = failure.chunk_start, failure.state, failure.error, failure.step
-        save_checkpoint(step_done)
-        raise ConvergenceError(
-            f"step {k} (t = {k * dt:.6g}): {exc}", residual=exc.residual,
-            iterations=exc.iterations, step=k, trajectory=result(False),
-        ) from exc
-    except KeyboardInterrupt:
-        save_checkpoint(step_done)
-        warnings.warn(
-            f"integration interrupted after {step_done} of {n_steps} steps; returning the "
-            "trajectory computed so far" + (f" (resume from {str(path)!r})" if path else ""),
-            RuntimeWarning,
-            stacklevel=2,
-        )
-        return result(False)
-    finally:
-        bar.close()
-        if limits is not None:
-            limits.restore_original_limits()
-    return result(True)
+def _numpy_steps(method, system, run, dt, n_steps, save_every, store, bar, result) -> None:
+    """Take the remaining steps of ``run`` with ``method.step``, saving states and writing
+    checkpoints as they fall due.
+
+    Raises
+    ------
+    ConvergenceError
+        Naming the step, with the trajectory computed so far (``result(False)``).
+    """
+    for k in range(run.done, n_steps):
+        try:
+            mu = method.step(system, run.mu, dt)
+        except ConvergenceError as exc:
+            store.write(run)
+            raise _step_failure(exc, k, dt, result(False)) from exc
+        run.advance(mu, save=(k + 1) % save_every == 0 or k + 1 == n_steps)
+        if store.due(run.done, n_steps):
+            store.write(run)
+        bar.update(1)
+
+
+def _step_failure(exc: ConvergenceError, k: int, dt: float, trajectory: Trajectory) -> ConvergenceError:
+    """The error of :func:`integrate` for a failed step ``k``."""
+    return ConvergenceError(
+        f"step {k} (t = {k * dt:.6g}): {exc}", residual=exc.residual,
+        iterations=exc.iterations, step=k, trajectory=trajectory,
+    )
+
+
+def _trajectory(system, method, run, dt, n_steps, save_every, runner, engine_detail,
+                complete) -> Trajectory:
+    """The :class:`Trajectory` of ``run`` so far (an interrupted run also returns its latest
+    state)."""
+    steps, states = list(run.saved_steps), list(run.saved_states)
+    if steps[-1] != run.done:
+        steps.append(run.done)
+        states.append(run.mu.copy())
+    states = np.stack(states)
+    meta = {
+        "system": system.name,
+        "algebra": system.algebra.name,
+        "method": method.name,
+        "order": method.order,
+        "dt": dt,
+        "n_steps": n_steps,
+        "steps_done": run.done,
+        "save_every": save_every,
+        "engine": "numpy" if runner is None else "compiled",
+        "engine_detail": engine_detail,
+        "compile_seconds": 0.0 if runner is None else runner.compile_seconds,
+    }
+    return Trajectory(
+        t=dt * np.array(steps, dtype=float), states=states,
+        invariant_values=system.invariants(states), metadata=meta, complete=complete,
+    )

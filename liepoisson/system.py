@@ -26,6 +26,22 @@ class LiePoissonSystem:
 
     Models subclass it and pass their exact derivatives to this constructor.
 
+    **Contract with integrators.** Integrators (and :func:`liepoisson.integrate`) use only
+    these members, which a subclass may override (e.g. with a cheaper chart or matrix-free
+    forms) but must keep consistent:
+
+    * :attr:`algebra`, :attr:`state_shape`, :attr:`chart`, :meth:`validate_state`;
+    * :meth:`covector` (state to :math:`\\mu`), :meth:`act` (coadjoint action of
+      :math:`\\exp\\xi` on a state), :meth:`state_vector_field`, :meth:`vector_field`;
+    * :meth:`gradient`, :meth:`hessian_vector`, :meth:`third_derivative` and the flags
+      :attr:`has_exact_gradient`, :attr:`has_exact_hessian_vector`,
+      :attr:`has_exact_second_derivatives` (which choose solvers and schemes);
+    * :meth:`derivative_callables` (the compiled path), :meth:`invariants` (recorded along a
+      trajectory), :meth:`poisson_tensor` (diagnostics).
+
+    :func:`liepoisson.testing.verify_system` checks the laws relating them
+    (:data:`liepoisson.testing.laws.SYSTEM_LAWS`).
+
     Parameters
     ----------
     algebra : LieAlgebra

@@ -9,7 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from liepoisson import LiePoissonSystem, VerificationError, se3, so3, su
-from liepoisson.testing import catalog_algebra, catalog_algebras, covectors, elements, reals, verify_system
+from liepoisson.testing import (
+    SYSTEM_LAWS,
+    catalog_algebra,
+    catalog_algebras,
+    covectors,
+    elements,
+    reals,
+    system_samples,
+    verify_system,
+)
 
 PROPERTY = settings(max_examples=30, deadline=None)
 INERTIA = np.array([1.0, 2.0, 3.5])
@@ -31,6 +40,15 @@ def coordinate_quadratic(g, weights_seed=0):
         lambda m: 0.5 * np.sum(w * g.dual_to_coords(m) ** 2, axis=-1),
         gradient=lambda m: g.from_coords(w * g.dual_to_coords(m)),
     )
+
+
+@pytest.mark.parametrize("law", list(SYSTEM_LAWS), ids=lambda law: law.key)
+@PROPERTY
+@given(sample=system_samples(catalog_algebras().map(coordinate_quadratic)))
+def test_quadratic_systems_on_catalog_algebras_obey_the_law(law, sample):
+    if law.applies(sample):
+        check = law.check(sample, 1e-12)
+        assert check.passed, (sample.system.name, check)
 
 
 @PROPERTY

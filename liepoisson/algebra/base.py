@@ -78,12 +78,29 @@ class LieAlgebra(ABC):
     shape is :attr:`shape` (``(dim,)`` coefficient vectors, or ``(n, n)`` matrices for large
     matrix algebras); all operations broadcast over leading batch axes.
 
-    A subclass implements :meth:`bracket`, :meth:`ad_star`, :attr:`dim`, :attr:`shape` and,
-    when its elements are not plain coefficient vectors, the coordinate maps
-    :meth:`to_coords`, :meth:`from_coords`, :meth:`dual_to_coords`, :meth:`dual_from_coords`
-    and :meth:`pairing`. Everything else has a generic dense implementation (through
-    :meth:`structure_constants` and matrix functions of :math:`\\operatorname{ad}_\\xi`),
-    which subclasses override with closed forms where they exist.
+    **Contract.** A subclass must provide only
+
+    * :attr:`dim` (int), the dimension;
+    * :meth:`bracket` ``(x, y) -> [x, y]``, broadcasting over leading axes.
+
+    Everything else is derived from these two and may be overridden with closed forms
+    (:func:`~liepoisson.testing.verify_algebra` then compares the override with the derived
+    reference):
+
+    * :meth:`structure_constants` and :meth:`ad` (brackets of the :meth:`basis`),
+      :meth:`ad_star` (:math:`\\operatorname{ad}_x^T`), :meth:`pairing` (the dot product of
+      coordinates), :meth:`killing_form`;
+    * :meth:`coadjoint_exp` and :meth:`dexpinv_star` (dense matrix functions of
+      :math:`\\operatorname{ad}_\\xi`), :meth:`dexpinv_star_series`;
+    * :attr:`shape` ``(dim,)``, :attr:`dtype` float and the coordinate maps
+      :meth:`to_coords`, :meth:`from_coords`, :meth:`dual_to_coords`,
+      :meth:`dual_from_coords` (identities): an algebra whose elements are not coefficient
+      vectors (matrices, say) overrides :attr:`shape` and the four coordinate maps together
+      (and :attr:`dtype` for complex elements);
+    * :meth:`casimirs` (none known), :attr:`name`.
+
+    Integrators and systems call only these methods; they never look inside an element.
+    Concrete algebras are final.
 
     Examples
     --------
@@ -210,9 +227,10 @@ class LieAlgebra(ABC):
         ndarray of shape (..., *shape)
         """
 
-    @abstractmethod
     def ad_star(self, x: np.ndarray, mu: np.ndarray) -> np.ndarray:
         """The coadjoint operator :math:`\\operatorname{ad}^*_x \\mu = (\\operatorname{ad}_x)^T \\mu`.
+
+        The generic implementation transposes the dense :meth:`ad` matrix.
 
         Parameters
         ----------
@@ -225,6 +243,12 @@ class LieAlgebra(ABC):
         -------
         ndarray of shape (..., *shape)
         """
+        return self._transpose_times(self.ad(x), mu)
+
+    def _transpose_times(self, M: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        """The covector with dual coordinates ``M^T dual_to_coords(mu)``, ``M`` of shape
+        ``(..., dim, dim)`` acting on coordinates of :math:`\\mathfrak g`."""
+        return self.dual_from_coords(np.einsum("...kj,...k->...j", M, self.dual_to_coords(mu)))
 
     def pairing(self, mu: np.ndarray, x: np.ndarray) -> np.ndarray:
         """The pairing :math:`\\langle \\mu, x \\rangle`.
@@ -307,9 +331,7 @@ class LieAlgebra(ABC):
         -------
         ndarray of shape (..., *shape)
         """
-        E = scipy.linalg.expm(self.ad(xi))
-        c = np.einsum("...kj,...k->...j", E, self.dual_to_coords(mu))
-        return self.dual_from_coords(c)
+        return self._transpose_times(scipy.linalg.expm(self.ad(xi)), mu)
 
     def dexpinv_star(self, xi: np.ndarray, nu: np.ndarray) -> np.ndarray:
         """:math:`A(\\operatorname{ad}_\\xi)^T \\nu` with :math:`A(x) = x / (e^x - 1)`.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import scipy.integrate
@@ -22,6 +23,11 @@ class LiePoissonEuler(Integrator):
     First order; stays on the coadjoint orbit (Casimirs to round-off) but is **not** a
     Poisson map: the contrast that :func:`liepoisson.poisson_defect` detects.
     """
+
+    # moves states by the coadjoint action, explicitly: on the orbit, not Poisson, not symmetric
+    preserves_casimirs: ClassVar[bool] = True
+    symmetric: ClassVar[bool] = False
+    poisson: ClassVar[bool] = False
 
     @property
     def order(self) -> int:
@@ -45,6 +51,11 @@ class ImplicitMidpoint(Integrator):
         Relative tolerance of the fixed-point iteration.
     max_iter : int
     """
+
+    # symmetric; conserves quadratic Casimirs only, and is not Poisson in general
+    preserves_casimirs: ClassVar[bool] = False
+    symmetric: ClassVar[bool] = True
+    poisson: ClassVar[bool] = False
 
     tol: float = 1e-14
     max_iter: int = 100
@@ -74,6 +85,10 @@ class RK4(Integrator):
     Neither Poisson nor Casimir-preserving: Casimirs and energy drift.
     """
 
+    preserves_casimirs: ClassVar[bool] = False
+    symmetric: ClassVar[bool] = False
+    poisson: ClassVar[bool] = False
+
     @property
     def order(self) -> int:
         return 4
@@ -102,6 +117,10 @@ class ScipyIVP(Integrator):
     rtol, atol : float
         Tolerances passed to ``solve_ivp``.
     """
+
+    preserves_casimirs: ClassVar[bool] = False
+    symmetric: ClassVar[bool] = False
+    poisson: ClassVar[bool] = False
 
     method: str = "DOP853"
     rtol: float = 1e-10

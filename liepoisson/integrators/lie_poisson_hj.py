@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 import warnings
 
@@ -167,6 +168,10 @@ class LiePoissonHJ(Integrator):
     >>> bool(abs(new @ new - mu @ mu) < 1e-14)
     True
     """
+
+    preserves_casimirs: ClassVar[bool] = True
+    symmetric: ClassVar[bool] = True
+    poisson: ClassVar[bool] = True
 
     order: int = 2
     tol: float = 1e-14
