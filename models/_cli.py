@@ -172,7 +172,8 @@ def add_order_argument(parser, default: int, choices: Sequence[int] | None = Non
                        help: str | None = None) -> None:
     """Add ``--order``. With ``choices`` argparse enforces them; without, the integrator
     built by :func:`integrator_from_options` checks the order (its error names the value)."""
-    valid = ", ".join(str(c) for c in choices) if choices else "2, 4, 6 or 8 for LiePoissonHJ"
+    valid = (", ".join(str(c) for c in choices) if choices
+             else "LiePoissonHJ 2, 4, 6 or 8, LiePoissonSplitting 2 or 4")
     parser.add_argument("--order", type=int, default=default, choices=choices,
                         help=help or f"order of the integrator: {valid} (default: {default})")
 

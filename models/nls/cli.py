@@ -354,7 +354,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     plots = [
         plot_spacetime(nls.x, traj.t, traj.states, options.out / _SPACETIME_PNG, title),
         plot_invariant_errors(runs, options.out / _ERRORS_PNG, title, errors=invariant_errors,
-                              ylabel="error (relative;\nmomentum: change / mass)"),
+                              ylabel="error"),
     ]
     checks = {"mass_to_round_off": worst["mass"] <= MASS_TOLERANCE,
               "error_within_tolerance": float(err.max()) <= options.tolerance}
