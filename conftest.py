@@ -1,4 +1,5 @@
-"""Test-session set-up shared by the tests and the doctests of ``liepoisson`` and ``models``.
+"""Test-session set-up shared by the tests and the doctests of ``liepoisson`` and
+``liepoisson_models``.
 
 * BLAS runs on one thread (small matrices dominate the suite);
 * matplotlib draws off-screen (the Agg backend), so figures work without a display;
@@ -22,3 +23,8 @@ from hypothesis import settings  # noqa: E402
 settings.register_profile("dev", deadline=None)
 settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+# The folder models/ is the package liepoisson_models; collecting it by path (`pytest .`)
+# would import it as a top-level `models` (tests/test_model_doctests.py runs its doctests
+# under the installed name).
+collect_ignore = ["models"]

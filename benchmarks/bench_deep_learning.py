@@ -31,7 +31,7 @@ from scipy.special import log_softmax  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from models.deep_learning import (  # noqa: E402
+from liepoisson_models.deep_learning import (  # noqa: E402
     Adam,
     ControlProblem,
     ResNetClassifier,

@@ -25,20 +25,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 import warnings
-from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # models/ from a checkout
-
 from liepoisson import LiePoissonHJ, LiePoissonSystem, ScipyIVP, integrate, so3  # noqa: E402
-from models.rigid_body import exact_solution  # noqa: E402
+from liepoisson_models.rigid_body import exact_solution  # noqa: E402
 
 INERTIA = np.array([1.0, 2.0, 3.5])
 MU0 = np.array([0.3, 1.0, -0.7])

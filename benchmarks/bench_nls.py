@@ -1,11 +1,11 @@
 """Benchmarks of the NLS model, measured in one run and printed as ratios.
 
-1. Cost of one step of the Lie–Poisson splitting on :class:`models.nls.PeriodicNLS`
+1. Cost of one step of the Lie–Poisson splitting on :class:`liepoisson_models.nls.PeriodicNLS`
    (Strang, and the 4th-order composition per kinetic flow) against a bare numpy Strang
    split-step Fourier step (precomputed kinetic phases, ``numpy.fft``) at N = 1024 and 4096
    (target: Strang within 1.3x). The same bare step with ``scipy.fft`` is shown too, so the
    part of the ratio that comes from the FFT library is visible.
-2. LiePoissonHJ (orders 2 and 4) on :class:`models.nls.GraphNLS` (a random 3-regular
+2. LiePoissonHJ (orders 2 and 4) on :class:`liepoisson_models.nls.GraphNLS` (a random 3-regular
    graph) with N = 64, 128, 256: time per step, the relative error of the Casimirs
    :math:`\\operatorname{tr}\\rho^k` over the run, and the exponent of a power-law fit of the
    time per step against N (expected about 3: eigendecompositions and products of dense
@@ -28,7 +28,7 @@ import numpy as np  # noqa: E402
 import scipy.fft  # noqa: E402
 
 from liepoisson import LiePoissonHJ, integrate  # noqa: E402
-from models.nls import GraphNLS, LiePoissonSplitting, PeriodicNLS, bright_soliton  # noqa: E402
+from liepoisson_models.nls import GraphNLS, LiePoissonSplitting, PeriodicNLS, bright_soliton  # noqa: E402
 
 
 def best_of(fn, repeat: int, number: int) -> float:

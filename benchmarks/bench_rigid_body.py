@@ -31,20 +31,16 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # models/ from a checkout
-
 from liepoisson import RK4, LiePoissonHJ, integrate  # noqa: E402
-from models.heavy_top import HeavyTop  # noqa: E402
-from models.rigid_body import RigidBody  # noqa: E402
+from liepoisson_models.heavy_top import HeavyTop  # noqa: E402
+from liepoisson_models.rigid_body import RigidBody  # noqa: E402
 
 DT = 0.1
 #: Number of states sampled per run for the invariant errors.

@@ -1,22 +1,19 @@
 """How models and integrators plug into the ``liepoisson`` command.
 
-The core never imports ``models/``. A model makes itself known to the command line in one
-of two ways, both resolved at run time:
+The core never imports a model and knows no model's module name. A model makes itself
+known to the command line through an entry point in the group ``liepoisson.models``,
+declared in the ``pyproject.toml`` of the distribution that ships it and resolved at run
+time::
 
-1. an entry point in the group ``liepoisson.models`` (the way for separately installed
-   packages), declared in the distribution's ``pyproject.toml``::
+    [project.entry-points."liepoisson.models"]
+    rigid-body = "liepoisson_models.rigid_body.cli:ENTRY"
 
-       [project.entry-points."liepoisson.models"]
-       rigid_body = "models.registry:RIGID_BODY"
-
-2. a module ``models.registry`` that defines ``MODELS``, a sequence of
-   :class:`ModelEntry` (the way for the models shipped with this repository; it works from
-   a source checkout without reinstalling).
-
-An entry point may load to a :class:`ModelEntry`, to a sequence of them, or to a callable
-without arguments that returns either. Names found through entry points take precedence;
-``models.registry`` only adds names not registered yet. The name ``catalog`` is reserved for
-the built-in demo of the core (:mod:`liepoisson.demo`).
+(the models of this repository are declared this way, under the import name
+``liepoisson_models``). An entry point may load to a :class:`ModelEntry`, to a sequence of
+them (a model with several commands), or to a callable without arguments that returns
+either. The first entry point to register a name wins (entry points are read in the order
+of their names). The name ``catalog`` is reserved for the built-in demo of the core
+(:mod:`liepoisson.demo`).
 
 The protocol of a model is :class:`ModelEntry`: ``run(options)`` receives the parsed
 command-line options (an :class:`argparse.Namespace` with at least ``out``, ``seed`` and
@@ -61,7 +58,6 @@ from .exceptions import InvalidArgumentError
 __all__ = [
     "MODEL_ENTRY_POINT_GROUP",
     "INTEGRATOR_ENTRY_POINT_GROUP",
-    "FALLBACK_MODULE",
     "BUILTIN_MODEL",
     "ModelEntry",
     "IntegratorEntry",
@@ -74,8 +70,6 @@ __all__ = [
 MODEL_ENTRY_POINT_GROUP = "liepoisson.models"
 #: Entry-point group through which installed packages register integrators.
 INTEGRATOR_ENTRY_POINT_GROUP = "liepoisson.integrators"
-#: Module looked up (at run time only) for the models of this repository.
-FALLBACK_MODULE = "models.registry"
 #: Name of the built-in demo of the core, run when no model is given.
 BUILTIN_MODEL = "catalog"
 
@@ -213,7 +207,7 @@ def _from_entry_points(group: str, kind: type, found: dict, errors: list) -> Non
 
 
 def discover_models() -> Registry:
-    """Find the registered models (entry points first, then ``models.registry``).
+    """Find the models registered through the entry points of :data:`MODEL_ENTRY_POINT_GROUP`.
 
     Returns
     -------
@@ -230,21 +224,6 @@ def discover_models() -> Registry:
     found: dict[str, ModelEntry] = {}
     errors: list[str] = []
     _from_entry_points(MODEL_ENTRY_POINT_GROUP, ModelEntry, found, errors)
-    try:
-        module = importlib.import_module(FALLBACK_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("models", FALLBACK_MODULE):
-            errors.append(f"module {FALLBACK_MODULE!r} failed to import: {exc}")
-        module = None
-    except Exception as exc:
-        errors.append(f"module {FALLBACK_MODULE!r} failed to import: {type(exc).__name__}: {exc}")
-        module = None
-    if module is not None and hasattr(module, "MODELS"):
-        try:
-            for entry in _entries_from(module.MODELS, f"{FALLBACK_MODULE}.MODELS", ModelEntry):
-                found.setdefault(entry.name, entry)
-        except Exception as exc:
-            errors.append(f"{FALLBACK_MODULE}.MODELS is invalid: {type(exc).__name__}: {exc}")
     if BUILTIN_MODEL in found:
         errors.append(f"the model name {BUILTIN_MODEL!r} is reserved for the built-in demo; ignored")
         del found[BUILTIN_MODEL]

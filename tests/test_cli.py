@@ -187,15 +187,16 @@ def test_default_model_runs_without_a_name_and_two_defaults_are_refused(
     assert "several models claim to be the default" in capsys.readouterr().err
 
 
-def test_models_are_found_through_entry_points_and_the_fallback_module(monkeypatch):
+def test_models_are_found_through_entry_points_only(monkeypatch):
     plugin = types.ModuleType("lp_test_plugin")
     plugin.ENTRY = ModelEntry("from_ep", "Through an entry point.", _toy_run)
     plugin.broken = 42
-    fallback = types.ModuleType("models.registry")
-    fallback.MODELS = (ModelEntry("from_module", "Through models.registry.", _toy_run),
-                       ModelEntry("from_ep", "Shadowed by the entry point.", _toy_run))
+    # a module named like the former fallback is never looked up
+    stray = types.ModuleType("models.registry")
+    stray.MODELS = (ModelEntry("from_module", "Through models.registry.", _toy_run),
+                    ModelEntry("from_ep", "Shadowed by the entry point.", _toy_run))
     monkeypatch.setitem(sys.modules, "lp_test_plugin", plugin)
-    monkeypatch.setitem(sys.modules, "models.registry", fallback)
+    monkeypatch.setitem(sys.modules, "models.registry", stray)
     eps = [
         metadata.EntryPoint("from_ep", "lp_test_plugin:ENTRY", "liepoisson.models"),
         metadata.EntryPoint("broken", "lp_test_plugin:broken", "liepoisson.models"),
@@ -205,7 +206,7 @@ def test_models_are_found_through_entry_points_and_the_fallback_module(monkeypat
         lambda group: eps if group == "liepoisson.models" else [],
     )
     found = discover_models()
-    assert found.names() == ["from_ep", "from_module"]
+    assert found.names() == ["from_ep"]
     assert found.entries["from_ep"].description == "Through an entry point."
     assert len(found.errors) == 1 and "'broken'" in found.errors[0]
 
@@ -221,12 +222,13 @@ def test_model_entry_rejects_a_run_that_is_not_callable():
         ModelEntry("x", "x", "nope")
 
 
-def test_core_never_imports_models_at_module_level():
+def test_core_never_imports_models_nor_names_a_model_module():
     root = Path(cli.__file__).resolve().parent
     offenders = [
         f"{path.relative_to(root)}:{n}"
         for path in sorted(root.rglob("*.py"))
         for n, line in enumerate(path.read_text().splitlines(), 1)
-        if re.match(r"^(from|import) models", line)
+        if re.match(r"^\s*(from|import) (liepoisson_)?models\b", line)
+        or re.search(r"[\"']models\.registry[\"']", line)
     ]
     assert offenders == []

@@ -148,3 +148,70 @@ def test_bad_arguments_are_rejected_with_a_clear_message_and_exit_2(argv, messag
     captured = capsys.readouterr()
     assert message in captured.err
     assert not (tmp_path / "report.json").exists()
+
+
+# ---------------------------------------------------------------------- one dialect
+QUICK_RUNS = {
+    "rigid-body": ["--steps", "20"],
+    "heavy-top": ["--steps", "20", "--order", "2"],
+    "nls": ["--n-points", "256", "--steps", "20", "--dt", "0.05"],
+    "graph-nls": ["--nodes", "6", "--steps", "40"],
+    "deep-learning": ["--samples", "200", "--epochs", "2", "--depth", "3", "--width", "4"],
+    "hydrodynamics": ["--case", "lq", "--points", "128", "--steps", "64", "--particles", "2000"],
+}
+INTEGRATING = ("rigid-body", "heavy-top", "nls", "graph-nls")
+
+
+@pytest.mark.parametrize("model", sorted(QUICK_RUNS))
+def test_every_model_report_has_the_common_keys(model, tmp_path):
+    code, report = _run(tmp_path, model, *QUICK_RUNS[model])
+    assert code == 0
+    assert report["complete"] is True and report["passed"] is True
+    assert isinstance(report["summary"], str) and report["summary"]
+    assert report["checks"] and all(v is True for v in report["checks"].values())
+    assert report["plots"] and all(name == Path(name).name for name in report["plots"])
+    for name in report["plots"]:
+        assert (tmp_path / name).read_bytes()[:8] == PNG_SIGNATURE
+    if model in INTEGRATING:
+        params = report["parameters"]
+        assert params["T"] == pytest.approx(params["dt"] * params["steps"])
+        assert report["method"] in report["methods"]
+        assert report["max_relative_invariant_errors"] == (
+            report["methods"][report["method"]]["max_relative_invariant_errors"]
+        )
+        assert all(m["complete"] is True for m in report["methods"].values())
+
+
+def test_nls_steps_and_registry_method_names(tmp_path):
+    code, report = _run(tmp_path, "nls", "--n-points", "256", "--steps", "10", "--dt", "0.02",
+                        "--method", "LiePoissonHJ", "--order", "2")
+    assert code == 0
+    assert report["method"] == "LiePoissonHJ(order=2)"
+    assert report["parameters"]["steps"] == 10 and report["parameters"]["dt"] == 0.02
+
+
+def test_nls_without_steps_runs_to_the_solution_final_time(tmp_path):
+    code, report = _run(tmp_path, "nls", "--solution", "breather", "--n-points", "256",
+                        "--dt", "0.1", "--tolerance", "1")
+    assert code == 0
+    params = report["parameters"]
+    assert params["steps"] == 31 and params["T"] == pytest.approx(np.pi, rel=1e-14)
+
+
+DIALECT_ERRORS = [
+    (["run", "nls", "--time", "1"], "unrecognized arguments: --time"),
+    (["run", "nls", "--method", "hj"], "argument --method: invalid choice: 'hj'"),
+    (["run", "graph-nls", "--method", "splitting"], "argument --method: invalid choice: 'splitting'"),
+    (["run", "nls", "--order", "3", "--n-points", "64", "--steps", "1"],
+     "order must be 2 or 4, got 3"),
+    (["run", "deep-learning", "--order", "6"], "argument --order: invalid choice: 6"),
+    (["run", "hydrodynamics", "--steps", "0"], "argument --steps: must be an integer >= 1"),
+]
+
+
+@pytest.mark.parametrize("argv, message", DIALECT_ERRORS,
+                         ids=[" ".join(argv[1:]) for argv, _ in DIALECT_ERRORS])
+def test_the_shared_options_reject_bad_values_alike(argv, message, tmp_path, capsys):
+    assert main([*argv, "--out", str(tmp_path)]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "report.json").exists()

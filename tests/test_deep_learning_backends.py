@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from liepoisson import ConvergenceError, InvalidArgumentError, LiePoissonHJ
-from models.deep_learning import BACKENDS, AntisymmetricResNet, ControlProblem, GradientResNet, TanhResNet
-from models.deep_learning.sweeps import CompiledSweeps, GenericSweeps, NumpySweeps
+from liepoisson_models.deep_learning import BACKENDS, AntisymmetricResNet, ControlProblem, GradientResNet, TanhResNet
+from liepoisson_models.deep_learning.sweeps import CompiledSweeps, GenericSweeps, NumpySweeps
 from test_deep_learning_gradient import SineNet, backprop_midpoint
 
 NETWORKS = {

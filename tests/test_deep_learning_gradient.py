@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from liepoisson import LiePoissonHJ
 from liepoisson.derivatives import numerical_gradient
-from models.deep_learning import (
+from liepoisson_models.deep_learning import (
     AntisymmetricResNet,
     ControlProblem,
     GradientResNet,

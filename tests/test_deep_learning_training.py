@@ -13,7 +13,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from liepoisson.exceptions import InvalidArgumentError, NonFiniteError, ShapeError
-from models.deep_learning import (
+from liepoisson_models.deep_learning import (
     DATASETS,
     Adam,
     ControlProblem,

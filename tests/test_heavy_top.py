@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from liepoisson import InvalidArgumentError, LiePoissonSystem, NonFiniteError, ShapeError
 from liepoisson.derivatives import numerical_gradient
 from liepoisson.testing import reals
-from models.heavy_top import HeavyTop, lagrange_integral, lagrange_top
-from models.rigid_body import RigidBody
+from liepoisson_models.heavy_top import HeavyTop, lagrange_integral, lagrange_top
+from liepoisson_models.rigid_body import RigidBody
 
 SETTINGS = settings(max_examples=30, deadline=None)
 

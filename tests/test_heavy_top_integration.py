@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from liepoisson import LiePoissonHJ, energy_drift, integrate
-from models.heavy_top import HeavyTop, lagrange_integral, lagrange_top
+from liepoisson_models.heavy_top import HeavyTop, lagrange_integral, lagrange_top
 
 # An asymmetric top with its center of mass on the third axis, spinning mostly about it,
 # the axis tilted by 0.6 rad from the upward vertical (the default of `liepoisson run

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from liepoisson import ConvergenceError, InvalidArgumentError, ShapeError, integrate
-from models.hydrodynamics import (
+from liepoisson_models.hydrodynamics import (
     LinearQuadratic,
     MeanFieldControl,
     PeriodicGrid,
@@ -45,9 +45,9 @@ from models.hydrodynamics import (
     solve_optimality,
     weighted_norm,
 )
-from models.deep_learning import GradientResNet, TanhResNet
-from models.hydrodynamics import gradient_network_hydrodynamics, network_density_flow
-from models.nls import LiePoissonSplitting, PeriodicNLS, bright_soliton
+from liepoisson_models.deep_learning import GradientResNet, TanhResNet
+from liepoisson_models.hydrodynamics import gradient_network_hydrodynamics, network_density_flow
+from liepoisson_models.nls import LiePoissonSplitting, PeriodicNLS, bright_soliton
 
 SETTINGS = settings(max_examples=25, deadline=None)
 LENGTH = 2 * np.pi
@@ -160,7 +160,7 @@ def test_osmotic_transform_and_its_inverse_are_inverse_maps():
 
 
 def test_solution_of_the_optimality_system_minimises_the_cost_among_perturbed_drifts():
-    from models.hydrodynamics import ControlSolution
+    from liepoisson_models.hydrodynamics import ControlSolution
 
     problem = periodic_problem(64)
     sol = optimality(64)
@@ -217,7 +217,7 @@ def test_particle_density_error_decreases_like_inverse_sqrt_of_particle_count():
 
 
 def test_kernel_density_estimates_are_the_smoothed_density_binned_or_exact():
-    from models.hydrodynamics import kde_density, kernel_density
+    from liepoisson_models.hydrodynamics import kde_density, kernel_density
 
     grid = PeriodicGrid(128, 16.0)
     rng = np.random.default_rng(11)

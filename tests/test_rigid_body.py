@@ -13,7 +13,7 @@ from scipy.integrate import solve_ivp
 from liepoisson import InvalidArgumentError, LiePoissonSystem, NonFiniteError, ShapeError
 from liepoisson.derivatives import numerical_gradient
 from liepoisson.testing import reals
-from models.rigid_body import RigidBody, exact_solution
+from liepoisson_models.rigid_body import RigidBody, exact_solution
 
 SETTINGS = settings(max_examples=30, deadline=None)
 

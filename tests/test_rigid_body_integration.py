@@ -1,5 +1,5 @@
 """LiePoissonHJ on the free rigid body, measured against the exact solution of Euler's
-equations (models.rigid_body.exact_solution)."""
+equations (liepoisson_models.rigid_body.exact_solution)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from liepoisson import LiePoissonHJ, empirical_order, integrate
-from models.rigid_body import RigidBody, exact_solution
+from liepoisson_models.rigid_body import RigidBody, exact_solution
 
 INERTIA = np.array([2.0, 1.0, 2.0 / 3.0])
 # The validation case circulates around the axis of the smallest moment (2E I_m > |Pi|^2);

@@ -16,7 +16,7 @@ costate sweep solves the step's equation for :math:`\\bar P`, linear for the giv
 :math:`P_k = P_{k+1} + hA^T\\bar P` (the coadjoint update of the step with :math:`-h`). The
 batch is held with the samples along the last axis and the samples advance in lockstep,
 layer by layer, so every product with a layer's matrices is a matrix-matrix product (each
-sample keeps its own stopping rule). The numpy sweeps of :mod:`models.deep_learning.sweeps`
+sample keeps its own stopping rule). The numpy sweeps of :mod:`liepoisson_models.deep_learning.sweeps`
 are the reference.
 """
 

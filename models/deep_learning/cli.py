@@ -1,8 +1,8 @@
 """``liepoisson run deep-learning``: train a residual network as an optimal-control problem.
 
-The run loads a data set (:func:`~models.deep_learning.load_dataset`), splits it
+The run loads a data set (:func:`~liepoisson_models.deep_learning.load_dataset`), splits it
 (stratified, 30 % test), standardises the features on the training part, trains a
-:class:`~models.deep_learning.ResNetClassifier` by Adam on the Pontryagin gradient, and
+:class:`~liepoisson_models.deep_learning.ResNetClassifier` by Adam on the Pontryagin gradient, and
 checks the gradient of the trained network on a small batch (against a central finite
 difference of the discrete loss, and the reversible mode against the stored one). It writes
 
@@ -25,7 +25,7 @@ Examples
 --------
 >>> import argparse, tempfile
 >>> from pathlib import Path
->>> from models.deep_learning.cli import add_arguments, run
+>>> from liepoisson_models.deep_learning.cli import add_arguments, run
 >>> parser = argparse.ArgumentParser()
 >>> add_arguments(parser)
 >>> options = parser.parse_args(["--samples", "200", "--epochs", "3", "--depth", "3", "--width", "4"])
@@ -41,16 +41,20 @@ import argparse
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..cli_common import finite_float, positive_float, positive_int
+from liepoisson.registry import ModelEntry
+
+from .._cli import add_order_argument, finite_float, outcome, positive_float, positive_int
 from .datasets import DATASETS, load_dataset
-from .estimators import NETWORKS, ResNetClassifier
 from .pontryagin import MEMORY_MODES, Parameters
 
-__all__ = ["add_arguments", "run", "GRADIENT_TOLERANCE"]
+if TYPE_CHECKING:
+    from .estimators import ResNetClassifier
+
+__all__ = ["ENTRY", "add_arguments", "run", "GRADIENT_TOLERANCE"]
 
 #: The gradient check passes when the Pontryagin directional derivative agrees with a
 #: central finite difference of the discrete loss, and the reversible with the stored
@@ -65,6 +69,8 @@ _COLORS = ("tab:blue", "tab:red", "tab:green")
 
 def add_arguments(parser) -> None:
     """The options of ``liepoisson run deep-learning``."""
+    from .estimators import NETWORKS  # scikit-learn: only when the model's options are built
+
     parser.add_argument("--dataset", choices=list(DATASETS), default="moons",
                         help="data set (default: moons)")
     parser.add_argument("--network", choices=list(NETWORKS), default="tanh",
@@ -86,8 +92,8 @@ def add_arguments(parser) -> None:
                         help="Adam step size (default: 0.02, cosine schedule)")
     parser.add_argument("--memory", choices=MEMORY_MODES, default="stored",
                         help="keep the forward states or rebuild them backwards (default: stored)")
-    parser.add_argument("--order", type=int, choices=(2, 4), default=2,
-                        help="order of the LP-HJ step of each layer (default: 2)")
+    add_order_argument(parser, 2, choices=(2, 4),
+                       help="order of the LP-HJ step of each layer: 2 or 4 (default: 2)")
 
 
 def _gradient_check(clf: ResNetClassifier, X: np.ndarray, y: np.ndarray, seed: int) -> dict[str, float]:
@@ -209,6 +215,8 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    from .estimators import ResNetClassifier
+
     seed = int(options.seed)
     X, y = load_dataset(options.dataset, options.samples, options.noise, random_state=seed)
     X_train, X_test, y_train, y_test = train_test_split(
@@ -230,8 +238,13 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     scaler = model[0]
     check = _gradient_check(clf, scaler.transform(X_train[:_CHECK_BATCH]),
                             np.searchsorted(clf.classes_, y_train[:_CHECK_BATCH]), seed)
-    passed = (check["relative_error_vs_finite_difference"] <= GRADIENT_TOLERANCE
-              and check["relative_gap_reversible_vs_stored"] <= GRADIENT_TOLERANCE)
+    checks = {
+        "gradient_matches_finite_difference":
+            check["relative_error_vs_finite_difference"] <= GRADIENT_TOLERANCE,
+        "reversible_gradient_matches_stored":
+            check["relative_gap_reversible_vs_stored"] <= GRADIENT_TOLERANCE,
+    }
+    passed = all(checks.values())
 
     out = Path(options.out)
     name = f"{options.dataset}, {options.network} ResNet, K = {options.depth}, d = {options.width}"
@@ -270,7 +283,13 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         "seconds_per_epoch": fit_seconds / epochs,
         "history": clf.history_,
         "gradient_check": check,
-        "plots": plots,
-        "passed": passed,
-        "summary": summary,
+        **outcome(checks, plots, summary, complete=epochs == options.epochs),
     }
+
+
+#: What the entry point ``deep-learning`` of the group ``liepoisson.models`` loads.
+ENTRY = ModelEntry(
+    "deep-learning", "Residual network trained as optimal control (Pontryagin system, "
+    "LP-HJ sweeps): test accuracy, gradient check, the data flowing through depth.",
+    run, add_arguments,
+)

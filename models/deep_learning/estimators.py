@@ -200,7 +200,7 @@ class ResNetClassifier(ClassifierMixin, _ResNetEstimator):
 
     Examples
     --------
-    >>> from models.deep_learning import ResNetClassifier, load_dataset
+    >>> from liepoisson_models.deep_learning import ResNetClassifier, load_dataset
     >>> X, y = load_dataset("moons", 200, random_state=0)
     >>> clf = ResNetClassifier(width=4, depth=4, epochs=10, random_state=0).fit(X, y)
     >>> clf.predict_proba(X[:3]).shape, bool(clf.score(X, y) > 0.8)
@@ -260,7 +260,7 @@ class ResNetRegressor(RegressorMixin, _ResNetEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from models.deep_learning import ResNetRegressor
+    >>> from liepoisson_models.deep_learning import ResNetRegressor
     >>> X = np.linspace(-2, 2, 100)[:, None]
     >>> reg = ResNetRegressor(width=4, depth=4, epochs=40, random_state=0).fit(X, np.sin(X[:, 0]))
     >>> bool(reg.score(X, np.sin(X[:, 0])) > 0.9)

@@ -9,7 +9,7 @@ A residual network with ``depth`` layers moves a sample :math:`x \\in \\mathbb R
 
 with piecewise-constant parameters :math:`\\theta_k \\in \\mathbb R^P` (one flat vector per
 layer, split into named arrays by :meth:`ResidualNetwork.unpack`). The Pontryagin system of
-:mod:`models.deep_learning.pontryagin` needs :math:`f` and two products with its Jacobians,
+:mod:`liepoisson_models.deep_learning.pontryagin` needs :math:`f` and two products with its Jacobians,
 
 .. math::
 
@@ -94,7 +94,7 @@ class ResidualNetwork(ABC):
     A user network written as a single formula (its products are numerical):
 
     >>> import numpy as np
-    >>> from models.deep_learning import ResidualNetwork
+    >>> from liepoisson_models.deep_learning import ResidualNetwork
     >>> class SineNet(ResidualNetwork):
     ...     @property
     ...     def parameter_shapes(self):
@@ -402,7 +402,7 @@ class ResidualNetwork(ABC):
 
 class TanhLayers(ABC):
     """Networks whose layers are :math:`f = \\tanh(x B^T + b)\\,C` (abstract): the compiled
-    sweeps of :mod:`models.deep_learning.sweeps` use this form. The package networks have
+    sweeps of :mod:`liepoisson_models.deep_learning.sweeps` use this form. The package networks have
     it; a user network has it by inheriting this class and writing both methods."""
 
     @abstractmethod
@@ -470,7 +470,7 @@ class TanhResNet(_TanhAffine):
 
     Parameters per layer: ``W`` of shape ``(dim, dim)`` and ``b`` of shape ``(dim,)``; exact
     products. To give the flow more room than the input has, lift the input to a wider
-    state (``width`` and ``lift`` of :class:`~models.deep_learning.ControlProblem` and of the
+    state (``width`` and ``lift`` of :class:`~liepoisson_models.deep_learning.ControlProblem` and of the
     estimators).
 
     Parameters
@@ -482,7 +482,7 @@ class TanhResNet(_TanhAffine):
     Examples
     --------
     >>> import numpy as np
-    >>> from models.deep_learning import TanhResNet
+    >>> from liepoisson_models.deep_learning import TanhResNet
     >>> net = TanhResNet(dim=3, depth=5)
     >>> theta = net.init_parameters(np.random.default_rng(0))
     >>> net.vector_field(np.zeros((4, 3)), theta[0]).shape
@@ -515,7 +515,7 @@ class AntisymmetricResNet(_TanhAffine):
     Examples
     --------
     >>> import numpy as np
-    >>> from models.deep_learning import AntisymmetricResNet
+    >>> from liepoisson_models.deep_learning import AntisymmetricResNet
     >>> net = AntisymmetricResNet(dim=2, depth=3, gamma=0.1)
     >>> M = net._matrix(np.array([[0.0, 1.0], [0.0, 0.0]]))
     >>> np.linalg.eigvals(M).real
@@ -568,7 +568,7 @@ class GradientResNet(ResidualNetwork, TanhLayers):
     The vector field is minus the gradient of the potential:
 
     >>> import numpy as np
-    >>> from models.deep_learning import GradientResNet
+    >>> from liepoisson_models.deep_learning import GradientResNet
     >>> net = GradientResNet(dim=2, depth=1, hidden=3)
     >>> theta = net.init_parameters(np.random.default_rng(1))[0]
     >>> x, e = np.array([[0.3, -0.2]]), 1e-6

@@ -4,7 +4,7 @@ The problem
 -----------
 :math:`N` samples :math:`X_i \\in \\mathbb R^{n}` are lifted to states
 :math:`x_i(0) \\in \\mathbb R^d`, moved by the network :math:`\\dot x_i = f(x_i, \\theta(t))`
-(:mod:`models.deep_learning.networks`) and read out linearly, :math:`z_i = V^T x_i(T) + c`.
+(:mod:`liepoisson_models.deep_learning.networks`) and read out linearly, :math:`z_i = V^T x_i(T) + c`.
 The loss of the *discrete* network (the map the integrator computes) is
 
 .. math::
@@ -146,7 +146,7 @@ class PontryaginSystem(LiePoissonSystem):
 
     >>> import numpy as np
     >>> from liepoisson import LiePoissonHJ
-    >>> from models.deep_learning import PontryaginSystem, TanhResNet
+    >>> from liepoisson_models.deep_learning import PontryaginSystem, TanhResNet
     >>> net = TanhResNet(dim=2, depth=1)
     >>> theta = net.init_parameters(np.random.default_rng(0))[0]
     >>> system = PontryaginSystem(net, theta, n_samples=3)
@@ -337,7 +337,7 @@ class ControlProblem:
     max_iter : int
         Iteration limit of each implicit solve.
     backend : {"auto", "compiled", "numpy", "generic"}
-        Who computes the layers' steps (:mod:`models.deep_learning.sweeps`):
+        Who computes the layers' steps (:mod:`liepoisson_models.deep_learning.sweeps`):
         ``"generic"`` runs :meth:`LiePoissonHJ.step <liepoisson.LiePoissonHJ.step>` on the
         whole Heisenberg state (the definition; any order); ``"numpy"`` (order 2, any
         network) and ``"compiled"`` (order 2, the networks of this package) solve the same
@@ -348,7 +348,7 @@ class ControlProblem:
     Examples
     --------
     >>> import numpy as np
-    >>> from models.deep_learning import ControlProblem, TanhResNet
+    >>> from liepoisson_models.deep_learning import ControlProblem, TanhResNet
     >>> problem = ControlProblem(TanhResNet(dim=4, depth=3))
     >>> rng = np.random.default_rng(0)
     >>> X, y = rng.normal(size=(10, 2)), rng.integers(0, 2, size=10)

@@ -1,4 +1,4 @@
-"""The forward and costate sweeps of a :class:`~models.deep_learning.ControlProblem`.
+"""The forward and costate sweeps of a :class:`~liepoisson_models.deep_learning.ControlProblem`.
 
 Every layer is one step of :class:`liepoisson.LiePoissonHJ` on the Pontryagin system; that
 step defines the map. Three backends compute it:
@@ -17,7 +17,7 @@ step defines the map. Three backends compute it:
   updates are those of the step, :math:`x_{k+1} = x_k + h f(\\bar x)`,
   :math:`P_k = P_{k+1} + hA^T\\bar P`.
 * ``"compiled"``: the same equations in compiled kernels
-  (:mod:`models.deep_learning._kernels`) for the networks of the form
+  (:mod:`liepoisson_models.deep_learning._kernels`) for the networks of the form
   :math:`f = C^T\\tanh(Bx + b)` (:class:`TanhResNet`, :class:`AntisymmetricResNet`,
   :class:`GradientResNet`): an inexact Newton iteration on :math:`\\bar x` and a Neumann
   series for :math:`\\bar P` (LU when it converges slowly), the samples advancing in
@@ -247,7 +247,7 @@ class NumpySweeps(Sweeps):
 @final
 class CompiledSweeps(Sweeps):
     """Order 2 in compiled kernels for networks :math:`f = C^T\\tanh(Bx + b)`
-    (final; see :mod:`models.deep_learning._kernels`)."""
+    (final; see :mod:`liepoisson_models.deep_learning._kernels`)."""
 
     def _arrays(self, theta):
         """``(B, Bt, bias, C, Ct)``, contiguous, with the transposes of ``B`` and ``C``."""

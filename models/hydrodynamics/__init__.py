@@ -2,14 +2,14 @@
 
 With noise :math:`\\sigma` on the samples, training a residual network as mean-field-type
 control gives a forward Fokker–Planck equation for the data density :math:`\\rho` and a
-backward HJB equation for the value :math:`\\varphi` (:mod:`~models.hydrodynamics.control`).
+backward HJB equation for the value :math:`\\varphi` (:mod:`~liepoisson_models.hydrodynamics.control`).
 The osmotic transform :math:`S = \\varphi - \\frac{\\sigma^2}2\\log\\rho` turns them into
-quantum hydrodynamics with :math:`\\hbar = \\sigma^2` (:mod:`~models.hydrodynamics.fields`),
-a Lie–Poisson system for :math:`(m, \\rho)` (:mod:`~models.hydrodynamics.qhd`), and the
+quantum hydrodynamics with :math:`\\hbar = \\sigma^2` (:mod:`~liepoisson_models.hydrodynamics.fields`),
+a Lie–Poisson system for :math:`(m, \\rho)` (:mod:`~liepoisson_models.hydrodynamics.qhd`), and the
 Madelung transform :math:`\\psi = \\sqrt\\rho\\,e^{iS/\\hbar}` into a Schrödinger equation:
 in imaginary time for plain stochastic control, in real time (NLS) when the cost has the
 negative Fisher term and the flow is irrotational. Every arrow is computed on a periodic
-grid and checked by residuals (:mod:`~models.hydrodynamics.residuals`); the
+grid and checked by residuals (:mod:`~liepoisson_models.hydrodynamics.residuals`); the
 linear–quadratic Gaussian case (:class:`LinearQuadratic`) gives closed forms.
 
 See ``docs/models/hydrodynamics.rst`` and ``theory/hydrodynamics.md`` of the design notes.

@@ -4,15 +4,15 @@ Two parts (``--case``):
 
 ``lq``
     The linear–quadratic Gaussian problem in 1-D, in every representation, against its
-    closed form (:class:`~models.hydrodynamics.LinearQuadratic`). *Plain* control
+    closed form (:class:`~liepoisson_models.hydrodynamics.LinearQuadratic`). *Plain* control
     (:math:`F = 0`): the forward–backward grid solver, the Hopf–Cole path and particles
     with the closed-form feedback; the transformed fields satisfy the imaginary-time
     quantum HJ equation, not the real-time one. *With the Fisher term*
     (:math:`\\kappa = 1`, :math:`\\sigma = 1`, :math:`V = 0`): the closed form is a solution
-    of the free Schrödinger equation; :class:`~models.nls.PeriodicNLS` (``g = 0``)
+    of the free Schrödinger equation; :class:`~liepoisson_models.nls.PeriodicNLS` (``g = 0``)
     propagates its :math:`\\psi(0)` and reproduces it, with the QHD energy conserved.
 ``network``
-    A :class:`~models.deep_learning.GradientResNet` trained on the 2-D moons (zero-padded
+    A :class:`~liepoisson_models.deep_learning.GradientResNet` trained on the 2-D moons (zero-padded
     inputs), its data density flowing through depth with noise (grid and particles), its
     phase, wavefunction, residuals and the conditions of the theory.
 
@@ -29,7 +29,7 @@ Examples
 --------
 >>> import argparse, tempfile
 >>> from pathlib import Path
->>> from models.hydrodynamics.cli import add_arguments, run
+>>> from liepoisson_models.hydrodynamics.cli import add_arguments, run
 >>> parser = argparse.ArgumentParser()
 >>> add_arguments(parser)
 >>> options = parser.parse_args(["--case", "lq", "--points", "128", "--steps", "64",
@@ -50,7 +50,9 @@ import numpy as np
 
 from liepoisson.exceptions import InvalidArgumentError
 
-from ..cli_common import positive_float, positive_int
+from liepoisson.registry import ModelEntry
+
+from .._cli import add_steps_argument, outcome, positive_float, positive_int
 from .control import hopf_cole, solve_optimality
 from .grid import PeriodicGrid
 from .lq import LinearQuadratic
@@ -64,7 +66,7 @@ from .residuals import (
     weighted_norm,
 )
 
-__all__ = ["CASES", "TOLERANCES", "PLAIN", "FISHER", "add_arguments", "run"]
+__all__ = ["ENTRY", "CASES", "TOLERANCES", "PLAIN", "FISHER", "add_arguments", "run"]
 
 #: What ``--case`` selects.
 CASES = ("both", "lq", "network")
@@ -94,8 +96,7 @@ def add_arguments(parser) -> None:
                         help="the linear-quadratic closed form, the trained network, or both (default)")
     parser.add_argument("--points", type=positive_int, default=256,
                         help="grid points of the 1-D LQ box [-8, 8) (default: 256)")
-    parser.add_argument("--steps", type=positive_int, default=256,
-                        help="time steps of the LQ grid solver over T = 1 (default: 256)")
+    add_steps_argument(parser, 256, help="time steps of the LQ grid solver over T = 1 (default: 256)")
     parser.add_argument("--sigma", type=positive_float, default=1.0,
                         help="noise of the plain LQ problem, > 0 (default: 1)")
     parser.add_argument("--particles", type=positive_int, default=20000,
@@ -175,7 +176,7 @@ def _plain_case(options, rng) -> tuple[dict, dict]:
 
 def _fisher_case(options) -> tuple[dict, dict]:
     from liepoisson import integrate
-    from models.nls import LiePoissonSplitting, PeriodicNLS
+    from ..nls import LiePoissonSplitting, PeriodicNLS
 
     lq = LinearQuadratic(**FISHER)
     n = options.points
@@ -275,7 +276,7 @@ def _plot_lq_residuals(cases: dict, path: Path) -> Path:
 
 # ---------------------------------------------------------------------- the network part
 def _train(options, seed: int):
-    from models.deep_learning import GradientResNet, ResNetClassifier, load_dataset
+    from ..deep_learning import GradientResNet, ResNetClassifier, load_dataset
 
     X, y = load_dataset("moons", options.samples, random_state=seed)
     X = (X - X.mean(axis=0)) / X.std(axis=0)
@@ -437,9 +438,14 @@ def run(options) -> dict[str, Any]:
             "  conditions: " + ", ".join(f"{k} {'holds' if v['holds'] else 'does not hold'}"
                                          for k, v in report["conditions"].items()),
         ]
-    passed = all(checks.values())
-    lines += [f"check {k}: {'ok' if v else 'FAILED'}" for k, v in checks.items()]
-    lines.append("plots: " + ", ".join(str(p) for p in plots))
-    result.update({"checks": checks, "plots": [p.name for p in plots], "passed": bool(passed),
-                   "summary": "\n".join(lines)})
+    result.update(outcome(checks, plots, "\n".join(lines)))
     return result
+
+
+#: What the entry point ``hydrodynamics`` of the group ``liepoisson.models`` loads.
+ENTRY = ModelEntry(
+    "hydrodynamics", "Training as mean-field control -> quantum hydrodynamics -> NLS: the LQ "
+    "closed form in every representation, a trained gradient network's density, "
+    "wavefunction and residuals.",
+    run, add_arguments,
+)

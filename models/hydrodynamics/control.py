@@ -251,7 +251,7 @@ def solve_fokker_planck(grid: PeriodicGrid, rho0, sigma, dt, n_steps,
     Pure diffusion conserves mass and stays positive:
 
     >>> import numpy as np
-    >>> from models.hydrodynamics import PeriodicGrid, solve_fokker_planck
+    >>> from liepoisson_models.hydrodynamics import PeriodicGrid, solve_fokker_planck
     >>> grid = PeriodicGrid(32, 1.0)
     >>> rho0 = np.zeros(32); rho0[16] = 1 / grid.dx
     >>> rho = solve_fokker_planck(grid, rho0, 0.5, 0.01, 20, np.zeros((1, 32)))
@@ -347,7 +347,7 @@ def solve_hjb(grid: PeriodicGrid, terminal, sigma, dt, n_steps, source=0.0,
     A constant source only shifts the value:
 
     >>> import numpy as np
-    >>> from models.hydrodynamics import PeriodicGrid, solve_hjb
+    >>> from liepoisson_models.hydrodynamics import PeriodicGrid, solve_hjb
     >>> grid = PeriodicGrid(16, 1.0)
     >>> phi = solve_hjb(grid, np.zeros(16), 1.0, 0.1, 10, source=1.0)
     >>> bool(np.allclose(phi[0], -1.0))
@@ -429,7 +429,7 @@ class MeanFieldControl:
     Examples
     --------
     >>> import numpy as np
-    >>> from models.hydrodynamics import MeanFieldControl, PeriodicGrid
+    >>> from liepoisson_models.hydrodynamics import MeanFieldControl, PeriodicGrid
     >>> grid = PeriodicGrid(32, 2 * np.pi)
     >>> problem = MeanFieldControl(grid, np.full(32, 1 / (2 * np.pi)), sigma=0.0, horizon=1.0)
     Traceback (most recent call last):
@@ -491,7 +491,7 @@ class MeanFieldControl:
     def quantum_potential(self, rho: np.ndarray) -> tuple[np.ndarray, str]:
         """The potential :math:`U` of the quantum Hamilton–Jacobi equation of the
         transformed fields and its time direction (see
-        :func:`~models.hydrodynamics.quantum_hj_residual`).
+        :func:`~liepoisson_models.hydrodynamics.quantum_hj_residual`).
 
         With :math:`\\kappa = 1` the Fisher term flips the sign of the Bohm term: the
         equation is the real-time one with :math:`U = -V - \\gamma\\rho` (:math:`W = -V`,
@@ -561,7 +561,7 @@ class ControlSolution:
 
     def hydrodynamic(self, method: str = "fd4") -> tuple[np.ndarray, np.ndarray]:
         """The osmotic transform :math:`(S, v)` of the solution
-        (:func:`~models.hydrodynamics.osmotic_transform`)."""
+        (:func:`~liepoisson_models.hydrodynamics.osmotic_transform`)."""
         return osmotic_transform(self.problem.grid, self.rho, self.phi, self.problem.sigma, method)
 
     def wavefunction(self) -> np.ndarray:
@@ -632,7 +632,7 @@ def solve_optimality(problem: MeanFieldControl, n_steps: int, damping: float = 0
     value by :math:`\\delta\\varphi \\approx \\kappa\\sigma^2\\epsilon\\cos kx` and the next density
     by :math:`2\\kappa\\,\\delta\\rho`: a gain :math:`2\\kappa` that damping cannot reduce
     below 1. That case (the NLS one) is reached from the real-time side (see
-    :class:`~models.hydrodynamics.LinearQuadratic` and the docs).
+    :class:`~liepoisson_models.hydrodynamics.LinearQuadratic` and the docs).
 
     Parameters
     ----------

@@ -101,7 +101,7 @@ def fisher_information(grid: PeriodicGrid, rho, method: str | None = None) -> np
     The Fisher information of a Gaussian of variance :math:`s` in 1-D is :math:`1/s`:
 
     >>> import numpy as np
-    >>> from models.hydrodynamics import PeriodicGrid, fisher_information
+    >>> from liepoisson_models.hydrodynamics import PeriodicGrid, fisher_information
     >>> grid = PeriodicGrid(128, 20.0)
     >>> rho = np.exp(-grid.x ** 2 / (2 * 0.5)) / np.sqrt(2 * np.pi * 0.5)
     >>> round(float(fisher_information(grid, rho)), 10)
@@ -140,7 +140,7 @@ def bohm_potential(grid: PeriodicGrid, rho, method: str | None = None,
     For a Gaussian of variance :math:`s`, :math:`Q = x^2/(4s^2) - 1/(2s)`:
 
     >>> import numpy as np
-    >>> from models.hydrodynamics import PeriodicGrid, bohm_potential
+    >>> from liepoisson_models.hydrodynamics import PeriodicGrid, bohm_potential
     >>> grid = PeriodicGrid(64, 12.0, derivative="fd2")
     >>> rho = np.exp(-grid.x ** 2 / 2) / np.sqrt(2 * np.pi)
     >>> Q = bohm_potential(grid, rho)
@@ -202,7 +202,7 @@ def osmotic_transform(grid: PeriodicGrid, rho, phi, sigma, method: str | None = 
     The transform and its inverse are exact inverses:
 
     >>> import numpy as np
-    >>> from models.hydrodynamics import PeriodicGrid, osmotic_transform, inverse_osmotic_transform
+    >>> from liepoisson_models.hydrodynamics import PeriodicGrid, osmotic_transform, inverse_osmotic_transform
     >>> grid = PeriodicGrid(32, 2 * np.pi)
     >>> rho = (1 + 0.5 * np.cos(grid.x)) / (2 * np.pi)
     >>> phi = np.sin(grid.x)
@@ -255,7 +255,7 @@ def madelung(rho, S, hbar) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> from models.hydrodynamics import madelung
+    >>> from liepoisson_models.hydrodynamics import madelung
     >>> madelung(np.array([4.0]), np.array([np.pi]), hbar=2.0).round(12)
     array([0.+2.j])
     """
@@ -333,7 +333,7 @@ def inverse_madelung(grid: PeriodicGrid, psi, hbar) -> tuple[np.ndarray, np.ndar
     Examples
     --------
     >>> import numpy as np
-    >>> from models.hydrodynamics import PeriodicGrid, inverse_madelung, madelung
+    >>> from liepoisson_models.hydrodynamics import PeriodicGrid, inverse_madelung, madelung
     >>> grid = PeriodicGrid(64, 10.0)
     >>> rho = np.exp(-grid.x ** 2) / np.sqrt(np.pi)
     >>> S = 0.4 * grid.x ** 2               # S / hbar winds round the circle

@@ -70,7 +70,7 @@ class PeriodicGrid:
     Examples
     --------
     >>> import numpy as np
-    >>> from models.hydrodynamics import PeriodicGrid
+    >>> from liepoisson_models.hydrodynamics import PeriodicGrid
     >>> grid = PeriodicGrid(64, 2 * np.pi)
     >>> f = np.sin(grid.x)
     >>> bool(np.allclose(grid.gradient(f)[0], np.cos(grid.x)))
@@ -273,7 +273,7 @@ class PeriodicGrid:
         Examples
         --------
         >>> import numpy as np
-        >>> from models.hydrodynamics import PeriodicGrid
+        >>> from liepoisson_models.hydrodynamics import PeriodicGrid
         >>> grid = PeriodicGrid(8, 1.0)
         >>> grid.check_density("rho0", np.full(8, 2.0))
         Traceback (most recent call last):
@@ -293,7 +293,7 @@ class PeriodicGrid:
                 worst = float(mass[np.argmax(np.abs(mass - 1.0))])
                 raise InvalidArgumentError(
                     f"{name} must be normalised (integral 1 within {rtol:g}), got integral "
-                    f"{worst:.6g} (use models.hydrodynamics.normalize_density)"
+                    f"{worst:.6g} (use liepoisson_models.hydrodynamics.normalize_density)"
                 )
         return rho
 
@@ -309,7 +309,7 @@ def normalize_density(grid: PeriodicGrid, rho) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> from models.hydrodynamics import PeriodicGrid, normalize_density
+    >>> from liepoisson_models.hydrodynamics import PeriodicGrid, normalize_density
     >>> grid = PeriodicGrid(8, 2.0)
     >>> float(grid.integrate(normalize_density(grid, np.ones(8))))
     1.0

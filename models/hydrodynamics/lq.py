@@ -105,7 +105,7 @@ class LinearQuadratic:
     Examples
     --------
     >>> import numpy as np
-    >>> from models.hydrodynamics import LinearQuadratic
+    >>> from liepoisson_models.hydrodynamics import LinearQuadratic
     >>> lq = LinearQuadratic(sigma=1.0, horizon=1.0, mean0=[0.0], var0=0.5, q=0.0, p=1.0, target=1.0)
     >>> c = lq.coefficients([0.0, 1.0])
     >>> c["a"][:, 0].round(6)            # a = p / (1 + p (T - t))

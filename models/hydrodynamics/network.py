@@ -1,14 +1,14 @@
 """The network link: a trained residual network as a density flow, and a gradient network as
 a wavefunction.
 
-A :class:`~models.deep_learning.ResidualNetwork` with parameters :math:`\\theta_k` on layer
+A :class:`~liepoisson_models.deep_learning.ResidualNetwork` with parameters :math:`\\theta_k` on layer
 :math:`k` moves a sample by :math:`\\dot x = f(x, \\theta_k)`; with noise
 :math:`dX = f\\,dt + \\sigma\\,dW` the data density solves the Fokker–Planck equation with the
 network's velocity. :func:`network_density_flow` computes that density twice, on the grid
-(Fokker–Planck, :func:`~models.hydrodynamics.solve_fokker_planck`) and from particles
+(Fokker–Planck, :func:`~liepoisson_models.hydrodynamics.solve_fokker_planck`) and from particles
 (Euler–Maruyama), from the same initial density: a Gaussian kernel estimate of the data.
 
-For a :class:`~models.deep_learning.GradientResNet`, :math:`f = -\\nabla\\Phi_\\theta`, so
+For a :class:`~liepoisson_models.deep_learning.GradientResNet`, :math:`f = -\\nabla\\Phi_\\theta`, so
 the drift has the potential :math:`\\varphi = -\\Phi_{\\theta_k}` on layer :math:`k`
 (up to a function of time) and :func:`gradient_network_hydrodynamics` builds the phase
 :math:`S = \\varphi - \\frac{\\sigma^2}2\\log\\rho`, the wavefunction
@@ -56,11 +56,11 @@ RESIDUAL_TOLERANCE = 0.05
 
 
 def _check_network(network, theta):
-    from models.deep_learning import ResidualNetwork
+    from ..deep_learning import ResidualNetwork
 
     if not isinstance(network, ResidualNetwork):
         raise InvalidArgumentError(
-            f"network must be a models.deep_learning.ResidualNetwork, got {_describe(network)}"
+            f"network must be a liepoisson_models.deep_learning.ResidualNetwork, got {_describe(network)}"
         )
     theta = as_finite_array("theta", theta, dtype=float)
     if theta.shape != (network.depth, network.n_parameters):
@@ -77,7 +77,7 @@ def network_velocity(network, theta):
 
     Parameters
     ----------
-    network : models.deep_learning.ResidualNetwork
+    network : liepoisson_models.deep_learning.ResidualNetwork
     theta : ndarray of shape (depth, n_parameters)
 
     Returns
@@ -130,7 +130,7 @@ class NetworkFlow:
     Attributes
     ----------
     grid : PeriodicGrid
-    network : models.deep_learning.ResidualNetwork
+    network : liepoisson_models.deep_learning.ResidualNetwork
     theta : ndarray of shape (depth, n_parameters)
     sigma : float
     bandwidth : float
@@ -219,7 +219,7 @@ def network_density_flow(network, theta, x0, grid: PeriodicGrid, sigma, *, steps
 
     Parameters
     ----------
-    network : models.deep_learning.ResidualNetwork
+    network : liepoisson_models.deep_learning.ResidualNetwork
         Of dimension ``grid.dim`` (1 or 2): the state of the network is the point of the box.
     theta : ndarray of shape (depth, n_parameters)
     x0 : ndarray of shape (n_samples, dim)
@@ -384,7 +384,7 @@ def gradient_network_hydrodynamics(flow: NetworkFlow, running_cost=0.0,
     Parameters
     ----------
     flow : NetworkFlow
-        Of a :class:`~models.deep_learning.GradientResNet`.
+        Of a :class:`~liepoisson_models.deep_learning.GradientResNet`.
     running_cost : float or ndarray of shape (*shape)
         :math:`V` of the control problem the network is compared with (:math:`W = -V`).
     method : {"spectral", "fd2", "fd4"}
@@ -399,14 +399,14 @@ def gradient_network_hydrodynamics(flow: NetworkFlow, running_cost=0.0,
     InvalidArgumentError
         If the network is not a gradient network.
     """
-    from models.deep_learning import GradientResNet
+    from ..deep_learning import GradientResNet
 
     if not isinstance(flow, NetworkFlow):
         raise InvalidArgumentError(f"flow must be a NetworkFlow, got {_describe(flow)}")
     net = flow.network
     if not isinstance(net, GradientResNet):
         raise InvalidArgumentError(
-            f"the phase needs a gradient network (models.deep_learning.GradientResNet), got "
+            f"the phase needs a gradient network (liepoisson_models.deep_learning.GradientResNet), got "
             f"{type(net).__name__}: a general network's drift has no potential"
         )
     grid, sigma = flow.grid, flow.sigma

@@ -1,7 +1,7 @@
 """Particles: the controlled flow as a stochastic differential equation, and its density.
 
 A sample moves by :math:`dX = u(X, t)\\,dt + \\sigma\\,dW` (Euler–Maruyama); its density
-solves the Fokker–Planck equation of :mod:`models.hydrodynamics.control`. On the grid the
+solves the Fokker–Planck equation of :mod:`liepoisson_models.hydrodynamics.control`. On the grid the
 empirical density is a histogram (cell counts over the cell volume) or a kernel estimate.
 """
 
@@ -72,7 +72,7 @@ def simulate_particles(x0, velocity: Callable[[np.ndarray, float], np.ndarray], 
     Brownian motion from the origin spreads with variance :math:`\\sigma^2 t`:
 
     >>> import numpy as np
-    >>> from models.hydrodynamics import simulate_particles
+    >>> from liepoisson_models.hydrodynamics import simulate_particles
     >>> t, x = simulate_particles(np.zeros((20000, 1)), lambda x, t: 0 * x, 0.5, 0.1, 10,
     ...                           np.random.default_rng(0))
     >>> round(float(x[-1].var()), 2)
@@ -184,7 +184,7 @@ def histogram_density(grid: PeriodicGrid, x) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> from models.hydrodynamics import PeriodicGrid, histogram_density
+    >>> from liepoisson_models.hydrodynamics import PeriodicGrid, histogram_density
     >>> grid = PeriodicGrid(4, 4.0)
     >>> histogram_density(grid, np.array([[-2.0], [0.2], [0.4], [1.2]]))
     array([0.25, 0.  , 0.5 , 0.25])

@@ -189,8 +189,8 @@ class QuantumHydrodynamics:
     :math:`m = \\hbar k/\\ell` and energy :math:`\\hbar^2k^2/2`:
 
     >>> import numpy as np
-    >>> from models.hydrodynamics import PeriodicGrid
-    >>> from models.hydrodynamics.qhd import QuantumHydrodynamics
+    >>> from liepoisson_models.hydrodynamics import PeriodicGrid
+    >>> from liepoisson_models.hydrodynamics.qhd import QuantumHydrodynamics
     >>> grid = PeriodicGrid(32, 2 * np.pi)
     >>> qhd = QuantumHydrodynamics(grid, hbar=1.0)
     >>> rho = np.full(32, 1 / (2 * np.pi)); m = 3.0 * rho[None]
@@ -262,7 +262,7 @@ class QuantumHydrodynamics:
         :math:`-(\\nabla v)^T m` cancels :math:`\\rho\\nabla|v|^2/2` of
         :math:`-\\rho\\nabla\\,\\delta H/\\delta\\rho`; what remains is
         :math:`\\dot\\rho = -\\nabla\\cdot m` and the momentum equation of
-        :func:`~models.hydrodynamics.momentum_flux_divergence`, in which nothing but
+        :func:`~liepoisson_models.hydrodynamics.momentum_flux_divergence`, in which nothing but
         :math:`\\rho v\\otimes v` divides by :math:`\\rho`. It equals
         ``coadjoint(grid, self.gradient(m, rho), (m, rho))`` for resolved fields with
         :math:`\\rho > 0` and stays accurate where :math:`\\rho` is tiny (where
@@ -283,12 +283,12 @@ class QuantumHydrodynamics:
 
 
 def grid_of(nls, derivative: str = "spectral") -> PeriodicGrid:
-    """The :class:`PeriodicGrid` of a :class:`models.nls.PeriodicNLS` (same points, period
+    """The :class:`PeriodicGrid` of a :class:`liepoisson_models.nls.PeriodicNLS` (same points, period
     and dimension)."""
-    from models.nls import PeriodicNLS
+    from ..nls import PeriodicNLS
 
     if not isinstance(nls, PeriodicNLS):
-        raise InvalidArgumentError(f"nls must be a models.nls.PeriodicNLS, got {_describe(nls)}")
+        raise InvalidArgumentError(f"nls must be a liepoisson_models.nls.PeriodicNLS, got {_describe(nls)}")
     return PeriodicGrid(nls.n_points, nls.length, nls.dim, derivative)
 
 
@@ -296,7 +296,7 @@ def from_nls(nls, psi):
     """The QHD state :math:`(m, \\rho)` of NLS wavefunctions, with the Hamiltonian they
     conserve.
 
-    :class:`models.nls.PeriodicNLS` solves :math:`i\\psi_t = -\\frac12\\Delta\\psi +
+    :class:`liepoisson_models.nls.PeriodicNLS` solves :math:`i\\psi_t = -\\frac12\\Delta\\psi +
     g|\\psi|^2\\psi` (:math:`\\hbar = 1`, :math:`W = 0`) on grid values, so
     :math:`\\rho = |\\psi|^2`, :math:`m = \\operatorname{Im}(\\bar\\psi\\nabla\\psi)`
     (spectral derivative, no phase unwrapping) and the QHD energy equals the continuum NLS
@@ -304,7 +304,7 @@ def from_nls(nls, psi):
 
     Parameters
     ----------
-    nls : models.nls.PeriodicNLS
+    nls : liepoisson_models.nls.PeriodicNLS
         With wavefunction states.
     psi : ndarray of shape (..., N)
         States of ``nls`` (flattened grid values, N = ``n_points ** dim``).

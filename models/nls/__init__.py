@@ -38,7 +38,7 @@ Contents
     (up to :data:`DENSE_LIMIT` by default).
 :func:`bright_soliton`, :func:`satsuma_yajima`, :func:`dark_soliton`,
 :func:`akhmediev_breather`, :func:`multi_soliton`, :func:`collision_shifts`
-    Exact solutions for validation (:mod:`models.nls.exact`).
+    Exact solutions for validation (:mod:`liepoisson_models.nls.exact`).
 """
 
 from .exact import (

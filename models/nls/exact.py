@@ -6,7 +6,7 @@ Every function solves
 
     i\\psi_t = -\\tfrac12\\psi_{xx} + g\\,|\\psi|^2\\psi
 
-on the whole line (the equation of :class:`~models.nls.PeriodicNLS`). For ``g = -1`` this is
+on the whole line (the equation of :class:`~liepoisson_models.nls.PeriodicNLS`). For ``g = -1`` this is
 the common focusing form :math:`i\\psi_t + \\tfrac12\\psi_{xx} + |\\psi|^2\\psi = 0`; for
 ``g = +1`` the defocusing form :math:`i\\psi_t + \\tfrac12\\psi_{xx} - |\\psi|^2\\psi = 0`.
 Another coupling of the same sign only rescales the amplitude: if :math:`\\phi` solves the
@@ -22,7 +22,7 @@ Examples
 The bright soliton keeps its mass :math:`\\int|\\psi|^2 dx = 2a/|g|`:
 
 >>> import numpy as np
->>> from models.nls import bright_soliton
+>>> from liepoisson_models.nls import bright_soliton
 >>> x = np.linspace(-40.0, 40.0, 4001)
 >>> psi = bright_soliton(x, t=3.0, a=1.5, c=0.5)
 >>> round(float(np.sum(np.abs(psi) ** 2) * (x[1] - x[0])), 10)
@@ -107,7 +107,7 @@ def bright_soliton(x, t, a: float = 1.0, c: float = 0.0, x0: float = 0.0,
 
     Examples
     --------
-    >>> from models.nls import bright_soliton
+    >>> from liepoisson_models.nls import bright_soliton
     >>> complex(bright_soliton(0.0, 0.0, a=2.0))
     (2+0j)
     """
@@ -146,7 +146,7 @@ def satsuma_yajima(x, t, g: float = -1.0) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> from models.nls import satsuma_yajima
+    >>> from liepoisson_models.nls import satsuma_yajima
     >>> x = np.linspace(-5.0, 5.0, 11)
     >>> bool(np.allclose(satsuma_yajima(x, 0.0), 2.0 / np.cosh(x)))
     True
@@ -194,7 +194,7 @@ def dark_soliton(x, t, u0: float = 1.0, v: float = 0.0, x0: float = 0.0,
 
     Examples
     --------
-    >>> from models.nls import dark_soliton
+    >>> from liepoisson_models.nls import dark_soliton
     >>> abs(complex(dark_soliton(0.0, 0.0)))
     0.0
     >>> round(abs(complex(dark_soliton(50.0, 0.0, v=0.5))), 12)
@@ -235,7 +235,7 @@ def akhmediev_period(a: float = 0.25) -> float:
 
     Examples
     --------
-    >>> from models.nls import akhmediev_period
+    >>> from liepoisson_models.nls import akhmediev_period
     >>> round(akhmediev_period(0.25), 12)
     4.442882938158
     """
@@ -273,7 +273,7 @@ def akhmediev_breather(x, t, a: float = 0.25, g: float = -1.0) -> np.ndarray:
 
     Examples
     --------
-    >>> from models.nls import akhmediev_breather
+    >>> from liepoisson_models.nls import akhmediev_breather
     >>> round(abs(complex(akhmediev_breather(0.0, 0.0, a=0.25))), 12)   # 1 + sqrt(2)
     2.414213562373
     """
@@ -346,7 +346,7 @@ def multi_soliton(x, t, a, c, x0, phase=0.0, g: float = -1.0) -> np.ndarray:
     One soliton is :func:`bright_soliton`:
 
     >>> import numpy as np
-    >>> from models.nls import bright_soliton, multi_soliton
+    >>> from liepoisson_models.nls import bright_soliton, multi_soliton
     >>> x = np.linspace(-10.0, 10.0, 201)
     >>> bool(np.allclose(multi_soliton(x, 0.7, [1.3], [0.4], [0.5], [0.3]),
     ...                  bright_soliton(x, 0.7, a=1.3, c=0.4, x0=0.5, phase=0.3)))
@@ -408,7 +408,7 @@ def collision_shifts(a1: float, c1: float, a2: float, c2: float) -> tuple[float,
     Examples
     --------
     >>> import numpy as np
-    >>> from models.nls import collision_shifts
+    >>> from liepoisson_models.nls import collision_shifts
     >>> dx1, dx2 = collision_shifts(1.0, 1.0, 1.0, -1.0)
     >>> bool(np.isclose(dx1, np.log(2))), bool(np.isclose(dx2, -np.log(2)))
     (True, True)

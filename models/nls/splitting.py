@@ -82,15 +82,15 @@ _DEFAULT_COMPOSITION = {2: "strang", 4: "mclachlan"}
 @final
 @dataclass(frozen=True)
 class LiePoissonSplitting(Integrator):
-    """The Lie–Poisson splitting of :class:`~models.nls.NLSSystem` (final).
+    """The Lie–Poisson splitting of :class:`~liepoisson_models.nls.NLSSystem` (final).
 
     The Hamiltonian :math:`h = h_K + h_V`, :math:`h_K(\\rho) = \\operatorname{tr}(L\\rho)`,
     :math:`h_V(\\rho) = \\frac g2\\sum_j\\rho_{jj}^2`, splits into two Lie–Poisson
     Hamiltonians whose flows are exact coadjoint actions
-    (:meth:`~models.nls.NLSSystem.kinetic_flow`: :math:`\\psi \\mapsto e^{-i\\tau L}\\psi`,
-    diagonal in Fourier space for :class:`~models.nls.PeriodicNLS`, in the eigenbasis of
-    the Laplacian for :class:`~models.nls.GraphNLS`;
-    :meth:`~models.nls.NLSSystem.potential_flow`:
+    (:meth:`~liepoisson_models.nls.NLSSystem.kinetic_flow`: :math:`\\psi \\mapsto e^{-i\\tau L}\\psi`,
+    diagonal in Fourier space for :class:`~liepoisson_models.nls.PeriodicNLS`, in the eigenbasis of
+    the Laplacian for :class:`~liepoisson_models.nls.GraphNLS`;
+    :meth:`~liepoisson_models.nls.NLSSystem.potential_flow`:
     :math:`\\psi_j \\mapsto e^{-i\\tau g|\\psi_j|^2}\\psi_j`, exact because :math:`|\\psi_j|`
     is constant along it). Every composition of them is therefore a Poisson map on the
     coadjoint orbit of the initial state: the mass, the purity and every
@@ -115,12 +115,12 @@ class LiePoissonSplitting(Integrator):
     ------
     InvalidArgumentError
         For an unknown order or scheme; :meth:`step` raises it for a system that is not an
-        :class:`~models.nls.NLSSystem`.
+        :class:`~liepoisson_models.nls.NLSSystem`.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from models.nls import LiePoissonSplitting, PeriodicNLS
+    >>> from liepoisson_models.nls import LiePoissonSplitting, PeriodicNLS
     >>> nls = PeriodicNLS(64, 20.0, g=-1.0)
     >>> psi = np.exp(-nls.x**2).astype(complex)
     >>> new = LiePoissonSplitting(order=4).step(nls, psi, 0.1)

@@ -69,7 +69,7 @@ class NLSSystem(LiePoissonSystem, ABC):
     The dense path (anything that forms :math:`\\rho` or :math:`\\nabla h` as an
     :math:`N \\times N` matrix, such as :class:`~liepoisson.LiePoissonHJ`) costs
     :math:`O(N^3)` per step and is refused above ``max_dense``; the
-    :class:`~models.nls.LiePoissonSplitting`, :meth:`state_vector_field` (used by RK4 and
+    :class:`~liepoisson_models.nls.LiePoissonSplitting`, :meth:`state_vector_field` (used by RK4 and
     SciPy) and :meth:`invariants` never form it.
 
     Parameters
@@ -185,7 +185,7 @@ class NLSSystem(LiePoissonSystem, ABC):
                 f"{type(self).__name__} with N = {self.n} sites is too large for the dense "
                 f"u(N)* path (N > max_dense = {self._max_dense}): the covector rho = psi psi^H "
                 "and the implicit solve of LiePoissonHJ cost O(N^3) per step. Use "
-                "models.nls.LiePoissonSplitting (kinetic and potential flows, each exact), or "
+                "liepoisson_models.nls.LiePoissonSplitting (kinetic and potential flows, each exact), or "
                 "pass a larger max_dense"
             )
 
@@ -405,7 +405,7 @@ class GraphNLS(NLSSystem):
     >>> import networkx as nx
     >>> import numpy as np
     >>> from liepoisson import LiePoissonHJ, integrate
-    >>> from models.nls import GraphNLS
+    >>> from liepoisson_models.nls import GraphNLS
     >>> nls = GraphNLS(nx.cycle_graph(6), g=-2.0)
     >>> psi0 = np.zeros(6, dtype=complex); psi0[0] = 1.0
     >>> traj = integrate(nls, psi0, dt=0.05, n_steps=100, method=LiePoissonHJ(order=4))
@@ -507,7 +507,7 @@ class PeriodicNLS(NLSSystem):
     grid function flattened in C order (``psi.reshape(n_points, n_points)[i, j]`` is the
     value at ``(x[i], x[j])``), :math:`N` = ``n_points ** dim``. The state holds the values
     :math:`\\psi(x_j)`, so with ``g = -1`` this is the focusing equation
-    :math:`i\\psi_t + \\frac12\\psi_{xx} + |\\psi|^2\\psi = 0` of :mod:`models.nls.exact`.
+    :math:`i\\psi_t + \\frac12\\psi_{xx} + |\\psi|^2\\psi = 0` of :mod:`liepoisson_models.nls.exact`.
     Then :math:`h`, the mass and the momentum are the continuum integrals divided by the
     cell volume :attr:`dx` ``** dim`` (use :meth:`integrals` for the continuum values).
 
@@ -529,7 +529,7 @@ class PeriodicNLS(NLSSystem):
         States are density matrices of shape ``(N, N)`` instead of wavefunctions.
     max_dense : int, optional
         Largest N for the dense path (default :data:`DENSE_LIMIT`); above it use
-        :class:`~models.nls.LiePoissonSplitting`.
+        :class:`~liepoisson_models.nls.LiePoissonSplitting`.
 
     Examples
     --------
@@ -537,7 +537,7 @@ class PeriodicNLS(NLSSystem):
 
     >>> import numpy as np
     >>> from liepoisson import integrate
-    >>> from models.nls import LiePoissonSplitting, PeriodicNLS, bright_soliton
+    >>> from liepoisson_models.nls import LiePoissonSplitting, PeriodicNLS, bright_soliton
     >>> nls = PeriodicNLS(256, 40.0, g=-1.0)
     >>> psi0 = bright_soliton(nls.x, 0.0, a=1.0, c=0.5)
     >>> traj = integrate(nls, psi0, dt=0.05, n_steps=40, method=LiePoissonSplitting(order=4))

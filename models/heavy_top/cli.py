@@ -4,9 +4,9 @@ The default top is an asymmetric body, :math:`I = (1, 1.5, 2)`, with its center 
 the third body axis, :math:`\\chi = (0, 0, 1)`, and :math:`m g \\ell = 1`; it starts spinning
 mostly about that axis, :math:`\\Pi_0 = (0.5, 0.3, 2)`, with the axis tilted by 0.6 rad
 from the upward vertical, :math:`\\Gamma_0 = (\\sin 0.6, 0, \\cos 0.6)` (the upward
-vertical seen in the body frame, as in :mod:`models.heavy_top`). It is integrated with
+vertical seen in the body frame, as in :mod:`liepoisson_models.heavy_top`). It is integrated with
 ``LiePoissonHJ(order=4)`` and, on the same steps, with
-:data:`~models.cli_common.COMPARISON` (RK4). The run writes
+:data:`~liepoisson_models._cli.COMPARISON` (RK4). The run writes
 
 ``report.json``
     the parameters and, for each method, the wall time, the maximal relative errors of
@@ -26,7 +26,7 @@ Examples
 --------
 >>> import argparse, tempfile
 >>> from pathlib import Path
->>> from models.cli_heavy_top import add_arguments, run
+>>> from liepoisson_models.heavy_top.cli import add_arguments, run
 >>> parser = argparse.ArgumentParser()
 >>> add_arguments(parser)
 >>> options = parser.parse_args(["--steps", "20", "--order", "2"])
@@ -44,7 +44,9 @@ from typing import Any
 
 import numpy as np
 
-from .cli_common import (
+from liepoisson.registry import ModelEntry
+
+from .._cli import (
     add_integration_arguments,
     add_vector_argument,
     compare,
@@ -52,9 +54,10 @@ from .cli_common import (
     model_result,
     plot_invariant_errors,
 )
-from .heavy_top import HeavyTop, lagrange_integral
+from .systems import HeavyTop, lagrange_integral
 
 __all__ = [
+    "ENTRY",
     "DEFAULT_INERTIA",
     "DEFAULT_CENTER_OF_MASS",
     "DEFAULT_MGL",
@@ -159,7 +162,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``parameters``, ``methods`` (by name, see :func:`models.cli_common.method_report`,
+        ``parameters``, ``methods`` (by name, see :func:`liepoisson_models._cli.method_report`,
         plus ``axial_momentum_change`` for a Lagrange top), the main method's ``method``,
         ``max_relative_invariant_errors`` and ``wall_time_s``, ``plots`` (file names in
         ``out``), ``passed`` and ``summary``.
@@ -200,3 +203,9 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         plots=plots,
         top_level=["axial_momentum_change"] if lagrange else [],
     )
+
+
+#: What the entry point ``heavy-top`` of the group ``liepoisson.models`` loads.
+ENTRY = ModelEntry(
+    "heavy-top", "Heavy top on se(3)*: Casimirs and energy against RK4.", run, add_arguments,
+)

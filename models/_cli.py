@@ -1,17 +1,32 @@
-"""What the command-line runs of the models share: options, runs, tables and error plots.
+"""What the command-line runs of the models share: options, runs, reports, table and plot.
 
-A model's command-line module (e.g. :mod:`models.cli_rigid_body`) declares its options with
-:func:`add_integration_arguments` plus its own, builds the integrator with
-:func:`integrator_from_options`, runs it next to the :data:`COMPARISON` method with
-:func:`run_methods`, and writes the plot of :func:`plot_invariant_errors`. Bad option
-values are reported the way :mod:`liepoisson.cli` reports them: argparse errors (usage
-message, exit status 2) for values that are wrong on their own, and
+One dialect for every ``liepoisson run MODEL``:
+
+* **options**, one helper each: ``--dt`` (:func:`add_dt_argument`), ``--steps``
+  (:func:`add_steps_argument`), ``--method`` with the names the registry lists
+  (:func:`add_method_argument`, built by :func:`integrator_from_options`), ``--order``
+  (:func:`add_order_argument`) and ``--engine``; :func:`add_integration_arguments` adds the
+  five with a model's defaults. ``--out``, ``--seed`` and ``--progress`` are the command's
+  own (:mod:`liepoisson.cli`).
+* **runs**: :func:`run_methods` integrates a system with several methods on the same steps
+  (:func:`compare`: the chosen method and :data:`COMPARISON`), :func:`method_report` gives
+  the numbers of one run.
+* **reports**: every report has ``checks`` (name to bool), ``passed`` (all checks hold),
+  ``complete`` (every run did all its steps), ``plots`` (file names in ``--out``) and
+  ``summary`` (:func:`outcome`); the runs of an integrator add ``parameters``, ``methods``
+  (by name), ``method``, ``wall_time_s`` and ``max_relative_invariant_errors`` of the main
+  method (:func:`model_result`).
+* one table (:func:`format_table`) and one invariant-error plot
+  (:func:`plot_invariant_errors`).
+
+Bad option values are reported the way :mod:`liepoisson.cli` reports them: argparse
+errors (usage message, exit status 2) for values that are wrong on their own, and
 :class:`~liepoisson.InvalidArgumentError` (``error: ...``, exit status 2) for the rest.
 
 Examples
 --------
 >>> import argparse
->>> from models.cli_common import add_integration_arguments
+>>> from liepoisson_models._cli import add_integration_arguments
 >>> parser = argparse.ArgumentParser(prog="demo")
 >>> add_integration_arguments(parser, dt=0.1, steps=100, order=4)
 >>> options = parser.parse_args(["--dt", "0.05"])
@@ -44,6 +59,11 @@ __all__ = [
     "positive_float",
     "positive_int",
     "finite_float",
+    "add_dt_argument",
+    "add_steps_argument",
+    "add_method_argument",
+    "add_order_argument",
+    "add_engine_argument",
     "add_integration_arguments",
     "add_vector_argument",
     "integrator_from_options",
@@ -53,6 +73,7 @@ __all__ = [
     "method_report",
     "format_table",
     "compare",
+    "outcome",
     "model_result",
     "plot_invariant_errors",
 ]
@@ -66,7 +87,7 @@ MAX_SAVED = 2500
 #: A Casimir-preserving method passes when every Casimir's relative error stays below this.
 CASIMIR_TOLERANCE = 1e-11
 # Integrators that keep every Casimir to round-off (they move states by the coadjoint action).
-_CASIMIR_PRESERVING = ("LiePoissonHJ", "LiePoissonEuler")
+_CASIMIR_PRESERVING = ("LiePoissonHJ", "LiePoissonEuler", "LiePoissonSplitting")
 # Floor of the log-scale error plots (exact zeros cannot be drawn on a log axis).
 _LOG_FLOOR = 1e-17
 
@@ -127,32 +148,72 @@ def positive_int(text: str) -> int:
     return value
 
 
-def add_integration_arguments(parser, dt: float, steps: int, order: int) -> None:
-    """Add ``--dt``, ``--steps``, ``--method`` and ``--order`` with a model's defaults.
+def add_dt_argument(parser, default: float) -> None:
+    """Add ``--dt``, the step size (> 0)."""
+    parser.add_argument("--dt", type=positive_float, default=default,
+                        help=f"step size, > 0 (default: {default:g})")
+
+
+def add_steps_argument(parser, default: int | None, help: str | None = None) -> None:
+    """Add ``--steps``, the number of steps (>= 1); ``help`` replaces the default text."""
+    parser.add_argument("--steps", type=positive_int, default=default,
+                        help=help or f"number of steps, >= 1 (default: {default})")
+
+
+def add_method_argument(parser, default: str = DEFAULT_METHOD) -> None:
+    """Add ``--method``: the name of an integrator listed by the registry
+    (:func:`liepoisson.registry.discover_integrators`, as ``liepoisson list`` shows them)."""
+    methods = sorted(discover_integrators().entries)
+    parser.add_argument("--method", choices=methods, default=default, metavar="NAME",
+                        help=f"integrator, one of {', '.join(methods)} (default: {default})")
+
+
+def add_order_argument(parser, default: int, choices: Sequence[int] | None = None,
+                       help: str | None = None) -> None:
+    """Add ``--order``. With ``choices`` argparse enforces them; without, the integrator
+    built by :func:`integrator_from_options` checks the order (its error names the value)."""
+    valid = (", ".join(str(c) for c in choices) if choices
+             else "LiePoissonHJ 2, 4, 6 or 8, LiePoissonSplitting 2 or 4")
+    parser.add_argument("--order", type=int, default=default, choices=choices,
+                        help=help or f"order of the integrator: {valid} (default: {default})")
+
+
+def add_engine_argument(parser) -> None:
+    """Add ``--engine``: the compiled (numba) or numpy path of LiePoissonHJ."""
+    parser.add_argument("--engine", choices=("auto", "compiled", "numpy"), default="auto",
+                        help="compiled (numba) or numpy path of LiePoissonHJ; auto compiles "
+                             "runs long enough to pay for it (default: auto)")
+
+
+def add_integration_arguments(parser, dt: float, steps: int | None, order: int,
+                              method: str = DEFAULT_METHOD, engine: bool = True,
+                              steps_help: str | None = None) -> None:
+    """Add ``--dt``, ``--steps``, ``--method``, ``--order`` and ``--engine`` with a model's
+    defaults.
 
     Parameters
     ----------
     parser : argparse.ArgumentParser or argument group
     dt : float
         Default step size.
-    steps : int
-        Default number of steps.
+    steps : int or None
+        Default number of steps (None: the model derives it, see ``steps_help``).
     order : int
         Default ``--order`` (used by integrators that take an ``order`` argument, such as
         :class:`~liepoisson.LiePoissonHJ`).
+    method : str
+        Default ``--method``.
+    engine : bool
+        Whether to add ``--engine``.
+    steps_help : str, optional
+        Help of ``--steps``.
     """
-    methods = sorted(discover_integrators().entries)
-    parser.add_argument("--dt", type=positive_float, default=dt,
-                        help=f"step size, > 0 (default: {dt:g})")
-    parser.add_argument("--steps", type=positive_int, default=steps,
-                        help=f"number of steps, >= 1 (default: {steps})")
-    parser.add_argument("--method", choices=methods, default=DEFAULT_METHOD, metavar="NAME",
-                        help=f"integrator, one of {', '.join(methods)} (default: {DEFAULT_METHOD})")
-    parser.add_argument("--order", type=int, default=order,
-                        help=f"order of LiePoissonHJ: 2, 4, 6 or 8 (default: {order})")
-    parser.add_argument("--engine", choices=("auto", "compiled", "numpy"), default="auto",
-                        help="compiled (numba) or numpy path of LiePoissonHJ; auto compiles "
-                             "runs long enough to pay for it (default: auto)")
+    add_dt_argument(parser, dt)
+    add_steps_argument(parser, steps, steps_help)
+    add_method_argument(parser, method)
+    add_order_argument(parser, order)
+    if engine:
+        add_engine_argument(parser)
 
 
 def add_vector_argument(parser, flag: str, default, symbol: str, help: str,
@@ -197,7 +258,7 @@ def integrator_from_options(options: argparse.Namespace) -> Integrator:
     Examples
     --------
     >>> import argparse
-    >>> from models.cli_common import integrator_from_options
+    >>> from liepoisson_models._cli import integrator_from_options
     >>> integrator_from_options(argparse.Namespace(method="LiePoissonHJ", order=4)).name
     'LiePoissonHJ(order=4)'
     >>> integrator_from_options(argparse.Namespace(method="RK4", order=4)).name
@@ -254,17 +315,19 @@ class MethodRun:
 
 
 def run_methods(system, mu0, dt: float, steps: int, methods: Sequence[Integrator],
-                progress: bool = False, engine: str = "auto") -> list[MethodRun]:
+                progress: bool = False, engine: str = "auto",
+                max_saved: int = MAX_SAVED) -> list[MethodRun]:
     """Integrate ``system`` from ``mu0`` with each method on the same steps.
 
-    Methods with the same name run once. States are saved every :func:`save_every_for`
-    steps; ``engine`` is passed to :func:`liepoisson.integrate`.
+    Methods with the same name run once. States are saved every
+    ``save_every_for(steps, max_saved)`` steps; ``engine`` is passed to
+    :func:`liepoisson.integrate`.
 
     Returns
     -------
     list of MethodRun
     """
-    save_every = save_every_for(steps)
+    save_every = save_every_for(steps, max_saved)
     runs, seen = [], set()
     for method in methods:
         if method.name in seen:
@@ -279,14 +342,27 @@ def run_methods(system, mu0, dt: float, steps: int, methods: Sequence[Integrator
     return runs
 
 
-def method_report(run: MethodRun) -> dict[str, Any]:
+def method_report(run: MethodRun,
+                  errors: Callable[[Trajectory], dict[str, np.ndarray]] | None = None,
+                  casimirs: Sequence[str] | None = None) -> dict[str, Any]:
     """The numbers of one run: wall time, invariant errors, energy drift, checks.
+
+    Parameters
+    ----------
+    run : MethodRun
+    errors : callable, optional
+        ``errors(trajectory)``: the error of each invariant along the run, arrays of shape
+        ``(n_saved, ...)``; default :meth:`~liepoisson.Trajectory.relative_invariant_errors`.
+    casimirs : sequence of str, optional
+        The invariants that ``casimirs_to_round_off`` checks; default every invariant but
+        the energy. Empty: no such check (a model that checks its invariants itself).
 
     Returns
     -------
     dict
-        ``method``, ``order``, ``wall_time_s``, ``time_per_step_us``,
-        ``max_relative_invariant_errors`` (by invariant, over the saved states),
+        ``method``, ``order``, ``complete`` (all steps done), ``wall_time_s``,
+        ``time_per_step_us``, ``max_relative_invariant_errors`` (by invariant, over the
+        saved states),
         ``energy_drift`` (slope of the energy error against time, see
         :func:`liepoisson.energy_drift`), ``engine`` and ``engine_detail`` (whether the
         compiled or the numpy path ran, and why) and ``checks`` (``casimirs_to_round_off`` for the
@@ -295,10 +371,14 @@ def method_report(run: MethodRun) -> dict[str, Any]:
     """
     traj = run.trajectory
     steps = int(traj.metadata["steps_done"])
-    errors = traj.max_relative_invariant_errors()
+    if errors is None:
+        errors = traj.max_relative_invariant_errors()
+    else:
+        errors = {key: float(np.max(value)) for key, value in errors(traj).items()}
     report = {
         "method": run.name,
         "order": run.method.order,
+        "complete": bool(traj.complete),
         "wall_time_s": run.wall_time,
         "time_per_step_us": 1e6 * run.wall_time / max(steps, 1),
         "max_relative_invariant_errors": errors,
@@ -308,8 +388,9 @@ def method_report(run: MethodRun) -> dict[str, Any]:
         "compile_seconds": traj.metadata.get("compile_seconds", 0.0),
         "checks": {},
     }
-    if type(run.method).__name__ in _CASIMIR_PRESERVING:
-        worst = max((v for k, v in errors.items() if k != "energy"), default=0.0)
+    checked = [k for k in errors if k != "energy"] if casimirs is None else list(casimirs)
+    if type(run.method).__name__ in _CASIMIR_PRESERVING and checked:
+        worst = max(errors[k] for k in checked)
         report["checks"]["casimirs_to_round_off"] = bool(worst <= CASIMIR_TOLERANCE)
     return report
 
@@ -339,15 +420,26 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(text)
 
 
-def compare(system, mu0, options: argparse.Namespace) -> tuple[list[MethodRun], dict[str, dict]]:
-    """Run the integrator of the options and :data:`COMPARISON` on the same steps.
+def compare(system, mu0, options: argparse.Namespace, comparison: Integrator | None = COMPARISON,
+            max_saved: int = MAX_SAVED,
+            errors: Callable[[Trajectory], dict[str, np.ndarray]] | None = None,
+            casimirs: Sequence[str] | None = None,
+            ) -> tuple[list[MethodRun], dict[str, dict]]:
+    """Run the integrator of the options and ``comparison`` on the same steps.
 
     Parameters
     ----------
     system : LiePoissonSystem
     mu0 : ndarray of shape (*shape,)
     options : argparse.Namespace
-        ``dt``, ``steps``, ``method``, ``order``, ``engine`` and ``progress``.
+        ``dt``, ``steps``, ``method``, ``order``, ``engine`` (optional) and ``progress``.
+    comparison : Integrator or None
+        The baseline run on the same steps (default :data:`COMPARISON`); None runs the
+        method of the options alone.
+    max_saved : int
+        See :func:`run_methods`.
+    errors, casimirs : optional
+        See :func:`method_report`.
 
     Returns
     -------
@@ -357,9 +449,59 @@ def compare(system, mu0, options: argparse.Namespace) -> tuple[list[MethodRun], 
         :func:`method_report` of each run, by method name.
     """
     method = integrator_from_options(options)
-    runs = run_methods(system, mu0, options.dt, options.steps, [method, COMPARISON],
-                       progress=options.progress, engine=getattr(options, "engine", "auto"))
-    return runs, {r.name: method_report(r) for r in runs}
+    methods = [method] if comparison is None else [method, comparison]
+    runs = run_methods(system, mu0, options.dt, options.steps, methods,
+                       progress=options.progress, engine=getattr(options, "engine", "auto"),
+                       max_saved=max_saved)
+    return runs, {r.name: method_report(r, errors, casimirs) for r in runs}
+
+
+def outcome(checks: dict[str, bool], plots: Sequence[Path | str], summary: str,
+            complete: bool = True) -> dict[str, Any]:
+    """The keys every report ends with.
+
+    Parameters
+    ----------
+    checks : dict of str to bool
+        What the run verified.
+    plots : sequence of Path or str
+        The files written (reported by file name).
+    summary : str
+        The text printed by the command; the check lines and the plot names are appended.
+    complete : bool
+        Whether every run did all its steps (False after an interruption).
+
+    Returns
+    -------
+    dict
+        ``checks``, ``complete``, ``passed`` (every check holds and the run is complete),
+        ``plots`` and ``summary``.
+
+    Examples
+    --------
+    >>> from liepoisson_models._cli import outcome
+    >>> report = outcome({"mass_to_round_off": True}, ["/tmp/a.png"], "a run")
+    >>> report["passed"], report["plots"]
+    (True, ['a.png'])
+    >>> print(report["summary"])
+    a run
+    check mass_to_round_off: ok
+    plots: a.png
+    """
+    checks = {key: bool(value) for key, value in checks.items()}
+    names = [Path(p).name for p in plots]
+    lines = [summary] + [f"check {k}: {'ok' if v else 'FAILED'}" for k, v in checks.items()]
+    if not complete:
+        lines.append("the run was interrupted before its last step")
+    if names:
+        lines.append("plots: " + ", ".join(names))
+    return {
+        "checks": checks,
+        "complete": bool(complete),
+        "passed": bool(complete and all(checks.values())),
+        "plots": names,
+        "summary": "\n".join(lines),
+    }
 
 
 def _wall_time(report: dict) -> str:
@@ -404,8 +546,8 @@ def model_result(
     dict
         ``parameters``, ``methods`` (``reports``), ``method``,
         ``max_relative_invariant_errors``, ``wall_time_s`` and the ``top_level`` keys of the
-        main method, ``plots`` (file names), ``passed`` (the main method's checks) and
-        ``summary``.
+        main method, then :func:`outcome`: ``checks`` (the main method's), ``complete``,
+        ``passed``, ``plots`` (file names) and ``summary``.
     """
     main = runs[0]
     main_report = reports[main.name]
@@ -427,8 +569,6 @@ def model_result(
         [f"{headline}: {steps} steps of dt={dt:g} (T={dt * steps:g})", format_table(header, rows)]
         + list(notes)
         + [f"engine {line}" for line in engines]
-        + [f"check {k}: {'ok' if v else 'FAILED'}" for k, v in checks.items()]
-        + ["plots: " + ", ".join(str(p) for p in plots)]
     )
     result = {
         "parameters": parameters,
@@ -438,15 +578,13 @@ def model_result(
         "wall_time_s": main_report["wall_time_s"],
     }
     result.update({key: main_report[key] for key in top_level})
-    result.update({
-        "plots": [Path(p).name for p in plots],
-        "passed": all(checks.values()),
-        "summary": summary,
-    })
+    result.update(outcome(checks, plots, summary, all(r.trajectory.complete for r in runs)))
     return result
 
 
-def plot_invariant_errors(runs: Sequence[MethodRun], path: Path, title: str) -> Path:
+def plot_invariant_errors(runs: Sequence[MethodRun], path: Path, title: str,
+                          errors: Callable[[Trajectory], dict[str, np.ndarray]] | None = None,
+                          ylabel: str = "rel. error") -> Path:
     """Relative energy and Casimir errors against time, log scale, one panel per invariant,
     every run on the same axes.
 
@@ -456,6 +594,12 @@ def plot_invariant_errors(runs: Sequence[MethodRun], path: Path, title: str) -> 
     path : Path
         The PNG file to write.
     title : str
+    errors : callable, optional
+        ``errors(trajectory)``: the error of each invariant along a run, arrays of shape
+        ``(n_saved, ...)`` (default
+        :meth:`~liepoisson.Trajectory.relative_invariant_errors`).
+    ylabel : str
+        Label of the error axes (followed by the invariant's name).
 
     Returns
     -------
@@ -469,13 +613,13 @@ def plot_invariant_errors(runs: Sequence[MethodRun], path: Path, title: str) -> 
     styles = ("-", "--", ":", "-.")
     for i, run in enumerate(runs):
         traj = run.trajectory
-        errors = traj.relative_invariant_errors()
+        series = traj.relative_invariant_errors() if errors is None else errors(traj)
         for ax, key in zip(axes, names):
-            worst = errors[key][1:].reshape(len(traj.t) - 1, -1).max(axis=1)  # over a batch
+            worst = series[key][1:].reshape(len(traj.t) - 1, -1).max(axis=1)  # over a batch
             values = np.maximum(worst, _LOG_FLOOR)
             ax.semilogy(traj.t[1:], values, styles[i % len(styles)], lw=1.0, label=run.name)
     for ax, key in zip(axes, names):
-        ax.set_ylabel(f"rel. error\n{key}")
+        ax.set_ylabel(f"{ylabel}\n{key}")
         ax.grid(True, which="major", alpha=0.3)
     axes[0].legend(loc="best", fontsize="small")
     axes[-1].set_xlabel("t")

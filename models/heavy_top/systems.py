@@ -42,7 +42,7 @@ import numpy as np
 from liepoisson import LiePoissonSystem, se3
 from liepoisson._validation import as_finite_array, check_element_shape, check_real
 
-from .rigid_body import _validate_vector, validate_inertia, zero_third_derivative
+from ..rigid_body.systems import _validate_vector, validate_inertia, zero_third_derivative
 
 __all__ = ["HeavyTop", "lagrange_top", "lagrange_integral"]
 
@@ -77,7 +77,7 @@ class HeavyTop(LiePoissonSystem):
     Examples
     --------
     >>> import numpy as np
-    >>> from models.heavy_top import HeavyTop
+    >>> from liepoisson_models.heavy_top import HeavyTop
     >>> top = HeavyTop((1.0, 2.0, 3.0), center_of_mass=(0.0, 0.0, 1.0), mgl=2.0)
     >>> mu = np.array([0.3, 1.0, -0.7, 0.0, 0.6, 0.8])
     >>> Pi, Gamma = mu[:3], mu[3:]
@@ -183,7 +183,7 @@ def lagrange_top(I1: float, I3: float, ell: float = 1.0, mgl: float = 1.0) -> He
     Examples
     --------
     >>> import numpy as np
-    >>> from models.heavy_top import lagrange_top, lagrange_integral
+    >>> from liepoisson_models.heavy_top import lagrange_top, lagrange_integral
     >>> top = lagrange_top(1.0, 0.5, ell=1.0, mgl=9.81)
     >>> mu = np.array([0.3, -0.2, 2.0, 0.1, 0.5, 0.86])
     >>> float(abs(lagrange_integral(top.vector_field(mu)))) < 1e-15   # d(Pi_3)/dt = 0

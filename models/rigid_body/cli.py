@@ -2,12 +2,12 @@
 
 The default run is the validation case :math:`I = (2, 1, 2/3)`,
 :math:`\\Pi_0 = (\\cos 1.1, 0, \\sin 1.1)`, integrated with ``LiePoissonHJ(order=4)`` and,
-on the same steps, with :data:`~models.cli_common.COMPARISON` (RK4). It writes
+on the same steps, with :data:`~liepoisson_models._cli.COMPARISON` (RK4). It writes
 
 ``report.json``
     the parameters, for each method the wall time, the maximal relative errors of the
     energy and of the Casimir :math:`|\\Pi|^2`, the energy drift and the error against
-    :func:`~models.rigid_body.exact_solution` (maximum over the saved states and at the
+    :func:`~liepoisson_models.rigid_body.exact_solution` (maximum over the saved states and at the
     final time, relative to :math:`|\\Pi_0|`);
 ``rigid_body_sphere.png``
     the computed states on the momentum sphere :math:`|\\Pi| = |\\Pi_0|` with the exact
@@ -21,7 +21,7 @@ Examples
 --------
 >>> import argparse, tempfile
 >>> from pathlib import Path
->>> from models.cli_rigid_body import add_arguments, run
+>>> from liepoisson_models.rigid_body.cli import add_arguments, run
 >>> parser = argparse.ArgumentParser()
 >>> add_arguments(parser)
 >>> options = parser.parse_args(["--steps", "50"])
@@ -41,16 +41,20 @@ from typing import Any
 
 import numpy as np
 
-from .cli_common import (
+from liepoisson.registry import ModelEntry
+
+from .._cli import (
     add_integration_arguments,
     add_vector_argument,
     compare,
     model_result,
     plot_invariant_errors,
 )
-from .rigid_body import RigidBody, exact_solution
+from .exact import exact_solution
+from .systems import RigidBody
 
 __all__ = [
+    "ENTRY",
     "DEFAULT_INERTIA",
     "DEFAULT_MU0",
     "DEFAULT_DT",
@@ -179,7 +183,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``parameters``, ``methods`` (by name, see :func:`models.cli_common.method_report`,
+        ``parameters``, ``methods`` (by name, see :func:`liepoisson_models._cli.method_report`,
         plus ``error_vs_exact``), the main method's ``method``,
         ``max_relative_invariant_errors``, ``wall_time_s`` and ``error_vs_exact``,
         ``plots`` (file names in ``out``), ``passed`` and ``summary``.
@@ -217,3 +221,10 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         plots=plots,
         top_level=["error_vs_exact"],
     )
+
+
+#: What the entry point ``rigid-body`` of the group ``liepoisson.models`` loads.
+ENTRY = ModelEntry(
+    "rigid-body", "Free rigid body on so(3)*, against its exact solution and RK4.",
+    run, add_arguments, default=True,
+)

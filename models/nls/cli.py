@@ -1,0 +1,553 @@
+"""``liepoisson run nls`` and ``liepoisson run graph-nls``: the NLS on u(N)*.
+
+``liepoisson run nls``: the 1-D NLS on a periodic grid against an exact solution
+--------------------------------------------------------------------------------
+The focusing equation :math:`i\\psi_t + \\frac12\\psi_{xx} + |\\psi|^2\\psi = 0`
+(:class:`~liepoisson_models.nls.PeriodicNLS` with ``g = -1``) is integrated from one of
+three exact solutions (``--solution``):
+
+``soliton`` (default)
+    :func:`~liepoisson_models.nls.bright_soliton` with amplitude ``--amplitude`` and
+    velocity ``--velocity`` on :math:`[-40, 40)`, up to :math:`T = 10`;
+``breather``
+    the Satsuma–Yajima breather :math:`\\psi(x, 0) = 2\\operatorname{sech}x`
+    (:func:`~liepoisson_models.nls.satsuma_yajima`) on :math:`[-20, 20)`, over two periods
+    (:math:`T = \\pi`);
+``collision``
+    the exact two-soliton solution (:func:`~liepoisson_models.nls.multi_soliton`,
+    amplitudes ``--amplitude``, velocities :math:`\\pm` ``--velocity``) from
+    :math:`t = -10` to :math:`t = 10`; the report adds the measured position shifts against
+    :func:`~liepoisson_models.nls.collision_shifts` (:math:`\\pm\\ln 2` for the defaults).
+
+Without ``--steps`` the run covers the final time of the solution (above): ``--steps`` is
+``round(T / dt)`` and ``dt`` is adjusted to ``T / steps``; with ``--steps`` it runs
+``steps`` steps of ``--dt``. ``--method`` is any integrator of the registry; the default is
+the :class:`~liepoisson_models.nls.LiePoissonSplitting` (orders 2 and 4),
+``LiePoissonHJ`` runs on the dense :math:`\\mathfrak u(N)^*` (only up to
+:data:`~liepoisson_models.nls.DENSE_LIMIT` points). The run writes
+
+``report.json``
+    the parameters, the main method's wall time, the error against the exact solution
+    (``error_vs_exact``: maximum of :math:`|\\psi - \\psi_\\text{exact}|` over the saved
+    states and at the final time), ``max_relative_invariant_errors`` (the mass, the energy
+    and :math:`\\operatorname{tr}\\rho^k` relative, the momentum as its change divided by
+    the mass), and the checks: the mass kept to round-off (relative error below
+    :data:`MASS_TOLERANCE`) and the error against the exact solution below ``--tolerance``;
+``nls_spacetime.png``
+    :math:`|\\psi(x, t)|^2` over space and time;
+``nls_invariant_errors.png``
+    the invariant errors against time on a log scale.
+
+``liepoisson run graph-nls``: the discrete NLS on a networkx graph
+-----------------------------------------------------------------
+:class:`~liepoisson_models.nls.GraphNLS` with :math:`L` = ``--hopping`` times the graph
+Laplacian and coupling ``--g`` starts with all its mass ``--mass`` on the first node and is
+integrated with ``--method`` (default :class:`~liepoisson.LiePoissonHJ` of order
+``--order``) and, on the same steps, with RK4. The graph (``--graph``) is a ring, a path, a
+2-D grid, the complete graph, a star, the Petersen graph or a random :math:`G(n, p)` graph
+(``--nodes``, ``--edge-probability``, ``--seed``). The run writes
+
+``report.json``
+    the graph (nodes, edges), the parameters, for each method the wall time, the largest
+    relative errors of the energy, the mass and :math:`\\operatorname{tr}\\rho^k`, and the
+    largest distance to a tight DOP853 reference over the saved states; the final mass per
+    node; the check: the main method keeps the mass to round-off (relative error below
+    :data:`MASS_TOLERANCE`; not asked of RK4, which is the contrast);
+``graph_nls_mass_per_node.png``
+    :math:`|\\psi_j(t)|^2` for every node against time;
+``graph_nls_invariant_errors.png``
+    the invariant errors of both methods against time on a log scale.
+
+Examples
+--------
+>>> import argparse, tempfile
+>>> from pathlib import Path
+>>> from liepoisson_models.nls.cli import add_arguments, run
+>>> parser = argparse.ArgumentParser()
+>>> add_arguments(parser)
+>>> options = parser.parse_args(["--n-points", "256", "--steps", "20", "--dt", "0.05"])
+>>> options.out, options.progress = Path(tempfile.mkdtemp()), False
+>>> result = run(options)
+>>> result["passed"], result["method"]
+(True, 'LiePoissonSplitting(order=4, mclachlan)')
+>>> result["error_vs_exact"]["final"] < 1e-6
+True
+
+>>> from liepoisson_models.nls.cli import add_graph_arguments, run_graph
+>>> parser = argparse.ArgumentParser()
+>>> add_graph_arguments(parser)
+>>> options = parser.parse_args(["--graph", "ring", "--nodes", "6", "--steps", "40"])
+>>> options.out, options.progress, options.seed = Path(tempfile.mkdtemp()), False, 0
+>>> result = run_graph(options)
+>>> result["passed"], len(result["final_mass_per_node"])
+(True, 6)
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from liepoisson import ScipyIVP
+from liepoisson.exceptions import InvalidArgumentError
+from liepoisson.registry import IntegratorEntry, ModelEntry
+
+from .._cli import (
+    COMPARISON,
+    add_integration_arguments,
+    compare,
+    finite_float,
+    format_table,
+    outcome,
+    plot_invariant_errors,
+    positive_float,
+    positive_int,
+)
+from . import (
+    GraphNLS,
+    LiePoissonSplitting,
+    PeriodicNLS,
+    bright_soliton,
+    collision_shifts,
+    multi_soliton,
+    satsuma_yajima,
+)
+
+__all__ = [
+    "ENTRIES",
+    "SPLITTING",
+    "SOLUTIONS",
+    "GRAPHS",
+    "MASS_TOLERANCE",
+    "COLLISION_START",
+    "add_arguments",
+    "run",
+    "add_graph_arguments",
+    "run_graph",
+    "build_graph",
+    "soliton_centres",
+    "invariant_errors",
+    "plot_spacetime",
+    "plot_mass_per_node",
+]
+
+#: ``--solution`` -> (default length, default final time).
+SOLUTIONS = {"soliton": (80.0, 10.0), "breather": (40.0, float(np.pi)), "collision": (80.0, 20.0)}
+#: The graphs of ``--graph``.
+GRAPHS = ("ring", "path", "grid", "complete", "star", "petersen", "random")
+#: A run passes only if the main method keeps the mass to this relative accuracy.
+MASS_TOLERANCE = 1e-10
+#: Start time of the collision run (the solitons are then 20 apart).
+COLLISION_START = -10.0
+#: At most about this many states of a grid run are saved (for the space-time plot).
+_MAX_SAVED_GRID = 400
+#: At most about this many states of a graph run are saved.
+_MAX_SAVED_GRAPH = 500
+#: Tolerances of the DOP853 reference of graph-nls.
+_REFERENCE = ScipyIVP(method="DOP853", rtol=1e-12, atol=1e-14)
+
+_SPACETIME_PNG = "nls_spacetime.png"
+_ERRORS_PNG = "nls_invariant_errors.png"
+_MASS_PNG = "graph_nls_mass_per_node.png"
+_GRAPH_ERRORS_PNG = "graph_nls_invariant_errors.png"
+
+
+# ---------------------------------------------------------------------- liepoisson run nls
+def add_arguments(parser) -> None:
+    """The options of ``liepoisson run nls``."""
+    parser.add_argument("--solution", choices=sorted(SOLUTIONS), default="soliton",
+                        help="exact solution to start from and compare with (default: soliton)")
+    parser.add_argument("--n-points", type=positive_int, default=1024,
+                        help="grid points (default: 1024)")
+    parser.add_argument("--length", type=positive_float, default=None,
+                        help="period of the grid (default: 80, or 40 for the breather)")
+    add_integration_arguments(
+        parser, dt=0.01, steps=None, order=4, method="LiePoissonSplitting", engine=False,
+        steps_help="number of steps, >= 1 (default: up to the solution's final time, 10 for "
+        "the soliton, pi for the breather, 20 for the collision, with dt adjusted to it)",
+    )
+    parser.add_argument("--amplitude", type=positive_float, default=1.0,
+                        help="soliton amplitude a (default: 1)")
+    parser.add_argument("--velocity", type=float, default=1.0,
+                        help="soliton velocity c (collision: +c and -c; default: 1)")
+    parser.add_argument("--tolerance", type=positive_float, default=1e-3,
+                        help="largest accepted error against the exact solution (default: 1e-3)")
+
+
+def _exact(options, t: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The exact solution at the times ``t`` (shape ``(n_t, N)``)."""
+    tt = np.asarray(t)[:, None]
+    a, c = options.amplitude, options.velocity
+    if options.solution == "soliton":
+        return bright_soliton(x, tt, a=a, c=c)
+    if options.solution == "breather":
+        return satsuma_yajima(x, tt)
+    return multi_soliton(x, COLLISION_START + tt, a=[a, a], c=[c, -c], x0=[0.0, 0.0])
+
+
+def soliton_centres(x: np.ndarray, psi: np.ndarray, split: float = 0.0) -> tuple[float, float]:
+    """Centres (first moments of :math:`|\\psi|^2`) of the parts left and right of ``split``.
+
+    Parameters
+    ----------
+    x : ndarray of shape (N,)
+    psi : ndarray of shape (N,)
+    split : float
+
+    Returns
+    -------
+    (float, float)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from liepoisson_models.nls.cli import soliton_centres
+    >>> x = np.linspace(-40, 40, 2001)
+    >>> psi = 1 / np.cosh(x + 10) + 1 / np.cosh(x - 7)
+    >>> [round(c, 3) for c in soliton_centres(x, psi)]
+    [-10.0, 7.0]
+    """
+    dens = np.abs(psi) ** 2
+    left = x < split
+    out = []
+    for part in (left, ~left):
+        out.append(float(np.sum(x[part] * dens[part]) / np.sum(dens[part])))
+    return out[0], out[1]
+
+
+def _collision_report(options, nls, traj) -> dict[str, Any]:
+    """Measured position shifts of the two solitons, against the exact ones."""
+    c1 = options.velocity
+    if c1 == 0:
+        return {}
+    T = float(traj.t[-1] - traj.t[0])
+    start_left, start_right = soliton_centres(nls.x, traj.states[0])
+    end_left, end_right = soliton_centres(nls.x, traj.states[-1])
+    # the soliton moving right starts on the left and ends on the right
+    if c1 > 0:
+        first, second = (start_left, end_right), (start_right, end_left)
+    else:
+        first, second = (start_right, end_left), (start_left, end_right)
+    measured = [first[1] - (first[0] + c1 * T), second[1] - (second[0] - c1 * T)]
+    exact = collision_shifts(options.amplitude, c1, options.amplitude, -c1)
+    return {
+        "measured": measured,
+        "exact": list(exact),
+        "error": max(abs(m - e) for m, e in zip(measured, exact)),
+    }
+
+
+def plot_spacetime(x: np.ndarray, t: np.ndarray, states: np.ndarray, path: Path, title: str) -> Path:
+    """:math:`|\\psi|^2` as an image over :math:`(x, t)`.
+
+    Parameters
+    ----------
+    x : ndarray of shape (N,)
+    t : ndarray of shape (n_t,)
+    states : ndarray of shape (n_t, N)
+    path : Path
+        The PNG file to write.
+    title : str
+
+    Returns
+    -------
+    Path
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.5, 4.0), layout="constrained")
+    ax = fig.subplots()
+    image = ax.imshow(np.abs(states) ** 2, origin="lower", aspect="auto", cmap="magma",
+                      extent=(x[0], x[-1] + (x[1] - x[0]), t[0], t[-1]), interpolation="nearest")
+    fig.colorbar(image, ax=ax, label=r"$|\psi|^2$")
+    ax.set_xlabel("x")
+    ax.set_ylabel("t")
+    ax.set_title(title, fontsize="medium")
+    fig.savefig(path, dpi=90)
+    return Path(path)
+
+
+def invariant_errors(traj) -> dict[str, np.ndarray]:
+    """The error of each invariant along a run, shape ``(n_saved,)`` each.
+
+    Relative errors :math:`|I(t) - I(0)|/|I(0)|`, except for the momentum, which is often
+    zero: its change is divided by the mass (the change of the mean wavenumber).
+
+    Parameters
+    ----------
+    traj : Trajectory
+        A run of an :class:`~liepoisson_models.nls.NLSSystem` (no batch axes).
+
+    Returns
+    -------
+    dict of str to ndarray of shape (n_saved,)
+    """
+    values = traj.invariants()
+    mass0 = abs(float(values["mass"][0])) or 1.0
+    out = {}
+    for key, series in values.items():
+        if key.startswith("momentum"):
+            out[key] = np.abs(series - series[0]) / mass0
+        else:
+            ref = abs(float(series[0]))
+            out[key] = np.abs(series - series[0]) / (ref if ref > 0 else 1.0)
+    return out
+
+
+def _grid_steps(options) -> tuple[float, int]:
+    """``(dt, steps)``: as given, or up to the solution's final time with dt adjusted."""
+    if options.steps is not None:
+        return options.dt, options.steps
+    final_time = SOLUTIONS[options.solution][1]
+    steps = max(1, int(round(final_time / options.dt)))
+    return final_time / steps, steps
+
+
+def run(options: argparse.Namespace) -> dict[str, Any]:
+    """Run ``liepoisson run nls`` (see the module docstring).
+
+    Returns
+    -------
+    dict
+        ``parameters``, ``methods`` (the main method's report, see
+        :func:`liepoisson_models._cli.method_report`), ``method``, ``wall_time_s``,
+        ``max_relative_invariant_errors``, ``error_vs_exact``,
+        ``continuum_integrals_at_t0``, ``collision_shifts`` (collision only), ``checks``,
+        ``complete``, ``passed``, ``plots`` and ``summary``.
+    """
+    length = options.length if options.length is not None else SOLUTIONS[options.solution][0]
+    dt, steps = _grid_steps(options)
+    nls = PeriodicNLS(options.n_points, length, g=-1.0)
+    psi0 = _exact(options, np.array([0.0]), nls.x)[0]
+    run_options = argparse.Namespace(**{**vars(options), "dt": dt, "steps": steps})
+    runs, reports = compare(nls, psi0, run_options, comparison=None,
+                            max_saved=_MAX_SAVED_GRID, errors=invariant_errors, casimirs=())
+    main = runs[0]
+    traj = main.trajectory
+    report = reports[main.name]
+
+    exact = _exact(options, traj.t, nls.x)
+    err = np.max(np.abs(traj.states - exact), axis=-1)
+    report["error_vs_exact"] = {"max": float(err.max()), "final": float(err[-1])}
+    worst = report["max_relative_invariant_errors"]
+    result: dict[str, Any] = {
+        "parameters": {
+            "solution": options.solution, "n_points": nls.n_points, "length": length,
+            "g": nls.g, "dt": dt, "steps": steps, "T": dt * steps, "method": main.name,
+            "order": main.method.order, "save_every": traj.metadata["save_every"],
+        },
+        "methods": reports,
+        "method": main.name,
+        "wall_time_s": report["wall_time_s"],
+        "max_relative_invariant_errors": worst,
+        "error_vs_exact": report["error_vs_exact"],
+        "continuum_integrals_at_t0": {k: float(v) for k, v in nls.integrals(psi0).items()},
+    }
+    if options.solution == "collision":
+        result["collision_shifts"] = _collision_report(options, nls, traj)
+
+    title = f"{options.solution}: {main.name}, N = {nls.n}, dt = {dt:g}"
+    plots = [
+        plot_spacetime(nls.x, traj.t, traj.states, options.out / _SPACETIME_PNG, title),
+        plot_invariant_errors(runs, options.out / _ERRORS_PNG, title, errors=invariant_errors,
+                              ylabel="error"),
+    ]
+    checks = {"mass_to_round_off": worst["mass"] <= MASS_TOLERANCE,
+              "error_within_tolerance": float(err.max()) <= options.tolerance}
+    rows = [[key, value] for key, value in worst.items()]
+    rows.append(["|psi - exact|", float(err.max())])
+    summary = (
+        f"nls {options.solution}: {main.name}, N = {nls.n}, dt = {dt:g}, {steps} steps "
+        f"({report['wall_time_s']:.2f} s)\n" + format_table(["quantity", "max error"], rows)
+    )
+    if result.get("collision_shifts"):
+        shifts = result["collision_shifts"]
+        summary += (
+            f"\ncollision shifts: measured {shifts['measured'][0]:+.6f}, "
+            f"{shifts['measured'][1]:+.6f}; exact {shifts['exact'][0]:+.6f}, "
+            f"{shifts['exact'][1]:+.6f}"
+        )
+    result.update(outcome(checks, plots, summary, traj.complete))
+    return result
+
+
+# ---------------------------------------------------------------------- liepoisson run graph-nls
+def build_graph(kind: str, nodes: int, edge_probability: float = 0.3, seed: int = 0) -> nx.Graph:
+    """The graph of ``--graph``.
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`GRAPHS`. ``"grid"`` is the square grid with ``round(sqrt(nodes))``
+        nodes per side; ``"petersen"`` ignores ``nodes`` (it has 10).
+    nodes : int
+        Number of nodes, ``>= 1``.
+    edge_probability : float
+        Edge probability of ``"random"`` (:func:`networkx.gnp_random_graph`).
+    seed : int
+        Seed of ``"random"``.
+
+    Returns
+    -------
+    networkx.Graph
+
+    Examples
+    --------
+    >>> from liepoisson_models.nls.cli import build_graph
+    >>> build_graph("ring", 5).number_of_edges(), build_graph("petersen", 0).number_of_nodes()
+    (5, 10)
+    """
+    if kind not in GRAPHS:
+        raise InvalidArgumentError(f"--graph must be one of {', '.join(GRAPHS)}, got {kind!r}")
+    if kind == "petersen":
+        return nx.petersen_graph()
+    if nodes < 1:
+        raise InvalidArgumentError(f"--nodes must be >= 1, got {nodes}")
+    if kind == "ring":
+        return nx.cycle_graph(nodes)
+    if kind == "path":
+        return nx.path_graph(nodes)
+    if kind == "complete":
+        return nx.complete_graph(nodes)
+    if kind == "star":
+        return nx.star_graph(nodes - 1)
+    if kind == "grid":
+        side = max(1, int(round(np.sqrt(nodes))))
+        return nx.convert_node_labels_to_integers(nx.grid_2d_graph(side, side))
+    return nx.gnp_random_graph(nodes, edge_probability, seed=seed)
+
+
+def add_graph_arguments(parser) -> None:
+    """The options of ``liepoisson run graph-nls``."""
+    parser.add_argument("--graph", choices=GRAPHS, default="ring", help="the graph (default: ring)")
+    parser.add_argument("--nodes", type=positive_int, default=12, help="number of nodes (default: 12)")
+    parser.add_argument("--edge-probability", type=positive_float, default=0.3,
+                        help="edge probability of the random graph (default: 0.3)")
+    parser.add_argument("--g", type=finite_float, default=-3.0,
+                        help="coupling, < 0 focusing, > 0 defocusing (default: -3)")
+    parser.add_argument("--hopping", type=finite_float, default=1.0,
+                        help="factor of the graph Laplacian (default: 1)")
+    parser.add_argument("--mass", type=positive_float, default=1.0,
+                        help="initial mass, all on the first node (default: 1)")
+    add_integration_arguments(parser, dt=0.05, steps=1000, order=4, engine=False)
+
+
+def plot_mass_per_node(t: np.ndarray, states: np.ndarray, nodes, path: Path, title: str) -> Path:
+    """:math:`|\\psi_j(t)|^2` of every node against time (an image, and curves for at most
+    12 nodes).
+
+    Parameters
+    ----------
+    t : ndarray of shape (n_t,)
+    states : ndarray of shape (n_t, N)
+    nodes : sequence
+        Node labels, in the order of the states.
+    path : Path
+        The PNG file to write.
+    title : str
+
+    Returns
+    -------
+    Path
+    """
+    from matplotlib.figure import Figure
+
+    mass = np.abs(states) ** 2
+    n = mass.shape[1]
+    fig = Figure(figsize=(6.5, 5.0), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    image = top.imshow(mass.T, origin="lower", aspect="auto", cmap="viridis",
+                       extent=(t[0], t[-1], -0.5, n - 0.5), interpolation="nearest")
+    fig.colorbar(image, ax=top, label=r"$|\psi_j|^2$")
+    top.set_ylabel("node index j")
+    shown = range(n) if n <= 12 else np.argsort(mass.max(axis=0))[::-1][:12]
+    for j in shown:
+        bottom.plot(t, mass[:, j], lw=1.0, label=str(nodes[j]))
+    bottom.set_xlabel("t")
+    bottom.set_ylabel(r"$|\psi_j|^2$")
+    bottom.legend(loc="upper right", fontsize="x-small", ncol=4, title="node", title_fontsize="x-small")
+    top.set_title(title, fontsize="medium")
+    fig.savefig(path, dpi=90)
+    return Path(path)
+
+
+def run_graph(options: argparse.Namespace) -> dict[str, Any]:
+    """Run ``liepoisson run graph-nls`` (see the module docstring).
+
+    Returns
+    -------
+    dict
+        ``graph`` (kind, nodes, edges), ``parameters``, ``methods`` (by name, see
+        :func:`liepoisson_models._cli.method_report`, plus ``max_error_vs_dop853``),
+        ``method``, ``wall_time_s`` and ``max_relative_invariant_errors`` of the main
+        method, ``final_mass_per_node``, ``checks``, ``complete``, ``passed``, ``plots`` and
+        ``summary``.
+    """
+    graph = build_graph(options.graph, options.nodes, options.edge_probability, options.seed)
+    nls = GraphNLS(graph, g=options.g, hopping=options.hopping)
+    psi0 = np.zeros(nls.n, dtype=complex)
+    psi0[0] = np.sqrt(options.mass)
+    runs, reports = compare(nls, psi0, options, max_saved=_MAX_SAVED_GRAPH,
+                            errors=invariant_errors, casimirs=())
+    main = runs[0]
+    reference = _REFERENCE.solve(nls, psi0, main.trajectory.t)
+    for r in runs:
+        reports[r.name]["max_error_vs_dop853"] = float(np.max(np.abs(r.trajectory.states - reference)))
+
+    title = (f"{options.graph} ({nls.n} nodes), g = {nls.g:g}, hopping = {nls.hopping:g}: "
+             f"{main.name}")
+    plots = [
+        plot_mass_per_node(main.trajectory.t, main.trajectory.states, nls.nodes,
+                           options.out / _MASS_PNG, title),
+        plot_invariant_errors(runs, options.out / _GRAPH_ERRORS_PNG, title,
+                              errors=invariant_errors),
+    ]
+    worst = reports[main.name]["max_relative_invariant_errors"]
+    rows = [[name, r["max_relative_invariant_errors"]["mass"],
+             r["max_relative_invariant_errors"]["energy"], r["max_error_vs_dop853"]]
+            for name, r in reports.items()]
+    summary = (
+        f"graph-nls: {options.graph} with {nls.n} nodes and {graph.number_of_edges()} edges, "
+        f"dt = {options.dt:g}, {options.steps} steps\n"
+        + format_table(["method", "mass error", "energy error", "|psi - DOP853|"], rows)
+    )
+    result = {
+        "graph": {
+            "kind": options.graph,
+            "nodes": [str(v) for v in nls.nodes],
+            "edges": [[str(a), str(b)] for a, b in graph.edges],
+        },
+        "parameters": {
+            "graph": options.graph, "g": nls.g, "hopping": nls.hopping, "mass": options.mass,
+            "dt": options.dt, "steps": options.steps, "T": options.dt * options.steps,
+            "method": main.name, "order": main.method.order, "comparison": COMPARISON.name,
+            "save_every": main.trajectory.metadata["save_every"],
+        },
+        "methods": reports,
+        "method": main.name,
+        "wall_time_s": reports[main.name]["wall_time_s"],
+        "max_relative_invariant_errors": worst,
+        "final_mass_per_node": np.abs(main.trajectory.final) ** 2,
+    }
+    result.update(outcome({"mass_to_round_off": worst["mass"] <= MASS_TOLERANCE}, plots, summary,
+                          all(r.trajectory.complete for r in runs)))
+    return result
+
+
+#: What the entry point ``nls`` of the group ``liepoisson.models`` loads: both commands.
+ENTRIES = (
+    ModelEntry("nls", "NLS on a periodic grid (Lie-Poisson on u(N)*): soliton, breather or "
+               "collision against the exact solution.", run, add_arguments),
+    ModelEntry("graph-nls", "Discrete NLS on a networkx graph: mass per node, invariants "
+               "against RK4 and DOP853.", run_graph, add_graph_arguments),
+)
+#: What the entry point ``LiePoissonSplitting`` of the group ``liepoisson.integrators``
+#: loads: the splitting, selectable with ``--method`` (for NLS systems).
+SPLITTING = IntegratorEntry(
+    "LiePoissonSplitting", "Exact kinetic and potential flows of the NLS composed (orders 2 "
+    "and 4).", LiePoissonSplitting,
+)
