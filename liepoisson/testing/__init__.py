@@ -17,6 +17,9 @@ Three modules:
   and :func:`algebra_samples` / :func:`system_samples`, the data on which a property test
   iterates the same tables.
 
+:mod:`liepoisson.testing.examples` holds example systems on a few catalog algebras
+(:func:`coordinate_system`, :func:`initial_state`) for tests of new integrators.
+
 Every name is importable from :mod:`liepoisson.testing` itself.
 
 Residuals are relative: for a law stated as "a sum of terms vanishes", the residual of one
@@ -37,6 +40,7 @@ True
 >>> report.raise_if_failed()   # does nothing: every law holds
 """
 
+from .examples import EXAMPLE_ALGEBRAS, coordinate_system, initial_state, random_algebra
 from .laws import (
     ALGEBRA_LAWS,
     INTEGRATOR_LAWS,
@@ -89,4 +93,8 @@ __all__ = [
     "verify_algebra",
     "verify_system",
     "verify_integrator",
+    "EXAMPLE_ALGEBRAS",
+    "random_algebra",
+    "coordinate_system",
+    "initial_state",
 ]

@@ -692,19 +692,17 @@ def test_bad_grids_solvers_and_closed_form_parameters_are_refused():
 
 
 # ------------------------------------------------------------------ command line
-def test_liepoisson_run_hydrodynamics_writes_a_passing_report_and_its_plots(tmp_path):
+def test_liepoisson_run_hydrodynamics_writes_a_passing_report_and_its_plots(tmp_path, read_report, report_numbers):
     import math
-
-    from test_cli import _numbers, _strict_json
 
     from liepoisson.cli import main
 
     code = main(["run", "hydrodynamics", "--points", "128", "--steps", "64", "--particles", "4000",
                  "--samples", "120", "--epochs", "2", "--hidden", "4", "--network-points", "48",
                  "--steps-per-layer", "2", "--out", str(tmp_path)])
-    report = _strict_json(tmp_path / "report.json")
+    report = read_report(tmp_path / "report.json")
     assert code == 0 and report["passed"] is True
-    assert all(math.isfinite(x) for x in _numbers(report))
+    assert all(math.isfinite(x) for x in report_numbers(report))
     assert report["lq"]["fisher"]["nls_vs_closed_form"] < 1e-8
     assert report["lq"]["plain"]["residuals"]["quantum_hj_real"] > 0.1          # not the NLS side
     conditions = report["network"]["conditions"]

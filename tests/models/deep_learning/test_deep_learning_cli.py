@@ -12,19 +12,6 @@ import pytest
 from liepoisson.cli import main
 
 
-def _numbers(value):
-    if isinstance(value, bool):
-        return
-    if isinstance(value, (int, float)):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _numbers(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _numbers(v)
-
-
 def _run(out: Path, *argv: str):
     code = main(["run", "deep-learning", *argv, "--out", str(out)])
     report = json.loads((out / "report.json").read_text(), parse_constant=lambda c: pytest.fail(c))
@@ -37,7 +24,7 @@ def moons_run(tmp_path_factory):
     return out, *_run(out, "--samples", "300", "--epochs", "8", "--depth", "4", "--width", "6")
 
 
-def test_deep_learning_run_reports_accuracy_and_passes_the_gradient_check(moons_run):
+def test_deep_learning_run_reports_accuracy_and_passes_the_gradient_check(moons_run, report_numbers):
     _, code, report = moons_run
     assert code == 0 and report["passed"] is True
     assert report["model"] == "deep-learning" and report["dataset"] == "moons"
@@ -47,7 +34,7 @@ def test_deep_learning_run_reports_accuracy_and_passes_the_gradient_check(moons_
     assert check["relative_error_vs_finite_difference"] < 1e-6
     assert check["relative_gap_reversible_vs_stored"] < 1e-8
     assert len(report["history"]["loss"]) == 8
-    assert all(math.isfinite(x) for x in _numbers(report))
+    assert all(math.isfinite(x) for x in report_numbers(report))
     assert "test accuracy" in report["summary"]
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _systems import ALGEBRAS, coordinate_system, initial_state
 
 from liepoisson import (
     RK4,
@@ -18,13 +17,14 @@ from liepoisson import (
     integrate,
     poisson_defect,
 )
+from liepoisson.testing import EXAMPLE_ALGEBRAS, coordinate_system, initial_state
 
-NAMES = list(ALGEBRAS)
+NAMES = list(EXAMPLE_ALGEBRAS)
 
 
 @pytest.fixture(scope="module", params=NAMES)
 def case(request):
-    algebra = ALGEBRAS[request.param]()
+    algebra = EXAMPLE_ALGEBRAS[request.param]()
     return request.param, coordinate_system(algebra), initial_state(algebra)
 
 
@@ -93,7 +93,7 @@ def test_composed_orders_preserve_casimirs(order):
     """Orders 6 and 8 compose order-4 steps (3 and 9 per step): Casimirs at round-off over
     10^4 steps on so(3) and over 100 steps (300 or 900 order-4 substeps) on the other
     algebras."""
-    for name, make in ALGEBRAS.items():
+    for name, make in EXAMPLE_ALGEBRAS.items():
         algebra = make()
         system, mu0 = coordinate_system(algebra), initial_state(algebra)
         n = 10_000 if name == "so3" else 100
@@ -118,7 +118,7 @@ def test_empirical_order_matches_declared_order(case, order, dts, tol):
 @pytest.mark.parametrize("order, dts", [(6, [0.4, 0.25, 0.2]), (8, [0.5, 0.4, 0.25])])
 def test_composed_methods_reach_orders_6_and_8(order, dts):
     for name in ("se3", "su3"):
-        algebra = ALGEBRAS[name]()
+        algebra = EXAMPLE_ALGEBRAS[name]()
         system, mu0 = coordinate_system(algebra), initial_state(algebra)
         ref = _reference(system, mu0, 2.0)
         est = empirical_order(system, LiePoissonHJ(order=order), mu0, 2.0, dts, ref)
@@ -129,7 +129,7 @@ def test_order4_with_numerical_derivatives_keeps_its_order_and_poisson_property(
     """A user system given only H: the gradient comes from the 8th-order stencil and the
     higher derivatives from complex steps; order 4 and the Poisson property survive."""
     for name in ("so3", "se3"):
-        algebra = ALGEBRAS[name]()
+        algebra = EXAMPLE_ALGEBRAS[name]()
         system, mu0 = coordinate_system(algebra, exact="none"), initial_state(algebra)
         ref = _reference(system, mu0, 1.0)
         est = empirical_order(system, LiePoissonHJ(order=4), mu0, 1.0, [0.2, 0.1, 0.05], ref)
@@ -229,7 +229,7 @@ def test_energy_error_of_lie_poisson_hj_is_bounded_while_rk4_drifts():
 
 # ------------------------------------------------------------------ baselines
 def test_implicit_midpoint_and_rk4_reach_their_orders():
-    algebra = ALGEBRAS["so3"]()
+    algebra = EXAMPLE_ALGEBRAS["so3"]()
     system, mu0 = coordinate_system(algebra), initial_state(algebra)
     ref = _reference(system, mu0, 1.0)
     assert abs(empirical_order(system, ImplicitMidpoint(), mu0, 1.0, [0.1, 0.05, 0.025], ref).order - 2) < 0.1
@@ -238,7 +238,7 @@ def test_implicit_midpoint_and_rk4_reach_their_orders():
 
 
 def test_scipy_ivp_step_agrees_with_its_dense_solve():
-    algebra = ALGEBRAS["se3"]()
+    algebra = EXAMPLE_ALGEBRAS["se3"]()
     system, mu0 = coordinate_system(algebra), initial_state(algebra)
     method = ScipyIVP("DOP853", rtol=1e-12, atol=1e-14)
     stepped = integrate(system, mu0, 0.1, 10, method=method).final
@@ -249,7 +249,7 @@ def test_scipy_ivp_step_agrees_with_its_dense_solve():
 @pytest.mark.parametrize("solver", ["preconditioned", "newton", "newton_krylov"])
 def test_every_solver_finds_the_same_step(solver):
     for name in ("so3", "su3"):
-        algebra = ALGEBRAS[name]()
+        algebra = EXAMPLE_ALGEBRAS[name]()
         system, mu0 = coordinate_system(algebra), initial_state(algebra)
         a = LiePoissonHJ(order=4, solver="fixed_point").step(system, mu0, 0.2)
         b = LiePoissonHJ(order=4, solver=solver, tol=1e-13).step(system, mu0, 0.2)

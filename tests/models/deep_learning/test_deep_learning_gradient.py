@@ -18,7 +18,6 @@ from liepoisson_models.deep_learning import (
     ControlProblem,
     GradientResNet,
     PontryaginSystem,
-    ResidualNetwork,
     TanhResNet,
 )
 
@@ -46,59 +45,6 @@ def make_problem(kind="tanh", dim=3, depth=4, horizon=1.0, order=2, loss="cross_
     return problem, params, X, y, rng
 
 
-def jacobians(net, x, theta):
-    """Per-sample Jacobians d f_o / d x_j by complex steps of the vector field alone."""
-    n, d = x.shape
-    J = np.empty((n, d, d))
-    for j in range(d):
-        J[:, :, j] = np.imag(net.vector_field(x + 1j * CS * np.eye(d)[j], theta)) / CS
-    return J
-
-
-def midpoint_step(net, x, theta, h):
-    """x1 = x + h f((x + x1)/2) by Newton per sample with dense Jacobians."""
-    eye = np.eye(x.shape[1])
-    x1 = x + h * net.vector_field(x, theta)
-    for _ in range(50):
-        xb = 0.5 * (x + x1)
-        r = x1 - x - h * net.vector_field(xb, theta)
-        x1 = x1 - np.linalg.solve(eye - 0.5 * h * jacobians(net, xb, theta), r[..., None])[..., 0]
-        if np.max(np.abs(r)) < 1e-16:
-            break
-    return x1
-
-
-def backprop_midpoint(problem, params, X, y):
-    """Reverse-mode differentiation of the implicit midpoint network, written independently
-    of the costate sweep: dense per-sample Jacobians (complex steps of ``vector_field``),
-    the implicit function theorem for each layer, and parameter derivatives by complex
-    steps. Returns the flat gradient in the order of ``Parameters.vector``."""
-    net, h, lam = problem.network, problem.network.step, problem.regularization
-    eye = np.eye(net.dim)
-    xs = [X @ params.lift[:-1] + params.lift[-1]]
-    for theta in params.theta:
-        xs.append(midpoint_step(net, xs[-1], theta, h))
-    V = params.readout
-    _, dz = problem.loss.value_and_gradient(xs[-1] @ V[:-1] + V[-1], y)
-    g_readout = np.vstack([xs[-1].T @ dz, dz.sum(0, keepdims=True)]) + lam * V
-    g = dz @ V[:-1].T
-    g_theta = np.empty_like(params.theta)
-    for k in range(net.depth - 1, -1, -1):
-        theta = params.theta[k]
-        xb = 0.5 * (xs[k] + xs[k + 1])
-        A = jacobians(net, xb, theta)
-        # (I - h A/2) dx_{k+1} = (I + h A/2) dx_k + h B dtheta
-        lam_k = np.linalg.solve(np.swapaxes(eye - 0.5 * h * A, 1, 2), g[..., None])[..., 0]
-        for j in range(theta.size):
-            shifted = theta.astype(complex)
-            shifted[j] += 1j * CS
-            g_theta[k, j] = h * np.sum(lam_k * np.imag(net.vector_field(xb, shifted))) / CS
-        g_theta[k] += h * lam * theta
-        g = np.einsum("nij,ni->nj", eye + 0.5 * h * A, lam_k)
-    g_lift = np.vstack([X.T @ g, g.sum(0, keepdims=True)]) + lam * params.lift
-    return np.concatenate([g_theta.ravel(), g_lift.ravel(), g_readout.ravel()]), np.stack(xs)
-
-
 def slope(eps, values):
     return np.polyfit(np.log(eps), np.log(values), 1)[0]
 
@@ -124,7 +70,7 @@ def test_pontryagin_gradient_passes_the_taylor_test(kind, order):
 
 
 @pytest.mark.parametrize("kind", sorted(NETWORKS))
-def test_pontryagin_gradient_equals_independent_backprop_of_the_midpoint_map(kind):
+def test_pontryagin_gradient_equals_independent_backprop_of_the_midpoint_map(kind, backprop_midpoint):
     problem, params, X, y, _ = make_problem(kind, dim=3, depth=5, horizon=1.5)
     result = problem.loss_and_gradient(params, X, y)
     reference, states = backprop_midpoint(problem, params, X, y)
@@ -134,7 +80,7 @@ def test_pontryagin_gradient_equals_independent_backprop_of_the_midpoint_map(kin
     assert np.max(np.abs(result.states - states)) <= 1e-13 * max(1.0, np.max(np.abs(states)))
 
 
-def test_pontryagin_gradient_for_squared_error_and_padding_equals_backprop():
+def test_pontryagin_gradient_for_squared_error_and_padding_equals_backprop(backprop_midpoint):
     problem, params, X, y, _ = make_problem("tanh", dim=3, loss="squared_error", lift="pad", n_outputs=2)
     grad = problem.loss_and_gradient(params, X, y).gradient
     # zero padding x(0) = [X, 0] is the linear lift with the fixed matrix [[I], [0]]
@@ -149,7 +95,7 @@ def test_pontryagin_gradient_for_squared_error_and_padding_equals_backprop():
     assert np.max(np.abs(ours - expected)) <= 1e-10 * np.max(np.abs(expected))
 
 
-def test_costate_pairing_with_a_tangent_is_constant_across_layers():
+def test_costate_pairing_with_a_tangent_is_constant_across_layers(jacobians):
     problem, params, X, y, rng = make_problem("tanh", dim=4, depth=8, horizon=2.0)
     result = problem.loss_and_gradient(params, X, y, return_costates=True)
     net, h = problem.network, problem.network.step
@@ -239,7 +185,7 @@ def test_forward_sweep_keeps_the_costate_zero_and_the_casimir_one():
 # ----------------------------------------------------------------------------- networks
 @SETTINGS
 @given(kind=st.sampled_from(sorted(NETWORKS)), dim=st.integers(1, 5), seed=st.integers(0, 2**31))
-def test_network_products_are_the_transposed_jacobians(kind, dim, seed):
+def test_network_products_are_the_transposed_jacobians(kind, dim, seed, jacobians):
     rng = np.random.default_rng(seed)
     net = NETWORKS[kind](dim, 1, 1.0)
     theta = net.init_parameters(rng)[0] + 0.3 * rng.standard_normal(net.n_parameters)
@@ -256,7 +202,7 @@ def test_network_products_are_the_transposed_jacobians(kind, dim, seed):
     assert np.array_equal(f, net.vector_field(x, theta)) and np.allclose(g, net.vjp_x(x, theta, p))
 
 
-def test_gradient_network_is_minus_the_gradient_of_its_potential_with_symmetric_jacobian():
+def test_gradient_network_is_minus_the_gradient_of_its_potential_with_symmetric_jacobian(jacobians):
     rng = np.random.default_rng(4)
     net = GradientResNet(3, 1, 1.0, hidden=5)
     theta = net.init_parameters(rng)[0] + 0.5 * rng.standard_normal(net.n_parameters)
@@ -280,37 +226,17 @@ def test_antisymmetric_network_matrix_has_eigenvalues_with_real_part_minus_gamma
     assert np.allclose(eig.real, -0.3, atol=1e-12)
 
 
-class SineNet(ResidualNetwork):
-    """A user network that writes only its vector field (complex-analytic)."""
-
-    @property
-    def parameter_shapes(self):
-        return {"W": (self.dim, self.dim), "b": (self.dim,)}
-
-    def vector_field(self, x, theta):
-        p = self.unpack(theta)
-        return np.sin(x @ p["W"].T + p["b"])
-
-
-class KinkNet(SineNet):
-    """Not complex-analytic: a leaky rectifier written with ``abs``."""
-
-    def vector_field(self, x, theta):
-        z = x @ self.unpack(theta)["W"].T + self.unpack(theta)["b"]
-        return 0.55 * z + 0.45 * np.abs(z)
-
-
 def exact_sine_products(net, x, theta, p):
     W, b = net.unpack(theta).values()
     c = np.cos(x @ W.T + b) * p
     return c @ W, np.concatenate([(c.T @ x).ravel(), c.sum(0)])
 
 
-def test_numerical_fallback_products_are_accurate_to_the_documented_level():
+def test_numerical_fallback_products_are_accurate_to_the_documented_level(sine_net):
     rng = np.random.default_rng(6)
     x, p = rng.standard_normal((8, 3)), rng.standard_normal((8, 3))
     for mode, tol in (("complex_step", 1e-14), ("central", 1e-9)):
-        net = type("SineNet_" + mode, (SineNet,), {"derivatives": mode})(3, 1, 1.0)
+        net = type("SineNet_" + mode, (sine_net,), {"derivatives": mode})(3, 1, 1.0)
         theta = net.init_parameters(rng)[0] + 0.2
         vx, vt = exact_sine_products(net, x, theta, p)
         assert np.max(np.abs(net.vjp_x(x, theta, p) - vx)) <= tol * np.max(np.abs(vx))
@@ -318,8 +244,8 @@ def test_numerical_fallback_products_are_accurate_to_the_documented_level():
     assert not net.has_exact_derivatives and TanhResNet(2).has_exact_derivatives
 
 
-def test_auto_fallback_uses_the_complex_step_for_an_analytic_field_without_warning():
-    net = SineNet(2, 1, 1.0)
+def test_auto_fallback_uses_the_complex_step_for_an_analytic_field_without_warning(sine_net):
+    net = sine_net(2, 1, 1.0)
     rng = np.random.default_rng(7)
     theta, x = net.init_parameters(rng)[0], rng.standard_normal((4, 2))
     with warnings.catch_warnings():
@@ -328,8 +254,8 @@ def test_auto_fallback_uses_the_complex_step_for_an_analytic_field_without_warni
     assert net._fallback == "complex_step"
 
 
-def test_auto_fallback_switches_to_central_differences_for_a_kinked_field():
-    net = KinkNet(2, 1, 1.0)
+def test_auto_fallback_switches_to_central_differences_for_a_kinked_field(kink_net):
+    net = kink_net(2, 1, 1.0)
     rng = np.random.default_rng(8)
     theta, x, p = net.init_parameters(rng)[0], rng.standard_normal((5, 2)), rng.standard_normal((5, 2))
     with pytest.warns(RuntimeWarning, match="central differences"):
@@ -339,6 +265,6 @@ def test_auto_fallback_switches_to_central_differences_for_a_kinked_field():
     assert np.allclose(g, (slope_ * p) @ W, rtol=1e-8, atol=1e-9)
 
 
-def test_order_four_refuses_a_network_without_exact_products():
+def test_order_four_refuses_a_network_without_exact_products(sine_net):
     with pytest.raises(ValueError, match="order=4 needs exact vjp_x"):
-        ControlProblem(SineNet(2, 2), order=4)
+        ControlProblem(sine_net(2, 2), order=4)

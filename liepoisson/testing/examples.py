@@ -1,22 +1,30 @@
-"""Test systems on the catalog algebras: quadratic plus quartic Hamiltonians written in the
-dual coordinates of each algebra, with exact derivatives (or none, for the fallbacks)."""
+"""Example systems for tests of integrators and derivative fallbacks: quadratic plus quartic
+Hamiltonians written in the dual coordinates of a few catalog algebras, with exact
+derivatives (or only some of them, to exercise the numerical fallbacks).
+
+Examples
+--------
+>>> from liepoisson.testing import EXAMPLE_ALGEBRAS, coordinate_system, initial_state
+>>> sorted(EXAMPLE_ALGEBRAS)
+['heisenberg2', 'random6', 'se3', 'sl2', 'so3', 'su3']
+>>> algebra = EXAMPLE_ALGEBRAS["se3"]()
+>>> system = coordinate_system(algebra, exact="gradient")
+>>> mu0 = initial_state(algebra)
+>>> mu0.shape
+(6,)
+>>> system.has_exact_hessian_vector   # derived numerically from the gradient
+False
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from liepoisson import (
-    LiePoissonSystem,
-    StructureConstantsAlgebra,
-    direct_sum,
-    find_casimirs,
-    heisenberg,
-    se3,
-    sl,
-    so3,
-    su,
-)
-from liepoisson.testing import change_of_basis
+from ..algebra import StructureConstantsAlgebra, direct_sum, find_casimirs, heisenberg, se3, sl, so3, su
+from ..system import LiePoissonSystem
+from .strategies import change_of_basis
+
+__all__ = ["EXAMPLE_ALGEBRAS", "random_algebra", "coordinate_system", "initial_state"]
 
 
 def random_algebra(seed: int = 3) -> StructureConstantsAlgebra:
@@ -33,7 +41,9 @@ def random_algebra(seed: int = 3) -> StructureConstantsAlgebra:
     )
 
 
-ALGEBRAS = {
+#: Constructors of the example algebras, by name: compact and not (so(3), su(3), sl(2)),
+#: semidirect (se(3)), nilpotent (heisenberg(2)) and a random basis of a direct sum.
+EXAMPLE_ALGEBRAS = {
     "so3": so3,
     "se3": se3,
     "su3": lambda: su(3),
@@ -47,8 +57,21 @@ def coordinate_system(algebra, quartic: float = 0.05, exact: str = "all", seed: 
     """:math:`H = \\tfrac12 \\sum_k c_k^2 / I_k + \\varepsilon \\sum_k w_k c_k^4` in dual
     coordinates ``c``.
 
-    ``exact``: ``"all"`` (gradient, Hessian and third derivative), ``"gradient"`` (gradient
-    only), or ``"none"`` (the Hamiltonian only).
+    Parameters
+    ----------
+    algebra : LieAlgebra
+    quartic : float
+        :math:`\\varepsilon`, the weight of the quartic part (0: a quadratic Hamiltonian).
+    exact : {"all", "gradient", "none"}
+        Which derivatives are given exactly: gradient, Hessian-vector product and third
+        derivative; the gradient only; or the Hamiltonian only (the system derives the
+        rest numerically).
+    seed : int
+        Seed of the inertias :math:`I_k \\in [1, 2)` and weights :math:`w_k \\in [0, 1)`.
+
+    Returns
+    -------
+    LiePoissonSystem
     """
     rng = np.random.default_rng(seed)
     inertia = 1.0 + rng.random(algebra.dim)
@@ -79,6 +102,13 @@ def coordinate_system(algebra, quartic: float = 0.05, exact: str = "all", seed: 
 
 
 def initial_state(algebra, seed: int = 1, scale: float = 0.7):
+    """A random covector of ``algebra`` (Gaussian coordinates of size ``scale``; on
+    heisenberg(n) the central coordinate is 1, the canonical orbit).
+
+    Returns
+    -------
+    ndarray of shape ``algebra.dual_shape``
+    """
     rng = np.random.default_rng(seed)
     c = scale * rng.normal(size=algebra.dim)
     if algebra.name.startswith("heisenberg"):

@@ -18,26 +18,6 @@ from liepoisson.exceptions import InvalidArgumentError
 from liepoisson.registry import ModelEntry, Registry, discover_models
 
 
-def _strict_json(path: Path):
-    """Load JSON, refusing NaN and infinities (which the standard module accepts)."""
-
-    def refuse(token):
-        raise ValueError(f"non-finite number {token} in {path}")
-
-    return json.loads(path.read_text(), parse_constant=refuse)
-
-
-def _numbers(obj):
-    if isinstance(obj, dict):
-        for v in obj.values():
-            yield from _numbers(v)
-    elif isinstance(obj, list):
-        for v in obj:
-            yield from _numbers(v)
-    elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
-        yield obj
-
-
 def _toy_registry(*entries, errors=()):
     return Registry(entries={e.name: e for e in entries}, errors=tuple(errors))
 
@@ -61,16 +41,16 @@ TOY = ModelEntry("toy", "A toy model.", _toy_run, _add_steps)
 
 
 @pytest.fixture(scope="module")
-def catalog_report(tmp_path_factory):
+def catalog_report(tmp_path_factory, read_report):
     out = tmp_path_factory.mktemp("catalog")
     code = cli.main(["run", "catalog", "--out", str(out), "--seed", "7"])
-    return code, _strict_json(out / "report.json")
+    return code, read_report(out / "report.json")
 
 
-def test_catalog_run_exits_zero_and_writes_strict_json_with_finite_numbers(catalog_report):
+def test_catalog_run_exits_zero_and_writes_strict_json_with_finite_numbers(catalog_report, report_numbers):
     code, report = catalog_report
     assert code == 0
-    numbers = list(_numbers(report))
+    numbers = list(report_numbers(report))
     assert numbers and all(math.isfinite(x) for x in numbers)
     assert report["model"] == "catalog" and report["passed"] is True
 
@@ -94,20 +74,18 @@ def test_catalog_structure_constants_satisfy_jacobi_and_dexpinv_matches_dense(ca
         assert row["passed"] and row["failed"] == [], row["name"]
 
 
-def test_catalog_demo_is_reproducible_for_a_seed(tmp_path, catalog_report):
+def test_catalog_demo_is_reproducible_for_a_seed(tmp_path, catalog_report, read_report):
     _, first = catalog_report
     assert cli.main(["run", "catalog", "--out", str(tmp_path), "--seed", "7"]) == 0
-    second = _strict_json(tmp_path / "report.json")
+    second = read_report(tmp_path / "report.json")
     assert first["algebras"] == second["algebras"]
 
 
-def test_run_without_model_runs_the_catalog_demo_when_no_default_is_registered(
-    tmp_path, monkeypatch, capsys
-):
+def test_run_without_model_runs_the_catalog_demo_when_no_default_is_registered(tmp_path, monkeypatch, capsys, read_report):
     monkeypatch.setattr(cli, "discover_models", lambda: _toy_registry(TOY))
     monkeypatch.chdir(tmp_path)
     assert cli.main(["run"]) == 0
-    report = _strict_json(tmp_path / "liepoisson-out" / "report.json")
+    report = read_report(tmp_path / "liepoisson-out" / "report.json")
     assert report["model"] == "catalog"
     out = capsys.readouterr().out
     assert "so(3)" in out and "report written to" in out
@@ -151,13 +129,11 @@ def test_list_shows_catalog_algebras_models_and_integrators(capsys):
     assert "Integrators:" in out
 
 
-def test_registered_model_gets_its_options_and_progress_and_its_report_is_written(
-    tmp_path, monkeypatch, capsys
-):
+def test_registered_model_gets_its_options_and_progress_and_its_report_is_written(tmp_path, monkeypatch, capsys, read_report):
     monkeypatch.setattr(cli, "discover_models", lambda: _toy_registry(TOY))
     code = cli.main(["run", "toy", "--steps", "4", "--progress", "--out", str(tmp_path)])
     assert code == 0
-    report = _strict_json(tmp_path / "report.json")
+    report = read_report(tmp_path / "report.json")
     assert report["steps"] == 4 and report["progress"] is True
     assert report["values"] == [1.0, None, None] and report["scalar"] == 0.5
     assert "toy ran 4 steps" in capsys.readouterr().out
@@ -174,13 +150,11 @@ def test_a_run_reporting_failure_exits_1(tmp_path, monkeypatch):
     assert cli.main(["run", "toy", "--steps", "0", "--out", str(tmp_path)]) == 1
 
 
-def test_default_model_runs_without_a_name_and_two_defaults_are_refused(
-    tmp_path, monkeypatch, capsys
-):
+def test_default_model_runs_without_a_name_and_two_defaults_are_refused(tmp_path, monkeypatch, capsys, read_report):
     default = ModelEntry("dflt", "Default.", _toy_run, _add_steps, default=True)
     monkeypatch.setattr(cli, "discover_models", lambda: _toy_registry(default))
     assert cli.main(["run", "--out", str(tmp_path)]) == 0
-    assert _strict_json(tmp_path / "report.json")["model"] == "dflt"
+    assert read_report(tmp_path / "report.json")["model"] == "dflt"
     other = ModelEntry("other", "Also default.", _toy_run, default=True)
     monkeypatch.setattr(cli, "discover_models", lambda: _toy_registry(default, other))
     assert cli.main(["run", "--out", str(tmp_path)]) == 2

@@ -21,9 +21,14 @@ from liepoisson import (
 )
 from liepoisson.exceptions import InvalidArgumentError
 from liepoisson.registry import discover_integrators
-from liepoisson.testing import INTEGRATOR_LAWS, IntegratorSample, verify_algebra, verify_integrator
-
-from _systems import coordinate_system, initial_state
+from liepoisson.testing import (
+    INTEGRATOR_LAWS,
+    IntegratorSample,
+    coordinate_system,
+    initial_state,
+    verify_algebra,
+    verify_integrator,
+)
 
 INTEGRATORS = [
     LiePoissonHJ(order=2),

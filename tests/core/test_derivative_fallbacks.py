@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _systems import ALGEBRAS, coordinate_system, initial_state
 
 from liepoisson import LiePoissonSystem, numerical_gradient, so3
+from liepoisson.testing import EXAMPLE_ALGEBRAS, coordinate_system, initial_state
 
 
 def _nonpolynomial_body():
@@ -75,7 +75,7 @@ def test_third_derivative_polarisation_is_symmetric_and_bilinear():
 
 
 def test_numerical_gradient_is_accurate_on_every_catalog_algebra():
-    for name, make in ALGEBRAS.items():
+    for name, make in EXAMPLE_ALGEBRAS.items():
         algebra = make()
         exact = coordinate_system(algebra, exact="gradient")
         mu = initial_state(algebra)
@@ -88,7 +88,7 @@ def test_numerical_gradient_is_accurate_on_every_catalog_algebra():
 def test_complex_element_algebras_use_central_differences_to_documented_accuracy():
     """On u(n) (complex matrices) complex steps do not apply; the fallback is a 4th-order
     central difference of the gradient (relative error ~1e-9)."""
-    algebra = ALGEBRAS["su3"]()
+    algebra = EXAMPLE_ALGEBRAS["su3"]()
     exact = coordinate_system(algebra, exact="all")
     approx = coordinate_system(algebra, exact="gradient")
     rng = np.random.default_rng(4)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _systems import ALGEBRAS, coordinate_system, initial_state
 
 from liepoisson import (
     RK4,
@@ -21,11 +20,12 @@ from liepoisson import (
     u,
 )
 from liepoisson.orbit import PureStateChart
+from liepoisson.testing import EXAMPLE_ALGEBRAS, coordinate_system, initial_state
 
 
 @pytest.fixture(scope="module")
 def body():
-    algebra = ALGEBRAS["se3"]()
+    algebra = EXAMPLE_ALGEBRAS["se3"]()
     return coordinate_system(algebra), initial_state(algebra)
 
 

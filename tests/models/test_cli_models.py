@@ -9,28 +9,22 @@ from pathlib import Path
 import matplotlib.image
 import numpy as np
 import pytest
-from test_cli import _numbers, _strict_json  # strict JSON loading, numbers of a report
 
 from liepoisson.cli import main
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def _run(out: Path, *argv: str):
-    code = main(["run", *argv, "--out", str(out)])
-    return code, _strict_json(out / "report.json")
-
-
 @pytest.fixture(scope="module")
-def rigid_body(tmp_path_factory):
+def rigid_body(tmp_path_factory, run_command):
     out = tmp_path_factory.mktemp("rigid-body")
-    return out, *_run(out, "rigid-body", "--steps", "60")
+    return out, *run_command(out, "rigid-body", "--steps", "60")
 
 
 @pytest.fixture(scope="module")
-def heavy_top(tmp_path_factory):
+def heavy_top(tmp_path_factory, run_command):
     out = tmp_path_factory.mktemp("heavy-top")
-    return out, *_run(out, "heavy-top", "--steps", "30", "--order", "2")
+    return out, *run_command(out, "heavy-top", "--steps", "30", "--order", "2")
 
 
 @pytest.fixture(params=["rigid_body", "heavy_top"])
@@ -38,10 +32,10 @@ def model_run(request):
     return request.getfixturevalue(request.param)
 
 
-def test_a_model_run_exits_zero_and_writes_strict_json_with_finite_numbers(model_run):
+def test_a_model_run_exits_zero_and_writes_strict_json_with_finite_numbers(model_run, report_numbers):
     _, code, report = model_run
     assert code == 0
-    numbers = list(_numbers(report))
+    numbers = list(report_numbers(report))
     assert numbers and all(math.isfinite(x) for x in numbers)
     assert report["passed"] is True
     assert report["wall_time_s"] > 0
@@ -94,22 +88,22 @@ def test_summary_is_printed_with_both_methods(tmp_path, capsys):
     assert "report written to" in out
 
 
-def test_run_without_a_model_runs_the_rigid_body_with_its_options(tmp_path):
-    code, report = _run(tmp_path, "--steps", "5", "--dt", "0.05")
+def test_run_without_a_model_runs_the_rigid_body_with_its_options(tmp_path, run_command):
+    code, report = run_command(tmp_path, "--steps", "5", "--dt", "0.05")
     assert code == 0
     assert report["model"] == "rigid-body"
     assert report["parameters"]["steps"] == 5 and report["parameters"]["dt"] == 0.05
 
 
-def test_lagrange_top_run_reports_its_axial_momentum_preserved(tmp_path):
-    code, report = _run(tmp_path, "heavy-top", "--inertia", "1", "1", "0.5", "--steps", "20",
+def test_lagrange_top_run_reports_its_axial_momentum_preserved(tmp_path, run_command):
+    code, report = run_command(tmp_path, "heavy-top", "--inertia", "1", "1", "0.5", "--steps", "20",
                         "--order", "2")
     assert code == 0 and report["parameters"]["lagrange_top"] is True
     assert report["axial_momentum_change"] <= 1e-13
 
 
-def test_method_option_selects_the_integrator_and_rk4_runs_once(tmp_path):
-    code, report = _run(tmp_path, "rigid-body", "--method", "RK4", "--steps", "5")
+def test_method_option_selects_the_integrator_and_rk4_runs_once(tmp_path, run_command):
+    code, report = run_command(tmp_path, "rigid-body", "--method", "RK4", "--steps", "5")
     assert code == 0
     assert list(report["methods"]) == ["RK4"] and report["passed"] is True
 
@@ -163,8 +157,8 @@ INTEGRATING = ("rigid-body", "heavy-top", "nls", "graph-nls")
 
 
 @pytest.mark.parametrize("model", sorted(QUICK_RUNS))
-def test_every_model_report_has_the_common_keys(model, tmp_path):
-    code, report = _run(tmp_path, model, *QUICK_RUNS[model])
+def test_every_model_report_has_the_common_keys(model, tmp_path, run_command):
+    code, report = run_command(tmp_path, model, *QUICK_RUNS[model])
     assert code == 0
     assert report["complete"] is True and report["passed"] is True
     assert isinstance(report["summary"], str) and report["summary"]
@@ -182,16 +176,16 @@ def test_every_model_report_has_the_common_keys(model, tmp_path):
         assert all(m["complete"] is True for m in report["methods"].values())
 
 
-def test_nls_steps_and_registry_method_names(tmp_path):
-    code, report = _run(tmp_path, "nls", "--n-points", "256", "--steps", "10", "--dt", "0.02",
+def test_nls_steps_and_registry_method_names(tmp_path, run_command):
+    code, report = run_command(tmp_path, "nls", "--n-points", "256", "--steps", "10", "--dt", "0.02",
                         "--method", "LiePoissonHJ", "--order", "2")
     assert code == 0
     assert report["method"] == "LiePoissonHJ(order=2)"
     assert report["parameters"]["steps"] == 10 and report["parameters"]["dt"] == 0.02
 
 
-def test_nls_without_steps_runs_to_the_solution_final_time(tmp_path):
-    code, report = _run(tmp_path, "nls", "--solution", "breather", "--n-points", "256",
+def test_nls_without_steps_runs_to_the_solution_final_time(tmp_path, run_command):
+    code, report = run_command(tmp_path, "nls", "--solution", "breather", "--n-points", "256",
                         "--dt", "0.1", "--tolerance", "1")
     assert code == 0
     params = report["parameters"]

@@ -11,7 +11,6 @@ import pytest
 from liepoisson import ConvergenceError, InvalidArgumentError, LiePoissonHJ
 from liepoisson_models.deep_learning import BACKENDS, AntisymmetricResNet, ControlProblem, GradientResNet, TanhResNet
 from liepoisson_models.deep_learning.sweeps import CompiledSweeps, GenericSweeps, NumpySweeps
-from test_deep_learning_gradient import SineNet, backprop_midpoint
 
 NETWORKS = {
     "tanh": lambda d, K, T: TanhResNet(d, K, T),
@@ -79,8 +78,8 @@ def test_every_compiled_layer_is_the_core_step_and_its_midpoint_solves_the_impli
         assert np.max(np.abs(xbar - 0.5 * (x + x_next))) <= 8 * EPS * scale
 
 
-def test_numpy_backend_gradient_of_a_user_network_passes_the_taylor_test():
-    problem, params, X, y = make(None, "auto", network=SineNet(3, 4, 1.0), spread=0.2)
+def test_numpy_backend_gradient_of_a_user_network_passes_the_taylor_test(sine_net):
+    problem, params, X, y = make(None, "auto", network=sine_net(3, 4, 1.0), spread=0.2)
     assert isinstance(problem.sweeps, NumpySweeps)
     rng = np.random.default_rng(1)
     grad = problem.loss_and_gradient(params, X, y).gradient.vector()
@@ -104,10 +103,10 @@ def test_compiled_forward_of_a_large_batch_equals_the_numpy_one(kind):
     assert rel(a, b) <= 1e-13
 
 
-def test_auto_backend_choice():
+def test_auto_backend_choice(sine_net):
     assert isinstance(ControlProblem(TanhResNet(2, 2)).sweeps, CompiledSweeps)
     assert isinstance(ControlProblem(GradientResNet(2, 2, hidden=3)).sweeps, CompiledSweeps)
-    assert isinstance(ControlProblem(SineNet(2, 2)).sweeps, NumpySweeps)
+    assert isinstance(ControlProblem(sine_net(2, 2)).sweeps, NumpySweeps)
     assert isinstance(ControlProblem(TanhResNet(2, 2), order=4).sweeps, GenericSweeps)
     assert BACKENDS == ("auto", "compiled", "numpy", "generic")
 
@@ -125,9 +124,9 @@ def test_bad_backend_is_refused(kwargs, match):
         ControlProblem(TanhResNet(2, 2), **kwargs)
 
 
-def test_compiled_backend_refuses_a_network_without_the_compiled_form():
+def test_compiled_backend_refuses_a_network_without_the_compiled_form(sine_net):
     with pytest.raises(InvalidArgumentError, match="backend='compiled' needs"):
-        ControlProblem(SineNet(2, 2), backend="compiled")
+        ControlProblem(sine_net(2, 2), backend="compiled")
 
 
 @pytest.mark.parametrize("backend", ["compiled", "numpy"])
@@ -142,7 +141,7 @@ def test_a_solve_that_does_not_converge_names_the_layer(backend):
 
 
 @pytest.mark.parametrize("kind", ["tanh", "antisymmetric"])
-def test_compiled_backend_with_large_steps_gives_the_exact_gradient(kind):
+def test_compiled_backend_with_large_steps_gives_the_exact_gradient(kind, backprop_midpoint):
     """Layer steps with h Lip(f) / 2 near 1: the Neumann series converge slowly and the
     kernels fall back to LU solves; the gradient is still the one of the midpoint map (an
     independent reverse-mode differentiation)."""
