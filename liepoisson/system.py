@@ -9,7 +9,7 @@ import numpy as np
 from ._validation import _describe
 from .algebra.base import LieAlgebra
 from .derivatives import numerical_gradient
-from .exceptions import InvalidArgumentError
+from .exceptions import InvalidArgumentError, ShapeError
 
 __all__ = ["LiePoissonSystem"]
 
@@ -152,11 +152,19 @@ class LiePoissonSystem:
 
         Raises
         ------
-        ShapeError, NonFiniteError, InvalidArgumentError
+        ShapeError
+            If the trailing shape is not :attr:`state_shape`, or the batch is empty.
+        NonFiniteError, InvalidArgumentError
+            If an entry is not finite, or the state is not a covector of the algebra
+            (e.g. a non-Hermitian matrix for u(n)*).
         """
         if self._chart is not None:
-            return self._chart.validate_state(state, name=name)
-        return self._algebra.validate_element(state, name=name, dual=True)
+            arr = self._chart.validate_state(state, name=name)
+        else:
+            arr = self._algebra.validate_element(state, name=name, dual=True)
+        if arr.size == 0:
+            raise ShapeError(f"{name} is an empty batch (shape {arr.shape}): there is no state")
+        return arr
 
     def covector(self, state: np.ndarray) -> np.ndarray:
         """The covector :math:`\\mu \\in \\mathfrak g^*` a state stands for (the state itself

@@ -15,6 +15,7 @@ Conventions (fixed throughout the library, see ``docs/conventions.rst``):
 
 from __future__ import annotations
 
+import functools
 import math
 from abc import ABC, abstractmethod
 from functools import cached_property
@@ -71,6 +72,35 @@ def phi1_matrix(X: np.ndarray) -> np.ndarray:
     return scipy.linalg.expm(block)[..., :n, n:]
 
 
+#: The operations of an algebra on its elements and covectors, and their operands' names.
+_OPERATIONS = {
+    "bracket": ("x", "y"),
+    "ad": ("x",),
+    "ad_star": ("x", "mu"),
+    "pairing": ("mu", "x"),
+    "coadjoint_exp": ("xi", "mu"),
+    "dexpinv_star": ("xi", "nu"),
+    "dexpinv_star_series": ("xi", "nu"),
+}
+
+
+def _diagnosed(method: Callable, operands: tuple) -> Callable:
+    """``method`` of an algebra, whose numpy errors on operands of the wrong shape or with
+    non-finite entries become the library's errors naming the operand (no cost when the
+    call succeeds)."""
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (ValueError, IndexError, TypeError, ArithmeticError) as error:
+            self._raise_operand_error(method.__name__, operands, args, error)
+            raise
+
+    call._diagnosed = True
+    return call
+
+
 class LieAlgebra(ABC):
     """Abstract finite-dimensional real Lie algebra with its dual.
 
@@ -115,6 +145,51 @@ class LieAlgebra(ABC):
     name: str = "g"
 
     # ----------------------------------------------------------------- declaration
+
+    def __init_subclass__(cls, **kwargs):
+        """Give the operations a subclass defines the diagnosis of bad operands
+        (:func:`_diagnosed`)."""
+        super().__init_subclass__(**kwargs)
+        for name, operands in _OPERATIONS.items():
+            method = cls.__dict__.get(name)
+            if callable(method) and not getattr(method, "_diagnosed", False):
+                setattr(cls, name, _diagnosed(method, operands))
+
+    def _raise_operand_error(self, operation: str, operands: tuple, args: tuple, error) -> None:
+        """Raise :class:`~liepoisson.ShapeError` or :class:`~liepoisson.NonFiniteError`
+        naming the first operand of ``operation`` that is not a finite array of trailing
+        shape :attr:`shape`, or the batch shapes that do not broadcast; return if the
+        operands are fine (``error`` is then re-raised)."""
+        from ..exceptions import NonFiniteError, ShapeError
+
+        want = tuple(self.shape)
+        for name, value in zip(operands, args):
+            try:
+                arr = np.asarray(value)
+            except Exception:  # not array-like at all
+                raise ShapeError(
+                    f"{self.name}.{operation}: {name} must be an array of trailing shape "
+                    f"{want}, got {type(value).__name__}"
+                ) from error
+            if arr.ndim < len(want) or arr.shape[arr.ndim - len(want):] != want:
+                raise ShapeError(
+                    f"{self.name}.{operation}: {name} must have trailing shape {want}, got "
+                    f"shape {arr.shape}"
+                ) from error
+            if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+                raise NonFiniteError(
+                    f"{self.name}.{operation}: {name} has non-finite entries"
+                ) from error
+        batches = [np.shape(value)[: np.ndim(value) - len(want)] for value in args[: len(operands)]]
+        try:
+            np.broadcast_shapes(*batches)
+        except ValueError:
+            described = ", ".join(f"{n} {b}" for n, b in zip(operands, batches))
+            raise ShapeError(
+                f"{self.name}.{operation}: the batch shapes of the operands do not broadcast "
+                f"({described})"
+            ) from error
+
     @property
     @abstractmethod
     def dim(self) -> int:
@@ -383,3 +458,10 @@ class LieAlgebra(ABC):
             if b[k] != 0:
                 out = out + b[k] * term
         return out
+
+
+for _name, _operands in _OPERATIONS.items():
+    if not getattr(getattr(LieAlgebra, _name), "__isabstractmethod__", False):
+        setattr(LieAlgebra, _name, _diagnosed(getattr(LieAlgebra, _name), _operands))
+
+

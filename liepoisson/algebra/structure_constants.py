@@ -6,7 +6,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from .._validation import as_finite_array
+from .._validation import as_finite_array, check_real
 from ..exceptions import InvalidStructureConstantsError
 from .base import LieAlgebra
 
@@ -24,8 +24,9 @@ def check_structure_constants(constants, rtol: float = 1e-10) -> np.ndarray:
     ----------
     constants : array_like of shape (n, n, n)
     rtol : float
-        Residuals are compared with ``rtol * max(1, max|C|**2)`` (Jacobi) and
-        ``rtol * max(1, max|C|)`` (antisymmetry).
+        Relative tolerance, finite and > 0: residuals are compared with
+        ``rtol * max|C|**2`` (Jacobi) and ``rtol * max|C|`` (antisymmetry), so the checks do
+        not depend on the scale of the constants.
 
     Returns
     -------
@@ -36,6 +37,7 @@ def check_structure_constants(constants, rtol: float = 1e-10) -> np.ndarray:
     InvalidStructureConstantsError
         Naming the failed law, the worst index triple and its residual.
     """
+    rtol = check_real("rtol", rtol, positive=True)
     C = as_finite_array("constants", constants)
     if C.ndim != 3 or not (C.shape[0] == C.shape[1] == C.shape[2]) or C.shape[0] < 1:
         raise InvalidStructureConstantsError(
@@ -44,7 +46,7 @@ def check_structure_constants(constants, rtol: float = 1e-10) -> np.ndarray:
     if C.dtype.kind == "c":
         raise InvalidStructureConstantsError("constants must be real, got a complex array")
     C = C.astype(float)
-    scale = max(1.0, float(np.max(np.abs(C))))
+    scale = float(np.max(np.abs(C)))
     anti = C + np.swapaxes(C, 0, 1)
     worst = np.unravel_index(np.argmax(np.abs(anti)), anti.shape)
     if abs(anti[worst]) > rtol * scale:

@@ -20,6 +20,9 @@ from .base import LieAlgebra
 __all__ = ["UnitaryAlgebra"]
 
 _SQRT2 = np.sqrt(2.0)
+#: Relative tolerance of the checks that a matrix is (skew-)Hermitian and, for su(n),
+#: traceless (relative to its largest entry).
+STRUCTURE_RTOL = 1e-10
 
 
 @dataclass(frozen=True, eq=False)
@@ -180,6 +183,36 @@ class UnitaryAlgebra(LieAlgebra):
     @property
     def dtype(self) -> np.dtype:
         return np.dtype(np.complex128)
+
+    def validate_element(self, x, name: str = "x", dual: bool = False) -> np.ndarray:
+        """Check that ``x`` is a finite (batch of) ``(n, n)`` matrix that is Hermitian (a
+        covector, ``dual=True``) or skew-Hermitian (an element), and traceless for su(n), to
+        :data:`STRUCTURE_RTOL` relative to its largest entry; return it as a complex array.
+
+        Raises
+        ------
+        ShapeError, NonFiniteError
+            As :meth:`LieAlgebra.validate_element`.
+        InvalidArgumentError
+            If ``x`` is not (skew-)Hermitian, or not traceless for su(n).
+        """
+        arr = super().validate_element(x, name=name, dual=dual)
+        size = float(np.max(np.abs(arr))) if arr.size else 0.0
+        sign = 1.0 if dual else -1.0
+        defect = float(np.max(np.abs(arr - sign * np.conj(np.swapaxes(arr, -1, -2))))) if arr.size else 0.0
+        what = "Hermitian" if dual else "skew-Hermitian"
+        if defect > STRUCTURE_RTOL * size:
+            raise InvalidArgumentError(
+                f"{name} must be {what} (an element of {self.name}{'*' if dual else ''}), "
+                f"got max|{name} - {'' if dual else '-'}{name}^H| = {defect:.3e} for max|{name}| = {size:.3e}"
+            )
+        if self._special and arr.size:
+            trace = float(np.max(np.abs(np.trace(arr, axis1=-2, axis2=-1))))
+            if trace > STRUCTURE_RTOL * size * self._n:
+                raise InvalidArgumentError(
+                    f"{name} must be traceless for {self.name}, got |tr {name}| = {trace:.3e}"
+                )
+        return arr
 
     # ---------------------------------------------------------------- coordinates
     def dual_to_coords(self, mu):
