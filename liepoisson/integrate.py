@@ -259,6 +259,8 @@ def integrate(
     fingerprint = run_fingerprint(system, mu, dt, n_steps, method, save_every, runner is not None)
     store = Checkpoint(checkpoint, fingerprint, checkpoint_every)
     run = store.resume(mu)
+    if run.done < n_steps:
+        system.check_callables(mu)  # once, before the first step (not for a finished run)
 
     def result(complete: bool) -> Trajectory:
         return _trajectory(system, method, run, dt, n_steps, save_every, runner, engine_detail,

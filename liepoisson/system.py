@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Callable, Mapping
 
 import numpy as np
@@ -9,7 +10,7 @@ import numpy as np
 from ._validation import _describe
 from .algebra.base import LieAlgebra
 from .derivatives import numerical_gradient
-from .exceptions import InvalidArgumentError, ShapeError
+from .exceptions import InvalidArgumentError, NonFiniteError, ShapeError
 
 __all__ = ["LiePoissonSystem"]
 
@@ -65,6 +66,12 @@ class LiePoissonSystem:
         standing for pure density matrices, :class:`liepoisson.orbit.PureStateChart`);
         integrators then work with :meth:`covector`, :meth:`act` and
         :meth:`state_vector_field` and return states of the chart.
+    vectorized : bool
+        Whether the callables accept a batch of states (leading axes) and return one
+        result per state (default). With ``False`` they are written for one state and are
+        called once per state of a batch (as ``scipy.integrate.solve_ivp`` does by default;
+        slower). :func:`liepoisson.integrate` checks the shapes the callables return once,
+        before the first step (:meth:`check_callables`).
 
     Examples
     --------
@@ -91,6 +98,7 @@ class LiePoissonSystem:
         third_derivative: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None,
         name: str | None = None,
         chart=None,
+        vectorized: bool = True,
     ):
         if not isinstance(algebra, LieAlgebra):
             raise InvalidArgumentError(f"algebra must be a LieAlgebra, got {_describe(algebra)}")
@@ -119,6 +127,14 @@ class LiePoissonSystem:
 
         if chart is not None and not isinstance(chart, OrbitChart):
             raise InvalidArgumentError(f"chart must be an OrbitChart, got {_describe(chart)}")
+        if not isinstance(vectorized, (bool, np.bool_)):
+            raise InvalidArgumentError(f"vectorized must be a bool, got {_describe(vectorized)}")
+        if not vectorized:
+            depth = len(algebra.shape) if chart is None else len(chart.state_shape)
+            hamiltonian, gradient, hessian_vector, third_derivative = (
+                None if fn is None else _PerState(fn, depth)
+                for fn in (hamiltonian, gradient, hessian_vector, third_derivative)
+            )
         self._chart = chart
         self._algebra = algebra
         self._hamiltonian = hamiltonian
@@ -204,6 +220,42 @@ class LiePoissonSystem:
     def casimirs(self) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
         """Casimir functions by name (a copy)."""
         return dict(self._casimirs)
+
+    def check_callables(self, state: np.ndarray) -> None:
+        """Check the callables given at construction once, on one state and on a batch of
+        two: their results must have the documented shapes and be finite.
+
+        Called by :func:`liepoisson.integrate` before the first step. Systems with a chart
+        or overriding :meth:`hamiltonian` (the models) are trusted.
+
+        Parameters
+        ----------
+        state : ndarray of shape (..., *state_shape)
+            A valid state (the run's initial state); its first state is used.
+
+        Raises
+        ------
+        InvalidArgumentError
+            Naming the callable, the input and output shapes, or the exception it raised.
+        NonFiniteError
+            If a callable returns non-finite values at the state.
+        """
+        if self._chart is not None or type(self).hamiltonian is not LiePoissonSystem.hamiltonian:
+            return
+        shape = tuple(self._algebra.shape)
+        one = np.asarray(state).reshape((-1,) + shape)[0]
+        direction = np.cos(np.arange(one.size, dtype=float)).reshape(shape).astype(one.dtype)
+        for states in (one, np.stack([one, one])):
+            batch = states.shape[: states.ndim - len(shape)]
+            v = np.broadcast_to(direction, states.shape)
+            for name, fn, args, want in (
+                ("hamiltonian", self._hamiltonian, (states,), batch),
+                ("gradient", self._gradient, (states,), states.shape),
+                ("hessian_vector", self._hessian_vector, (states, v), states.shape),
+                ("third_derivative", self._third_derivative, (states, v, v), states.shape),
+            ):
+                if fn is not None:
+                    _check_result(name, fn, args, want, len(batch))
 
     def hamiltonian(self, mu: np.ndarray) -> np.ndarray:
         """The energy :math:`H(\\mu)`, shape ``(...)`` for ``mu`` of shape ``(..., *shape)``."""
@@ -348,3 +400,47 @@ class LiePoissonSystem:
         for key, fn in self._casimirs.items():
             out[key] = np.asarray(fn(mu))
         return out
+
+
+def _check_result(name: str, fn: Callable, args: tuple, want: tuple, n_batch: int) -> None:
+    """Call a user's callable and check the shape and finiteness of what it returns."""
+    what = "one state" if n_batch == 0 else f"a batch of states of shape {args[0].shape}"
+    try:
+        with np.errstate(all="ignore"):
+            out = np.asarray(fn(*args))
+    except Exception as error:
+        raise InvalidArgumentError(
+            f"{name} raised {type(error).__name__} on {what}: {error}"
+        ) from error
+    if out.shape != want:
+        hint = ""
+        if n_batch and out.shape == want[n_batch:] or (name == "hamiltonian" and out.shape == ()):
+            hint = (" (it seems written for one state: reduce over the state's axes only, "
+                    "e.g. np.sum(..., axis=-1), or pass vectorized=False)")
+        raise InvalidArgumentError(
+            f"{name} must return shape {want} on {what}, got shape {out.shape}{hint}"
+        )
+    if out.dtype.kind not in "fciub":
+        raise InvalidArgumentError(f"{name} must return numbers, got dtype {out.dtype}")
+    if not np.all(np.isfinite(out)):
+        raise NonFiniteError(f"{name} returned non-finite values on {what}")
+
+
+class _PerState:
+    """A callable written for one state, applied state by state to a batch (the
+    ``vectorized=False`` option of :class:`LiePoissonSystem`)."""
+
+    def __init__(self, fn: Callable, depth: int):
+        self.fn = fn
+        self.depth = depth
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args):
+        arrays = [np.asarray(a) for a in args]
+        batch = np.broadcast_shapes(*(a.shape[: a.ndim - self.depth] for a in arrays))
+        if batch == ():
+            return self.fn(*arrays)
+        tails = [a.shape[a.ndim - self.depth:] for a in arrays]
+        flat = [np.broadcast_to(a, batch + t).reshape((-1,) + t) for a, t in zip(arrays, tails)]
+        results = [np.asarray(self.fn(*row)) for row in zip(*flat)]
+        return np.stack(results).reshape(batch + results[0].shape)
