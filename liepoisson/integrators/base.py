@@ -46,7 +46,13 @@ class Integrator(ABC):
       state moves on its coadjoint orbit), whatever the solver tolerance;
     * :attr:`symmetric`: ``step(system, step(system, mu, dt), -dt) == mu`` (to the solver
       tolerance), so the order is even and errors do not drift under time reversal;
-    * :attr:`poisson`: a step is a Poisson map of :math:`\\mathfrak g^*`.
+    * :attr:`poisson`: a step is a Poisson map of :math:`\\mathfrak g^*`;
+
+    and one flag of the implementation, which promises no law:
+
+    * :attr:`compiled`: :func:`liepoisson.integrate` has a compiled path for it
+      (``engine="compiled"``; see :mod:`liepoisson.compiled`), so callers may pass their
+      ``engine`` on.
 
     Examples
     --------
@@ -61,6 +67,8 @@ class Integrator(ABC):
     symmetric: ClassVar[bool] = False
     #: Whether a step is a Poisson map.
     poisson: ClassVar[bool] = False
+    #: Whether :func:`liepoisson.integrate` has a compiled path for this integrator.
+    compiled: ClassVar[bool] = False
 
     @property
     @abstractmethod

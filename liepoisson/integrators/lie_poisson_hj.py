@@ -12,6 +12,7 @@ import numpy as np
 from .._validation import check_int, check_real
 from ..exceptions import ConvergenceError, InvalidArgumentError
 from .base import Integrator, solve_fixed_point
+from .composition import nested_triple_jump
 from .newton import solve_newton
 
 __all__ = ["LiePoissonHJ", "generating_gradient", "TRIPLE_JUMP"]
@@ -21,23 +22,8 @@ _SOLVERS = ("auto", "preconditioned", "fixed_point", "newton", "newton_krylov")
 _SCHEMES = ("auto", "series", "composition")
 
 
-def _triple_jump(p: int) -> tuple[float, float, float]:
-    """Coefficients raising a symmetric method of order ``p`` to order ``p + 2``."""
-    g1 = 1.0 / (2.0 - 2.0 ** (1.0 / (p + 1)))
-    return (g1, 1.0 - 2.0 * g1, g1)
-
-
-def _nested_triple_jump(base: int, order: int) -> tuple[float, ...]:
-    """Substep fractions raising a symmetric method of order ``base`` to ``order`` by
-    nested triple jumps (``3 ** ((order - base) / 2)`` substeps)."""
-    coefficients = (1.0,)
-    for p in range(order - 2, base - 1, -2):
-        coefficients = tuple(a * b for a in coefficients for b in _triple_jump(p))
-    return coefficients
-
-
 #: Symmetric triple-jump compositions: order 6 from order 4, order 8 from order 6.
-TRIPLE_JUMP = {6: _nested_triple_jump(4, 6), 8: _nested_triple_jump(4, 8)}
+TRIPLE_JUMP = {6: nested_triple_jump(4, 6), 8: nested_triple_jump(4, 8)}
 
 
 def generating_gradient(system, nu: np.ndarray, dt: float, order: int, gradient=None) -> np.ndarray:
@@ -172,6 +158,7 @@ class LiePoissonHJ(Integrator):
     preserves_casimirs: ClassVar[bool] = True
     symmetric: ClassVar[bool] = True
     poisson: ClassVar[bool] = True
+    compiled: ClassVar[bool] = True
 
     order: int = 2
     tol: float = 1e-14
@@ -238,7 +225,7 @@ class LiePoissonHJ(Integrator):
         if self.order == 2:
             return (1.0,), 2
         if self.scheme == "composition":
-            return _nested_triple_jump(2, self.order), 2
+            return nested_triple_jump(2, self.order), 2
         if self.order == 4:
             return (1.0,), 4
         return TRIPLE_JUMP[self.order], 4

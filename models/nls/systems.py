@@ -69,7 +69,7 @@ class NLSSystem(LiePoissonSystem, ABC):
     The dense path (anything that forms :math:`\\rho` or :math:`\\nabla h` as an
     :math:`N \\times N` matrix, such as :class:`~liepoisson.LiePoissonHJ`) costs
     :math:`O(N^3)` per step and is refused above ``max_dense``; the
-    :class:`~liepoisson_models.nls.LiePoissonSplitting`, :meth:`state_vector_field` (used by RK4 and
+    :class:`~liepoisson.LiePoissonSplitting` (on :meth:`split_flows`), :meth:`state_vector_field` (used by RK4 and
     SciPy) and :meth:`invariants` never form it.
 
     Parameters
@@ -251,6 +251,17 @@ class NLSSystem(LiePoissonSystem, ABC):
             return -1j * (self.apply_kinetic(state) + self._g * _density(state) * state)
         X = self._apply_kinetic_left(state) + self._g * _diagonal(state)[..., :, None] * state
         return -1j * (X - _dagger(X))
+
+    def split_flows(self):
+        """The exact flows of the two pieces :math:`h = h_V + h_K`, for
+        :class:`~liepoisson.LiePoissonSplitting`: :meth:`potential_flow` (first: the cheap
+        one, outermost) and :meth:`kinetic_flow`.
+
+        Returns
+        -------
+        tuple of 2 callables ``flow(state, tau) -> state``
+        """
+        return (self.potential_flow, self.kinetic_flow)
 
     def kinetic_flow(self, state, tau: float):
         """The exact flow of :math:`h_K(\\rho) = \\operatorname{tr}(L\\rho)` over time ``tau``:
