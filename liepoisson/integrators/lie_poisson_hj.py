@@ -11,9 +11,9 @@ import numpy as np
 
 from .._validation import check_int, check_real
 from ..exceptions import ConvergenceError, InvalidArgumentError
-from .base import Integrator, solve_fixed_point
+from ..solvers import solve_fixed_point, solve_newton
+from .base import Integrator
 from .composition import nested_triple_jump
-from .newton import solve_newton
 
 __all__ = ["LiePoissonHJ", "generating_gradient", "TRIPLE_JUMP"]
 

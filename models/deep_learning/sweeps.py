@@ -37,7 +37,7 @@ from typing import final
 import numpy as np
 
 from liepoisson.exceptions import ConvergenceError
-from liepoisson.integrators.base import solve_fixed_point
+from liepoisson.solvers import solve_fixed_point
 
 from . import _kernels
 from .networks import ResidualNetwork, TanhLayers
