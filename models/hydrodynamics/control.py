@@ -703,7 +703,7 @@ def solve_optimality(problem: MeanFieldControl, n_steps: int, damping: float = 0
 def _heat_step(grid: PeriodicGrid, f, diffusion, potential, tau, axes):
     """One Strang step of :math:`\\partial_\\tau f = D\\Delta f - Wf`:
     :math:`e^{-\\tau W/2}e^{\\tau D\\Delta}e^{-\\tau W/2}` (spectral Laplacian)."""
-    k2 = sum(grid._k_axis(a, odd=False) ** 2 for a in range(grid.dim))
+    k2 = -grid.laplacian_symbol
     half = np.exp(-0.5 * tau * potential)
     g = scipy.fft.ifftn(scipy.fft.fftn(half * f, axes=axes) * np.exp(-tau * diffusion * k2), axes=axes).real
     return half * g
