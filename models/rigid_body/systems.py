@@ -198,7 +198,7 @@ class RigidBody(LiePoissonSystem):
         Along the flow of :math:`H_i = \\Pi_i^2/(2I_i)`, :math:`\\Pi_i` is constant and
         :math:`\\Pi` rotates about the body axis :math:`e_i` by the angle
         :math:`-t\\,\\Pi_i/I_i` (:func:`kinetic_flows`): the coadjoint action of
-        :math:`\\exp(t\\nabla H_i)`, exact, on the sphere :math:`|\\Pi| = ` const.
+        :math:`\\exp(t\\nabla H_i)`, exact, on the sphere of constant :math:`|\\Pi|`.
 
         Returns
         -------
