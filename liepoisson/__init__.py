@@ -43,6 +43,7 @@ from .integrators import (
     Integrator,
     LiePoissonEuler,
     LiePoissonHJ,
+    LiePoissonSplitting,
     ScipyIVP,
     generating_gradient,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "Integrator",
     "LiePoissonHJ",
     "generating_gradient",
+    "LiePoissonSplitting",
     "LiePoissonEuler",
     "ImplicitMidpoint",
     "RK4",

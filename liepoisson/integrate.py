@@ -54,7 +54,7 @@ def _select_engine(engine, method, system, mu, dt, n_steps):
 
     start = time.perf_counter()
     try:
-        if not isinstance(method, LiePoissonHJ):
+        if not method.compiled:
             raise NotCompilable(f"{method.name} has no compiled kernels")
         if mu.size == 0:
             raise NotCompilable("the batch is empty")

@@ -9,7 +9,7 @@ import numpy as np
 
 from ._validation import _describe
 from .algebra.base import LieAlgebra
-from .derivatives import numerical_gradient
+from .derivatives import COMPLEX_STEP, central_difference, complex_step, complex_step_second, numerical_gradient
 from .exceptions import InvalidArgumentError, NonFiniteError, ShapeError
 
 __all__ = ["LiePoissonSystem"]
@@ -334,27 +334,21 @@ class LiePoissonSystem:
 
     def _complex_step(self, mu: np.ndarray, v: np.ndarray, order: int) -> np.ndarray:
         """Directional derivative of the gradient along ``v``: first (``order=1``) or
-        second (``order=2``, both directions ``v``)."""
+        second (``order=2``, both directions ``v``), by :mod:`liepoisson.derivatives`."""
         axes = tuple(range(-len(self._algebra.shape), 0))
         vmax = np.max(np.abs(v), axis=axes, keepdims=True)
         vmax = np.where(vmax == 0, 1.0, vmax)
         complex_elements = self._algebra.dtype.kind == "c"
         if order == 1 and not complex_elements:
-            h = 1e-30 / vmax
-            return np.imag(self.gradient(mu + 1j * h * v)) / h
+            return complex_step(lambda s: self.gradient(mu + s * v), COMPLEX_STEP / vmax)
         scale = np.maximum(1.0, np.max(np.abs(mu), axis=axes, keepdims=True))
         if complex_elements:
-            return self._central_difference(mu, v, scale / vmax, order)
-        h = 1e-3 * scale / vmax
-        w = np.exp(0.25j * np.pi) * h * v
-        return np.imag(self.gradient(mu + w) + self.gradient(mu - w)) / h**2
-
-    def _central_difference(self, mu, v, step, order):
-        """4th-order central difference along ``v`` of the gradient (``order=1``) or of the
-        Hessian-vector product (``order=2``), with step ``1e-3 * step`` resp. ``2e-3 * step``."""
-        h = (1e-3 if order == 1 else 2e-3) * step
-        f = self.gradient if order == 1 else (lambda m: self.hessian_vector(m, v))
-        return (8 * (f(mu + h * v) - f(mu - h * v)) - (f(mu + 2 * h * v) - f(mu - 2 * h * v))) / (12 * h)
+            # 4th-order central differences of the gradient (order 1) or of the
+            # Hessian-vector product (order 2), steps 1e-3 resp. 2e-3 relative
+            h = (1e-3 if order == 1 else 2e-3) * (scale / vmax)
+            f = self.gradient if order == 1 else (lambda m: self.hessian_vector(m, v))
+            return central_difference(lambda k: f(mu + k * h * v), h)
+        return complex_step_second(lambda s: self.gradient(mu + s * v), 1e-3 * scale / vmax)
 
     def vector_field(self, mu: np.ndarray) -> np.ndarray:
         """:math:`\\dot\\mu = \\operatorname{ad}^*_{\\nabla H(\\mu)}\\mu`, shape ``(..., *shape)``."""

@@ -46,7 +46,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from liepoisson import RK4, Integrator, LiePoissonHJ, Trajectory, energy_drift, integrate
+from liepoisson import RK4, Integrator, Trajectory, energy_drift, integrate
 from liepoisson._validation import _describe
 from liepoisson.exceptions import InvalidArgumentError
 from liepoisson.registry import discover_integrators
@@ -86,8 +86,6 @@ DEFAULT_METHOD = "LiePoissonHJ"
 MAX_SAVED = 2500
 #: A Casimir-preserving method passes when every Casimir's relative error stays below this.
 CASIMIR_TOLERANCE = 1e-11
-# Integrators that keep every Casimir to round-off (they move states by the coadjoint action).
-_CASIMIR_PRESERVING = ("LiePoissonHJ", "LiePoissonEuler", "LiePoissonSplitting")
 # Floor of the log-scale error plots (exact zeros cannot be drawn on a log axis).
 _LOG_FLOOR = 1e-17
 
@@ -173,13 +171,14 @@ def add_order_argument(parser, default: int, choices: Sequence[int] | None = Non
     """Add ``--order``. With ``choices`` argparse enforces them; without, the integrator
     built by :func:`integrator_from_options` checks the order (its error names the value)."""
     valid = (", ".join(str(c) for c in choices) if choices
-             else "LiePoissonHJ 2, 4, 6 or 8, LiePoissonSplitting 2 or 4")
+             else "LiePoissonHJ and LiePoissonSplitting 2, 4, 6 or 8")
     parser.add_argument("--order", type=int, default=default, choices=choices,
                         help=help or f"order of the integrator: {valid} (default: {default})")
 
 
 def add_engine_argument(parser) -> None:
-    """Add ``--engine``: the compiled (numba) or numpy path of LiePoissonHJ."""
+    """Add ``--engine``: the compiled (numba) or numpy path of the integrators that have one
+    (capability flag ``compiled``: LiePoissonHJ)."""
     parser.add_argument("--engine", choices=("auto", "compiled", "numpy"), default="auto",
                         help="compiled (numba) or numpy path of LiePoissonHJ; auto compiles "
                              "runs long enough to pay for it (default: auto)")
@@ -321,7 +320,8 @@ def run_methods(system, mu0, dt: float, steps: int, methods: Sequence[Integrator
 
     Methods with the same name run once. States are saved every
     ``save_every_for(steps, max_saved)`` steps; ``engine`` is passed to
-    :func:`liepoisson.integrate`.
+    :func:`liepoisson.integrate` for the methods that have a compiled path (capability flag
+    ``compiled``), the others run numpy.
 
     Returns
     -------
@@ -334,10 +334,9 @@ def run_methods(system, mu0, dt: float, steps: int, methods: Sequence[Integrator
             continue
         seen.add(method.name)
         start = time.perf_counter()
-        # only LiePoissonHJ has a compiled path; the others always run numpy
+        # integrators without a compiled path always run numpy
         traj = integrate(system, mu0, dt, steps, method=method, save_every=save_every,
-                         progress=progress,
-                         engine=engine if isinstance(method, LiePoissonHJ) else "auto")
+                         progress=progress, engine=engine if method.compiled else "auto")
         runs.append(MethodRun(method, traj, time.perf_counter() - start))
     return runs
 
@@ -366,7 +365,7 @@ def method_report(run: MethodRun,
         ``energy_drift`` (slope of the energy error against time, see
         :func:`liepoisson.energy_drift`), ``engine`` and ``engine_detail`` (whether the
         compiled or the numpy path ran, and why) and ``checks`` (``casimirs_to_round_off`` for the
-        integrators that move states by the coadjoint action, with tolerance
+        integrators whose flag ``preserves_casimirs`` is set, with tolerance
         :data:`CASIMIR_TOLERANCE`).
     """
     traj = run.trajectory
@@ -389,7 +388,7 @@ def method_report(run: MethodRun,
         "checks": {},
     }
     checked = [k for k in errors if k != "energy"] if casimirs is None else list(casimirs)
-    if type(run.method).__name__ in _CASIMIR_PRESERVING and checked:
+    if run.method.preserves_casimirs and checked:
         worst = max(errors[k] for k in checked)
         report["checks"]["casimirs_to_round_off"] = bool(worst <= CASIMIR_TOLERANCE)
     return report

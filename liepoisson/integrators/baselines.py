@@ -10,7 +10,8 @@ import scipy.integrate
 
 from .._validation import check_int, check_real
 from ..exceptions import ConvergenceError, InvalidArgumentError
-from .base import Integrator, solve_fixed_point
+from ..solvers import solve_fixed_point
+from .base import Integrator
 
 __all__ = ["LiePoissonEuler", "ImplicitMidpoint", "RK4", "ScipyIVP"]
 

@@ -37,7 +37,8 @@ from typing import final
 import numpy as np
 
 from liepoisson.exceptions import ConvergenceError
-from liepoisson.integrators.base import solve_fixed_point
+from liepoisson.derivatives import central_difference, central_second_difference, complex_step
+from liepoisson.solvers import solve_fixed_point
 
 from . import _kernels
 from .networks import ResidualNetwork, TanhLayers
@@ -50,8 +51,6 @@ BACKENDS = ("auto", "compiled", "numpy", "generic")
 
 # relative step of the central differences inside the order-4 modified vector field
 _S3_STEP = 3e-3
-# complex step for derivatives with respect to the parameters
-_COMPLEX_STEP = 1e-30
 
 
 def _relative_gap(a: np.ndarray, b: np.ndarray) -> float:
@@ -176,9 +175,9 @@ class GenericSweeps(Sweeps):
         if self.problem.order == 4:
             g3 = np.empty_like(theta)
             for j in range(theta.size):
-                shifted = theta.astype(complex)
-                shifted[j] += 1j * _COMPLEX_STEP
-                g3[j] = np.sum(Pbar * np.imag(modified_vector_field(net, xbar, shifted))) / _COMPLEX_STEP
+                e = np.zeros_like(theta, dtype=float)
+                e[j] = 1.0
+                g3[j] = np.sum(Pbar * complex_step(lambda s: modified_vector_field(net, xbar, theta + s * e)))
             g = g + h**3 * g3
         return g
 
@@ -319,13 +318,15 @@ def make_sweeps(problem, backend: str = "auto") -> Sweeps:
     return {"generic": GenericSweeps, "numpy": NumpySweeps, "compiled": CompiledSweeps}[backend](problem)
 
 
-def _directional(network, x, theta, u, offsets):
-    """Evaluations of :math:`f(x + s\\,\\epsilon u)` for ``s`` in ``offsets``, with a
-    per-sample step :math:`\\epsilon` scaled to :math:`x` and :math:`u`."""
+def _along(network, x, theta, u):
+    """``k -> f(x + k\\,\\epsilon u)`` for ``k`` in ``(1, -1, 2, -2)`` (evaluated once each),
+    with a per-sample step :math:`\\epsilon` scaled to :math:`x` and :math:`u`, and
+    :math:`\\epsilon`."""
     size = np.max(np.abs(u.real), axis=-1, keepdims=True)
     reach = _S3_STEP * np.maximum(1.0, np.max(np.abs(x), axis=-1, keepdims=True))
     eps = np.where(size > 0, reach / np.where(size > 0, size, 1.0), 1.0)
-    return eps, [network.vector_field(x + s * eps * u, theta) for s in offsets]
+    values = {k: network.vector_field(x + k * eps * u, theta) for k in (1.0, -1.0, 2.0, -2.0)}
+    return values.__getitem__, eps
 
 
 def modified_vector_field(network: ResidualNetwork, x: np.ndarray, theta: np.ndarray) -> np.ndarray:
@@ -350,9 +351,9 @@ def modified_vector_field(network: ResidualNetwork, x: np.ndarray, theta: np.nda
     ndarray of shape (..., dim)
     """
     f0 = network.vector_field(x, theta)
-    eps, (fp1, fm1, fp2, fm2) = _directional(network, x, theta, f0, (1.0, -1.0, 2.0, -2.0))
-    second = (16.0 * (fp1 + fm1) - (fp2 + fm2) - 30.0 * f0) / (12.0 * eps**2)
-    w = (8.0 * (fp1 - fm1) - (fp2 - fm2)) / (12.0 * eps)
-    eps_w, (gp1, gm1, gp2, gm2) = _directional(network, x, theta, w, (1.0, -1.0, 2.0, -2.0))
-    Aw = (8.0 * (gp1 - gm1) - (gp2 - gm2)) / (12.0 * eps_w)
+    along_f, eps = _along(network, x, theta, f0)
+    second = central_second_difference(along_f, eps, center=f0)
+    w = central_difference(along_f, eps)
+    along_w, eps_w = _along(network, x, theta, w)
+    Aw = central_difference(along_w, eps_w)
     return (second - 2.0 * Aw) / 24.0

@@ -42,7 +42,7 @@ import numpy as np
 from liepoisson import LiePoissonSystem, se3
 from liepoisson._validation import as_finite_array, check_element_shape, check_real
 
-from ..rigid_body.systems import _validate_vector, validate_inertia, zero_third_derivative
+from ..rigid_body.systems import _validate_vector, kinetic_flows, validate_inertia, zero_third_derivative
 
 __all__ = ["HeavyTop", "lagrange_top", "lagrange_integral"]
 
@@ -61,7 +61,9 @@ class HeavyTop(LiePoissonSystem):
     docstring for the frames and the sign conventions). The derivatives are exact:
     :math:`\\nabla H = (I^{-1}\\Pi, m g \\ell\\,\\chi)`,
     :math:`D^2H(\\mu)[(a, b)] = (I^{-1}a, 0)` and :math:`D^3H = 0`.
-    Casimirs: ``"Gamma.Gamma"`` and ``"Pi.Gamma"``.
+    Casimirs: ``"Gamma.Gamma"`` and ``"Pi.Gamma"``. :meth:`split_flows` gives the exact
+    flows of the potential and of the three kinetic pieces, so
+    :class:`~liepoisson.LiePoissonSplitting` runs on it.
 
     Parameters
     ----------
@@ -143,6 +145,43 @@ class HeavyTop(LiePoissonSystem):
     def mgl(self) -> float:
         """The weight factor :math:`m g \\ell`."""
         return self._mgl
+
+    def split_flows(self):
+        """The exact flows of the pieces of
+        :math:`H = m g \\ell\\,\\Gamma\\cdot\\chi + \\sum_i \\Pi_i^2/(2I_i)`, for
+        :class:`~liepoisson.LiePoissonSplitting`.
+
+        The potential (first: outermost) has the constant gradient :math:`(0, m g \\ell\\chi)`,
+        so its flow is :math:`\\Pi \\mathrel{+}= t\\,m g \\ell\\;\\Gamma\\times\\chi`
+        (:math:`\\Gamma` fixed); the flow of :math:`\\Pi_i^2/(2I_i)` rotates :math:`\\Pi` and
+        :math:`\\Gamma` together about :math:`e_i` by :math:`-t\\,\\Pi_i/I_i`. Each is the
+        coadjoint action of :math:`\\exp(t\\nabla H_i)`: it keeps both Casimirs.
+
+        Returns
+        -------
+        tuple of 4 callables ``flow(mu, t) -> mu``
+            On states of shape ``(..., 6)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from liepoisson import LiePoissonSplitting
+        >>> from liepoisson_models.heavy_top import HeavyTop
+        >>> top = HeavyTop((1.0, 1.5, 2.0), (0.0, 0.0, 1.0))
+        >>> mu = np.array([0.3, 0.2, 1.0, 0.0, 0.6, 0.8])
+        >>> new = LiePoissonSplitting(order=4).step(top, mu, 0.1)
+        >>> bool(abs(new[:3] @ new[3:] - mu[:3] @ mu[3:]) < 1e-15)
+        True
+        """
+        force = self._mgl * self._chi
+
+        def potential(mu, t):
+            mu = np.asarray(mu, dtype=float)
+            out = mu.copy()
+            out[..., :3] += t * np.cross(mu[..., 3:], force)
+            return out
+
+        return (potential,) + kinetic_flows(self._inertia, offsets=(0, 3))
 
     @classmethod
     def lagrange_top(cls, I1: float, I3: float, ell: float = 1.0, mgl: float = 1.0) -> "HeavyTop":

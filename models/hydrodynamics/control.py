@@ -63,6 +63,7 @@ import scipy.linalg
 
 from liepoisson._validation import _describe, check_int, check_real
 from liepoisson.exceptions import ConvergenceError, InvalidArgumentError
+from liepoisson.solvers import solve_damped_fixed_point
 
 from .fields import bohm_potential, fisher_information, madelung, osmotic_transform
 from .grid import PeriodicGrid, check_sigma
@@ -674,35 +675,35 @@ def solve_optimality(problem: MeanFieldControl, n_steps: int, damping: float = 0
         phi = solve_hjb(grid, terminal, sigma, dt, n_steps, problem.running_cost, hjb)
         rho = solve_fokker_planck(grid, problem.rho0, sigma, dt, n_steps, face_velocities(grid, phi))
         return ControlSolution(problem, t, rho, phi, "forward-backward", 1, (0.0,))
-    rho = np.broadcast_to(problem.rho0, (n_steps + 1,) + grid.shape).copy()
-    changes = []
-    for k in range(max_iter):
+    rho0 = np.broadcast_to(problem.rho0, (n_steps + 1,) + grid.shape).copy()
+    solved = {}
+
+    def forward_backward(rho):
         source = problem.running_cost + problem.coupling(rho)
-        phi = solve_hjb(grid, terminal, sigma, dt, n_steps, source, hjb)
-        new = solve_fokker_planck(grid, problem.rho0, sigma, dt, n_steps, face_velocities(grid, phi))
-        change = float(np.max(grid.integrate(np.abs(new - rho))))
-        changes.append(change)
-        if not np.isfinite(change):
-            break
-        if change <= tol:
-            return ControlSolution(problem, t, new, phi, "forward-backward", k + 1, tuple(changes))
-        rho = (1.0 - damping) * rho + damping * new
-    hint = "lower the damping or the horizon"
-    if problem.fisher >= 0.5:
-        hint = (f"with fisher = {problem.fisher:g} >= 1/2 the fixed-point map amplifies fine-scale "
-                "density perturbations (gain 2*fisher), so no damping converges; solve the "
-                "real-time side as a Schrodinger initial-value problem instead")
-    raise ConvergenceError(
-        f"forward-backward fixed point did not converge in {len(changes)} iterations: last "
-        f"change {changes[-1]:.3g} > tol {tol:g} ({hint})",
-        residual=changes[-1], iterations=len(changes),
-    )
+        solved["phi"] = solve_hjb(grid, terminal, sigma, dt, n_steps, source, hjb)
+        return solve_fokker_planck(grid, problem.rho0, sigma, dt, n_steps, face_velocities(grid, solved["phi"]))
+
+    def change(new, rho):
+        return float(np.max(grid.integrate(np.abs(new - rho))))
+
+    try:
+        rho, iterations, changes = solve_damped_fixed_point(
+            forward_backward, rho0, damping, tol, max_iter, "forward-backward fixed point", change
+        )
+    except ConvergenceError as exc:
+        hint = "lower the damping or the horizon"
+        if problem.fisher >= 0.5:
+            hint = (f"with fisher = {problem.fisher:g} >= 1/2 the fixed-point map amplifies fine-scale "
+                    "density perturbations (gain 2*fisher), so no damping converges; solve the "
+                    "real-time side as a Schrodinger initial-value problem instead")
+        raise ConvergenceError(f"{exc} ({hint})", residual=exc.residual, iterations=exc.iterations) from None
+    return ControlSolution(problem, t, rho, solved["phi"], "forward-backward", iterations, changes)
 
 
 def _heat_step(grid: PeriodicGrid, f, diffusion, potential, tau, axes):
     """One Strang step of :math:`\\partial_\\tau f = D\\Delta f - Wf`:
     :math:`e^{-\\tau W/2}e^{\\tau D\\Delta}e^{-\\tau W/2}` (spectral Laplacian)."""
-    k2 = sum(grid._k_axis(a, odd=False) ** 2 for a in range(grid.dim))
+    k2 = -grid.laplacian_symbol
     half = np.exp(-0.5 * tau * potential)
     g = scipy.fft.ifftn(scipy.fft.fftn(half * f, axes=axes) * np.exp(-tau * diffusion * k2), axes=axes).real
     return half * g

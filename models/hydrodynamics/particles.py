@@ -217,7 +217,7 @@ def kde_density(grid: PeriodicGrid, x, bandwidth) -> np.ndarray:
     """
     bandwidth = check_real("bandwidth", bandwidth, positive=True)
     hist = histogram_density(grid, x)
-    k2 = sum(grid._k_axis(a, odd=False) ** 2 for a in range(grid.dim))
+    k2 = -grid.laplacian_symbol
     axes = tuple(range(-grid.dim, 0))
     smooth = scipy.fft.ifftn(scipy.fft.fftn(hist, axes=axes) * np.exp(-0.5 * bandwidth**2 * k2), axes=axes).real
     return np.maximum(smooth, 0.0)

@@ -33,8 +33,10 @@ Contents
     The systems (states: wavefunctions, or density matrices with ``density=True``), on
     the abstract :class:`NLSSystem`.
 :class:`LiePoissonSplitting`
-    Exact kinetic and potential flows composed (orders 2 and 4), :math:`O(N\\log N)` per
-    step on the grid; the generic :class:`~liepoisson.LiePoissonHJ` handles moderate N
+    The core's :class:`liepoisson.LiePoissonSplitting` (re-exported), which composes the
+    exact potential and kinetic flows of :meth:`NLSSystem.split_flows` (orders 2, 4, 6 and
+    8; schemes in potential/kinetic form in :data:`SPLITTING_SCHEMES`), :math:`O(N\\log N)`
+    per step on the grid; the generic :class:`~liepoisson.LiePoissonHJ` handles moderate N
     (up to :data:`DENSE_LIMIT` by default).
 :func:`bright_soliton`, :func:`satsuma_yajima`, :func:`dark_soliton`,
 :func:`akhmediev_breather`, :func:`multi_soliton`, :func:`collision_shifts`

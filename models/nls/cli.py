@@ -22,7 +22,7 @@ three exact solutions (``--solution``):
 Without ``--steps`` the run covers the final time of the solution (above): ``--steps`` is
 ``round(T / dt)`` and ``dt`` is adjusted to ``T / steps``; with ``--steps`` it runs
 ``steps`` steps of ``--dt``. ``--method`` is any integrator of the registry; the default is
-the :class:`~liepoisson_models.nls.LiePoissonSplitting` (orders 2 and 4),
+the :class:`~liepoisson.LiePoissonSplitting` of the NLS's exact flows,
 ``LiePoissonHJ`` runs on the dense :math:`\\mathfrak u(N)^*` (only up to
 :data:`~liepoisson_models.nls.DENSE_LIMIT` points). The run writes
 
@@ -94,7 +94,7 @@ import numpy as np
 
 from liepoisson import ScipyIVP
 from liepoisson.exceptions import InvalidArgumentError
-from liepoisson.registry import IntegratorEntry, ModelEntry
+from liepoisson.registry import ModelEntry
 
 from .._cli import (
     COMPARISON,
@@ -109,7 +109,6 @@ from .._cli import (
 )
 from . import (
     GraphNLS,
-    LiePoissonSplitting,
     PeriodicNLS,
     bright_soliton,
     collision_shifts,
@@ -119,7 +118,6 @@ from . import (
 
 __all__ = [
     "ENTRIES",
-    "SPLITTING",
     "SOLUTIONS",
     "GRAPHS",
     "MASS_TOLERANCE",
@@ -544,10 +542,4 @@ ENTRIES = (
                "collision against the exact solution.", run, add_arguments),
     ModelEntry("graph-nls", "Discrete NLS on a networkx graph: mass per node, invariants "
                "against RK4 and DOP853.", run_graph, add_graph_arguments),
-)
-#: What the entry point ``LiePoissonSplitting`` of the group ``liepoisson.integrators``
-#: loads: the splitting, selectable with ``--method`` (for NLS systems).
-SPLITTING = IntegratorEntry(
-    "LiePoissonSplitting", "Exact kinetic and potential flows of the NLS composed (orders 2 "
-    "and 4).", LiePoissonSplitting,
 )

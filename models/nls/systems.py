@@ -15,6 +15,7 @@ import scipy.linalg
 from liepoisson import LiePoissonSystem, u
 from liepoisson._validation import _describe, check_int, check_real
 from liepoisson.exceptions import InvalidArgumentError, NonFiniteError
+from liepoisson.grids import PeriodicGrid
 from liepoisson.orbit import PureStateChart
 
 __all__ = ["DENSE_LIMIT", "NLSSystem", "GraphNLS", "PeriodicNLS"]
@@ -70,7 +71,7 @@ class NLSSystem(LiePoissonSystem, ABC):
     The dense path (anything that forms :math:`\\rho` or :math:`\\nabla h` as an
     :math:`N \\times N` matrix, such as :class:`~liepoisson.LiePoissonHJ`) costs
     :math:`O(N^3)` per step and is refused above ``max_dense``; the
-    :class:`~liepoisson_models.nls.LiePoissonSplitting`, :meth:`state_vector_field` (used by RK4 and
+    :class:`~liepoisson.LiePoissonSplitting` (on :meth:`split_flows`), :meth:`state_vector_field` (used by RK4 and
     SciPy) and :meth:`invariants` never form it.
 
     Parameters
@@ -252,6 +253,17 @@ class NLSSystem(LiePoissonSystem, ABC):
             return -1j * (self.apply_kinetic(state) + self._g * _density(state) * state)
         X = self._apply_kinetic_left(state) + self._g * _diagonal(state)[..., :, None] * state
         return -1j * (X - _dagger(X))
+
+    def split_flows(self):
+        """The exact flows of the two pieces :math:`h = h_V + h_K`, for
+        :class:`~liepoisson.LiePoissonSplitting`: :meth:`potential_flow` (first: the cheap
+        one, outermost) and :meth:`kinetic_flow`.
+
+        Returns
+        -------
+        tuple of 2 callables ``flow(state, tau) -> state``
+        """
+        return (self.potential_flow, self.kinetic_flow)
 
     def kinetic_flow(self, state, tau: float):
         """The exact flow of :math:`h_K(\\rho) = \\operatorname{tr}(L\\rho)` over time ``tau``:
@@ -477,19 +489,10 @@ class GraphNLS(NLSSystem):
 
 # ---------------------------------------------------------------- periodic grid
 @functools.lru_cache(maxsize=64)
-def _wavenumbers(n_points: int, length: float) -> np.ndarray:
-    k = 2.0 * np.pi * np.fft.fftfreq(n_points, d=length / n_points)
-    k.setflags(write=False)
-    return k
-
-
-@functools.lru_cache(maxsize=64)
 def _half_k2(n_points: int, length: float, dim: int) -> np.ndarray:
-    """:math:`|k|^2/2` on the FFT grid, shape ``(n,)`` or ``(n, n)``."""
-    k2 = _wavenumbers(n_points, length) ** 2
-    if dim == 2:
-        k2 = k2[:, None] + k2[None, :]
-    out = 0.5 * k2
+    """:math:`|k|^2/2` on the FFT grid, shape ``(n,)`` or ``(n, n)``: the symbol of
+    :math:`-\\frac12\\Delta` (:attr:`liepoisson.grids.PeriodicGrid.laplacian_symbol`)."""
+    out = -0.5 * PeriodicGrid(n_points, length, dim).laplacian_symbol
     out.setflags(write=False)
     return out
 
@@ -525,7 +528,7 @@ class PeriodicNLS(NLSSystem):
     Parameters
     ----------
     n_points : int
-        Grid points per axis, ``>= 2``.
+        Grid points per axis, ``>= 4`` (see :class:`liepoisson.grids.PeriodicGrid`).
     length : float
         Period :math:`\\ell > 0`.
     g : float
@@ -555,12 +558,11 @@ class PeriodicNLS(NLSSystem):
 
     def __init__(self, n_points: int, length: float, g: float = -1.0, dim: int = 1,
                  density: bool = False, max_dense: int | None = None):
-        n_points = check_int("n_points", n_points, minimum=2)
-        length = check_real("length", length, positive=True)
-        if isinstance(dim, bool) or dim not in (1, 2):
-            raise InvalidArgumentError(f"dim must be 1 or 2, got {_describe(dim)}")
-        self._n_points, self._length, self._dim = n_points, length, int(dim)
-        x = -0.5 * length + length * np.arange(n_points) / n_points
+        grid = PeriodicGrid(n_points, length, dim)
+        self._grid = grid
+        n_points, length = grid.n_points, grid.length
+        self._n_points, self._length, self._dim = n_points, length, grid.dim
+        x = grid.x
         x.setflags(write=False)
         self._x = x
         super().__init__(
@@ -601,9 +603,14 @@ class PeriodicNLS(NLSSystem):
         return np.stack([a.ravel() for a in axes], axis=-1)
 
     @property
+    def grid(self) -> PeriodicGrid:
+        """The periodic grid (:class:`liepoisson.grids.PeriodicGrid`)."""
+        return self._grid
+
+    @property
     def wavenumbers(self) -> np.ndarray:
         """FFT wavenumbers along one axis, shape ``(n_points,)``."""
-        return _wavenumbers(self._n_points, self._length)
+        return self._grid.wavenumbers
 
     def _dense_kinetic(self):
         half_k2 = _half_k2(self._n_points, self._length, 1)

@@ -78,6 +78,36 @@ def validate_inertia(inertia) -> np.ndarray:
     return arr
 
 
+def kinetic_flows(inertia: np.ndarray, offsets: tuple[int, ...] = (0,)) -> tuple:
+    """The flows of :math:`\\Pi_i^2/(2I_i)`, :math:`i = 1, 2, 3`, rotating each 3-vector of a
+    state that starts at one of ``offsets`` (0: :math:`\\Pi`; 3: also :math:`\\Gamma` of the
+    heavy top) by :math:`-t\\,\\Pi_i/I_i` about :math:`e_i`.
+
+    Returns
+    -------
+    tuple of 3 callables ``flow(mu, t) -> mu``
+    """
+    inv = 1.0 / inertia
+
+    def flow_about(axis):
+        j, k = (axis + 1) % 3, (axis + 2) % 3
+
+        def flow(mu, t):
+            mu = np.asarray(mu, dtype=float)
+            angle = t * mu[..., axis] * inv[axis]
+            c, s = np.cos(angle), np.sin(angle)
+            out = mu.copy()
+            for o in offsets:
+                a, b = mu[..., o + j], mu[..., o + k]
+                out[..., o + j] = c * a + s * b
+                out[..., o + k] = c * b - s * a
+            return out
+
+        return flow
+
+    return tuple(flow_about(axis) for axis in range(3))
+
+
 def zero_third_derivative(mu, u, v) -> np.ndarray:
     """:math:`D^3H(\\mu)[u, v, \\cdot] = 0`, the third derivative of a quadratic-plus-linear
     Hamiltonian, with the broadcast shape of the arguments."""
@@ -95,6 +125,10 @@ class RigidBody(LiePoissonSystem):
 
     with the Casimir ``"|Pi|^2"`` :math:`= |\\Pi|^2`. All derivatives are exact:
     :math:`D^2H(\\Pi)[v] = I^{-1}v` and :math:`D^3H = 0`.
+
+    :meth:`split_flows` gives the exact flows of the three pieces
+    :math:`H_i = \\Pi_i^2/(2I_i)`, so :class:`~liepoisson.LiePoissonSplitting` runs on it
+    (McLachlan's explicit splitting of the free rigid body, with Strang's composition).
 
     Parameters
     ----------
@@ -156,6 +190,33 @@ class RigidBody(LiePoissonSystem):
     def inertia(self) -> np.ndarray:
         """The principal moments of inertia, a read-only array of shape ``(3,)``."""
         return self._inertia
+
+    def split_flows(self):
+        """The exact flows of :math:`H = \\sum_i \\Pi_i^2/(2I_i)`, piece by piece, for
+        :class:`~liepoisson.LiePoissonSplitting`.
+
+        Along the flow of :math:`H_i = \\Pi_i^2/(2I_i)`, :math:`\\Pi_i` is constant and
+        :math:`\\Pi` rotates about the body axis :math:`e_i` by the angle
+        :math:`-t\\,\\Pi_i/I_i` (:func:`kinetic_flows`): the coadjoint action of
+        :math:`\\exp(t\\nabla H_i)`, exact, on the sphere of constant :math:`|\\Pi|`.
+
+        Returns
+        -------
+        tuple of 3 callables ``flow(mu, t) -> mu``
+            On states of shape ``(..., 3)``, for :math:`i = 1, 2, 3`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from liepoisson import LiePoissonSplitting
+        >>> from liepoisson_models.rigid_body import RigidBody
+        >>> body = RigidBody((2.0, 1.0, 2.0 / 3.0))
+        >>> mu = np.array([np.cos(1.1), 0.0, np.sin(1.1)])
+        >>> new = LiePoissonSplitting(order=2).step(body, mu, 0.1)
+        >>> bool(abs(new @ new - 1.0) < 1e-15)
+        True
+        """
+        return kinetic_flows(self._inertia)
 
     def exact_solution(self, mu0, t) -> np.ndarray:
         """:func:`~liepoisson_models.rigid_body.exact_solution` for this body's inertia."""

@@ -197,7 +197,7 @@ DIALECT_ERRORS = [
     (["run", "nls", "--method", "hj"], "argument --method: invalid choice: 'hj'"),
     (["run", "graph-nls", "--method", "splitting"], "argument --method: invalid choice: 'splitting'"),
     (["run", "nls", "--order", "3", "--n-points", "64", "--steps", "1"],
-     "order must be 2 or 4, got 3"),
+     "order must be one of 2, 4, 6, 8, got 3"),
     (["run", "deep-learning", "--order", "6"], "argument --order: invalid choice: 6"),
     (["run", "hydrodynamics", "--steps", "0"], "argument --steps: must be an integer >= 1"),
 ]

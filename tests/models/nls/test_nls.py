@@ -556,7 +556,7 @@ def test_bad_splitting_options_and_systems_are_refused():
     from liepoisson import LiePoissonSystem
 
     body = LiePoissonSystem(so3(), lambda m: 0.5 * np.sum(m**2, axis=-1), gradient=lambda m: m)
-    with pytest.raises(InvalidArgumentError, match="NLSSystem"):
+    with pytest.raises(InvalidArgumentError, match="split_flows"):
         integrate(body, np.array([1.0, 0.0, 0.0]), 0.1, 1, method=STRANG)
 
 
