@@ -24,10 +24,11 @@ Examples
 >>> import numpy as np, tempfile, pathlib
 >>> from liepoisson.checkpoint import Checkpoint, RunProgress
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "run.npz"
->>> progress = Checkpoint(path, "abc", every=1).resume(np.zeros(3), n_steps=4, save_every=2)
+>>> store = Checkpoint(path, "abc", every=1)
+>>> progress = store.resume(np.zeros(3), n_steps=4, save_every=2)
 >>> progress.advance(np.ones(3))
 >>> progress.advance(2 * np.ones(3))
->>> Checkpoint(path, "abc", every=1).write(progress)
+>>> store.write(progress)
 >>> resumed = Checkpoint(path, "abc", every=1).resume(np.zeros(3), n_steps=4, save_every=2)
 >>> resumed.done, resumed.saved_steps.tolist()
 (2, [0, 2])
@@ -329,7 +330,7 @@ class Checkpoint:
         self.every = every
         self._written = 0  # rows of the states file that hold the run's saved states
         self._crc = 0  # CRC-32 of those rows
-        self._offset = 0  # bytes before the first row in the states file
+        self._offset = None  # bytes before the first row in the states file (None: not open)
 
     @property
     def enabled(self) -> bool:
@@ -441,15 +442,20 @@ class Checkpoint:
 
     def write(self, progress: RunProgress) -> None:
         """Add the rows saved since the last write to the states file, then replace the
-        header atomically (nothing without a path).
+        header atomically (nothing without a path; the files are those opened by
+        :meth:`resume`).
 
         Raises
         ------
         CheckpointError
             If the files cannot be written.
+        InvalidArgumentError
+            If :meth:`resume` has not opened the files.
         """
         if self.path is None:
             return
+        if self._offset is None:
+            raise InvalidArgumentError("Checkpoint.write needs the files opened by resume() first")
         new = np.ascontiguousarray(progress.states[self._written : progress.count])
         row_bytes = progress.states[0].nbytes
         tmp = self.path.with_name(self.path.name + ".tmp")
