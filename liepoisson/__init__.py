@@ -27,12 +27,15 @@ from .algebra import (
 )
 from .derivatives import numerical_gradient
 from .exceptions import (
+    CheckpointError,
     ConvergenceError,
     InvalidArgumentError,
     InvalidStructureConstantsError,
     LiePoissonError,
     NonFiniteError,
+    NonFiniteStateError,
     ShapeError,
+    StepError,
     VerificationError,
 )
 from .orbit import OrbitChart, PureStateChart
@@ -97,6 +100,9 @@ __all__ = [
     "ShapeError",
     "NonFiniteError",
     "InvalidStructureConstantsError",
+    "CheckpointError",
+    "StepError",
     "ConvergenceError",
+    "NonFiniteStateError",
     "VerificationError",
 ]

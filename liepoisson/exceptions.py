@@ -13,7 +13,10 @@ __all__ = [
     "ShapeError",
     "NonFiniteError",
     "InvalidStructureConstantsError",
+    "CheckpointError",
+    "StepError",
     "ConvergenceError",
+    "NonFiniteStateError",
     "VerificationError",
 ]
 
@@ -42,7 +45,40 @@ class InvalidStructureConstantsError(InvalidArgumentError):
     """
 
 
-class ConvergenceError(LiePoissonError, RuntimeError):
+class CheckpointError(InvalidArgumentError):
+    """A checkpoint file cannot be used: it is corrupt (truncated, empty, altered), belongs to
+    another run, or cannot be written. The message names the file."""
+
+
+class StepError(LiePoissonError, RuntimeError):
+    """A step of a run failed; raised by :func:`liepoisson.integrate` with the step's index
+    and what was computed before it.
+
+    Raised as such for a failure that has no more specific class (an exception raised by
+    the user's Hamiltonian or gradient, a singular linear system, an overflow), with the
+    original exception as ``__cause__``; the message names the method, ``dt``, the step and,
+    when it is known, the callable that failed.
+
+    Attributes
+    ----------
+    step : int or None
+        Index of the failed time step (the step from state ``step`` to ``step + 1``).
+    trajectory : Trajectory or None
+        The states computed before the failure (``complete`` is False).
+    """
+
+    def __init__(self, message, *, step=None, trajectory=None):
+        super().__init__(message)
+        self.step = step
+        self.trajectory = trajectory
+
+    @property
+    def partial(self):
+        """The partial trajectory (the same as :attr:`trajectory`)."""
+        return self.trajectory
+
+
+class ConvergenceError(StepError):
     """An implicit solve did not converge; the message names the step, residual and iterations.
 
     Attributes
@@ -58,11 +94,18 @@ class ConvergenceError(LiePoissonError, RuntimeError):
     """
 
     def __init__(self, message, *, residual=None, iterations=None, step=None, trajectory=None):
-        super().__init__(message)
+        super().__init__(message, step=step, trajectory=trajectory)
         self.residual = residual
         self.iterations = iterations
-        self.step = step
-        self.trajectory = trajectory
+
+
+class NonFiniteStateError(StepError):
+    """A step produced a state with NaN or infinite entries (the step size is too large for
+    the method, or the Hamiltonian or its gradient is not finite there).
+
+    The message names the step and, when the Hamiltonian or the gradient is not finite at
+    the state the step started from, says so.
+    """
 
 
 class VerificationError(LiePoissonError, AssertionError):

@@ -9,7 +9,13 @@ import numpy as np
 
 from ._validation import _describe, check_int, check_real
 from .checkpoint import Checkpoint, RunProgress, run_fingerprint
-from .exceptions import ConvergenceError, InvalidArgumentError
+from .exceptions import (
+    ConvergenceError,
+    InvalidArgumentError,
+    LiePoissonError,
+    NonFiniteStateError,
+    StepError,
+)
 from .integrators.base import Integrator
 from .integrators.lie_poisson_hj import LiePoissonHJ
 from .system import LiePoissonSystem
@@ -84,19 +90,22 @@ def _select_engine(engine, method, system, mu, dt, n_steps):
 
 class _CompiledStepFailed(Exception):
     """A step that the numpy path could not take either; ``state`` is the whole run's state
-    after step ``chunk_start`` (the last step every member has completed)."""
+    after step ``chunk_start`` (the last step every member has completed), ``member`` the
+    failing member's state before its step ``step``."""
 
-    def __init__(self, step, chunk_start, state, error):
+    def __init__(self, step, chunk_start, state, error, member):
         super().__init__(str(error))
         self.step, self.chunk_start, self.state, self.error = step, chunk_start, state, error
+        self.member = member
 
 
 def _compiled_steps(runner, method, system, mu, dt, start, n_steps, save_every, every, saved):
     """Advance ``mu`` from step ``start`` to ``n_steps`` through ``runner``, in chunks.
 
     Each chunk is one compiled call (about :data:`_CHUNK_SECONDS` of work, never crossing a
-    multiple of ``every`` unless that is None); after it the saved states go to ``saved(states, steps)`` and
-    the generator yields ``(steps done, state)``. A member whose step the compiled solve
+    multiple of ``every`` unless that is None); after it the saved states go to
+    ``saved(states)`` (an array of shape ``(n, *mu.shape)``) and the generator yields
+    ``(steps done, state)``. A member whose step the compiled solve
     could not take (no convergence, a non-finite state) takes that step on the numpy path
     (``method.step``: Newton fallback, the library's errors) and continues compiled; if the
     gradient stops being affine, the run continues with a runner that calls the gradient.
@@ -123,12 +132,13 @@ def _compiled_steps(runner, method, system, mu, dt, start, n_steps, save_every, 
                 final[b], states[b], runner = _finish_member(
                     runner, method, system, probe, final[b], states[b], info[b], dt, k1,
                     n_steps, save_every)
-            except ConvergenceError as exc:
-                raise _CompiledStepFailed(exc.step, k, flat.reshape(shape).copy(), exc) from exc
+            except _MemberStepFailed as exc:
+                raise _CompiledStepFailed(exc.step, k, flat.reshape(shape).copy(), exc.error,
+                                          exc.state) from exc.error
         elapsed = time.perf_counter() - t0
         flat = final
-        steps = [j for j in range(k + 1, k1 + 1) if j % save_every == 0 or j == n_steps]
-        saved([np.reshape(states[:, i], shape).copy() for i in range(len(steps))], steps)
+        n_saved = sum(1 for j in range(k + 1, k1 + 1) if j % save_every == 0 or j == n_steps)
+        saved(np.moveaxis(states[:, :n_saved], 1, 0).reshape((n_saved,) + shape))
         per_step = elapsed / (k1 - k)
         k = k1
         chunk = int(min(max(1, _CHUNK_SECONDS / per_step if per_step > 0 else 1e9), 4 * chunk, 10**9))
@@ -144,8 +154,8 @@ def _finish_member(runner, method, system, probe, state, states, info, dt, k1, n
 
     Raises
     ------
-    ConvergenceError
-        From the numpy step, with ``step`` set to the failing step's index.
+    _MemberStepFailed
+        When the numpy step fails too (any exception, or a non-finite state).
     """
     from .compiled.lie_poisson_hj import NOT_AFFINE
     from .compiled.runner import lie_poisson_hj_runner
@@ -157,10 +167,9 @@ def _finish_member(runner, method, system, probe, state, states, info, dt, k1, n
             runner = lie_poisson_hj_runner(method, system, probe, affine=False)
         else:
             try:
-                state = method.step(system, state, dt)
-            except ConvergenceError as exc:
-                exc.step = done
-                raise
+                state = _checked_step(method, system, state, dt)
+            except Exception as exc:
+                raise _MemberStepFailed(done, state, exc) from exc
             done += 1
             if done % save_every == 0 or done == n_steps:
                 kept.append(state.copy())
@@ -169,6 +178,14 @@ def _finish_member(runner, method, system, probe, state, states, info, dt, k1, n
             kept.extend(more[0, : int(info[0, 1])])
             state, done, status = final[0], int(info[0, 0]), int(info[0, 2])
     return state, np.array(kept).reshape(states.shape), runner
+
+
+class _MemberStepFailed(Exception):
+    """The numpy step ``step`` of one batch member, from its ``state``, failed with ``error``."""
+
+    def __init__(self, step, state, error):
+        super().__init__(str(error))
+        self.step, self.state, self.error = step, state, error
 
 
 def integrate(
@@ -202,9 +219,14 @@ def integrate(
     progress : bool
         Show a progress bar (tqdm).
     checkpoint : str or Path, optional
-        File to which the run's state is written periodically (atomically). If the file
-        exists and belongs to the same run, the run resumes from it and ends bit-identical
-        to an uninterrupted one; a finished run's checkpoint returns its trajectory at once.
+        File to which the run's progress is written periodically (:mod:`liepoisson.checkpoint`:
+        a small header replaced atomically, and the saved states in ``<checkpoint>.states.npy``,
+        to which each write only adds the new ones). The files are created before the first
+        step (a path that cannot be written fails at once). If they exist and belong to the
+        same run (:func:`~liepoisson.checkpoint.run_fingerprint`: the same algebra,
+        Hamiltonian and gradient, initial state, method, ``dt``, ``n_steps`` and
+        ``save_every``), the run resumes from them and ends bit-identical to an
+        uninterrupted one; a finished run's checkpoint returns its trajectory at once.
     checkpoint_every : int, optional
         Steps between checkpoint writes (default ``max(1, n_steps // 100)``).
     engine : {"auto", "compiled", "numpy"}
@@ -230,9 +252,19 @@ def integrate(
     ------
     InvalidArgumentError, ShapeError, NonFiniteError
         For invalid arguments; the message names the argument and its value.
-    ConvergenceError
-        When an implicit solve fails; the message names the step, and the exception's
-        ``trajectory`` attribute holds the states computed before it.
+    CheckpointError
+        When the checkpoint file belongs to another run, is corrupt (truncated, empty,
+        altered) or cannot be written; the message names the file.
+    StepError
+        When a step fails. Its ``step`` attribute is the index of the failed step and its
+        ``trajectory`` (alias ``partial``) holds the states computed before it
+        (``complete=False``); the message names the method, ``dt``, the step and the cause.
+        Subclasses: :class:`ConvergenceError` (an implicit solve did not converge),
+        :class:`NonFiniteStateError` (the step produced NaN or infinite entries; the message
+        says when the Hamiltonian or its gradient is not finite); any other exception
+        raised during a step (by the user's Hamiltonian or gradient, a singular linear
+        system, an overflow) is raised as a :class:`StepError` whose ``__cause__`` is the
+        original. The trajectory is never returned with non-finite states.
 
     Notes
     -----
@@ -256,9 +288,10 @@ def integrate(
         system, mu0, dt, n_steps, method, save_every, checkpoint_every)
     method = method.for_system(system, mu)
     runner, engine_detail = _select_engine(engine, method, system, mu, dt, n_steps)
-    fingerprint = run_fingerprint(system, mu, dt, n_steps, method, save_every, runner is not None)
+    fingerprint = None if checkpoint is None else run_fingerprint(
+        system, mu, dt, n_steps, method, save_every, runner is not None)
     store = Checkpoint(checkpoint, fingerprint, checkpoint_every)
-    run = store.resume(mu)
+    run = store.resume(mu, n_steps, save_every)
     if run.done < n_steps:
         system.check_callables(mu)  # once, before the first step (not for a finished run)
 
@@ -282,7 +315,8 @@ def integrate(
     except _CompiledStepFailed as failure:
         run.done, run.mu = failure.chunk_start, failure.state
         store.write(run)
-        raise _step_failure(failure.error, failure.step, dt, result(False)) from failure.error
+        raise _step_error(failure.error, failure.step, failure.member, method, system, dt,
+                          result) from failure.error
     except KeyboardInterrupt:
         store.write(run)
         where = f" (resume from {str(store.path)!r})" if store.enabled else ""
@@ -336,38 +370,133 @@ def _numpy_steps(method, system, run, dt, n_steps, save_every, store, bar, resul
 
     Raises
     ------
-    ConvergenceError
+    StepError
         Naming the step, with the trajectory computed so far (``result(False)``).
     """
     for k in range(run.done, n_steps):
         try:
-            mu = method.step(system, run.mu, dt)
-        except ConvergenceError as exc:
+            mu = _checked_step(method, system, run.mu, dt)
+        except Exception as exc:
             store.write(run)
-            raise _step_failure(exc, k, dt, result(False)) from exc
-        run.advance(mu, save=(k + 1) % save_every == 0 or k + 1 == n_steps)
+            raise _step_error(exc, k, run.mu, method, system, dt, result) from exc
+        run.advance(mu)
         if store.due(run.done, n_steps):
             store.write(run)
         bar.update(1)
 
 
-def _step_failure(exc: ConvergenceError, k: int, dt: float, trajectory: Trajectory) -> ConvergenceError:
-    """The error of :func:`integrate` for a failed step ``k``."""
-    return ConvergenceError(
-        f"step {k} (t = {k * dt:.6g}): {exc}", residual=exc.residual,
-        iterations=exc.iterations, step=k, trajectory=trajectory,
-    )
+def _checked_step(method, system, state, dt):
+    """``method.step(system, state, dt)``, refused when the new state is not finite.
+
+    Raises
+    ------
+    NonFiniteStateError
+        Without the step index (:func:`_step_error` adds it).
+    """
+    new = method.step(system, state, dt)
+    if not np.isfinite(new).all():
+        raise NonFiniteStateError(
+            f"the new state is not finite: {_non_finite_cause(method, system, state, dt)}")
+    return new
+
+
+#: The members of a system that run user code, and how error messages name them.
+_CALLABLES = (
+    ("hamiltonian", "the Hamiltonian"),
+    ("gradient", "the gradient of the Hamiltonian"),
+    ("hessian_vector", "the Hessian-vector product"),
+    ("third_derivative", "the third derivative of the Hamiltonian"),
+)
+
+
+def _raised_in(exc: BaseException, system) -> str | None:
+    """Which of the system's callables (:data:`_CALLABLES`) ``exc`` was raised in (the
+    innermost one on its traceback), or None."""
+    codes = {}
+    for cls in reversed(type(system).__mro__):
+        for attr, label in _CALLABLES:
+            code = getattr(cls.__dict__.get(attr), "__code__", None)
+            if code is not None:
+                codes[code] = label
+    found, tb = None, exc.__traceback__
+    while tb is not None:
+        found = codes.get(tb.tb_frame.f_code, found)
+        tb = tb.tb_next
+    return found
+
+
+def _not_finite_at(system, state) -> str | None:
+    """``"the Hamiltonian"`` or ``"the gradient of the Hamiltonian"`` when it is not finite
+    at ``state`` (None when both are, or cannot be evaluated)."""
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mu = system.covector(state)
+            for value, label in ((system.hamiltonian(mu), "the Hamiltonian"),
+                                 (system.gradient(mu), "the gradient of the Hamiltonian")):
+                if not np.isfinite(value).all():
+                    return label
+    except Exception:  # no diagnosis (e.g. a chart whose covector is too large to form)
+        pass
+    return None
+
+
+def _non_finite_cause(method, system, state, dt) -> str:
+    """Why a step from the finite ``state`` produced a non-finite one: the Hamiltonian or
+    its gradient is not finite at ``state``, or where the step (taken again, with floating
+    point errors raised) first overflowed or took an invalid operation."""
+    label = _not_finite_at(system, state)
+    if label is not None:
+        return f"{label} is not finite at the state the step started from"
+    try:
+        with np.errstate(over="raise", invalid="raise", divide="raise"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            method.step(system, state, dt)
+    except FloatingPointError as exc:
+        where = _raised_in(exc, system)
+        return (f"{where or 'the step'} produced a non-finite value ({exc}); dt may be too "
+                "large for the method")
+    except Exception:
+        pass
+    largest = float(np.max(np.abs(state))) if np.size(state) else 0.0
+    return (f"the step overflowed from a state of largest entry {largest:.3g}; dt may be too "
+            "large for the method")
+
+
+def _step_error(exc: Exception, k: int, state, method, system, dt: float, result) -> Exception:
+    """The error of :func:`integrate` for the failure ``exc`` of step ``k`` (from ``state``):
+    a :class:`StepError` (of the class of ``exc`` when it is one) naming the method, ``dt``
+    and the step, with the trajectory computed so far (``result(False)``). Other errors of
+    the library (invalid arguments found by a step) are returned unchanged."""
+    if isinstance(exc, LiePoissonError) and not isinstance(exc, StepError):
+        return exc
+    where = f"{method.name} with dt = {dt:.6g}, step {k} (t = {k * dt:.6g})"
+    trajectory = result(False)
+    if isinstance(exc, ConvergenceError):
+        return ConvergenceError(f"{where}: {exc}", residual=exc.residual,
+                                iterations=exc.iterations, step=k, trajectory=trajectory)
+    if isinstance(exc, StepError):
+        return type(exc)(f"{where}: {exc}", step=k, trajectory=trajectory)
+    origin = _raised_in(exc, system)
+    cause = f"{origin or 'the step'} raised {type(exc).__name__}: {exc}"
+    label = None if origin else _not_finite_at(system, state)
+    if label is not None:
+        cause += f" ({label} is not finite at the state the step started from)"
+    return StepError(f"{where}: {cause}", step=k, trajectory=trajectory)
 
 
 def _trajectory(system, method, run, dt, n_steps, save_every, runner, engine_detail,
                 complete) -> Trajectory:
     """The :class:`Trajectory` of ``run`` so far (an interrupted run also returns its latest
-    state)."""
-    steps, states = list(run.saved_steps), list(run.saved_states)
-    if steps[-1] != run.done:
-        steps.append(run.done)
-        states.append(run.mu.copy())
-    states = np.stack(states)
+    state; an incomplete one whose invariants cannot be evaluated has none, and says why in
+    ``metadata["invariants_error"]``)."""
+    steps, states = run.saved_steps, run.saved_states
+    if steps[-1] != run.done:  # an interrupted run also returns its latest state
+        steps = np.append(steps, run.done)
+        states = np.concatenate([states, run.mu[None]])
+    elif run.count == len(run.states):  # the whole preallocated array: hand it over
+        states = run.states
+        states.setflags(write=False)
     meta = {
         "system": system.name,
         "algebra": system.algebra.name,
@@ -381,7 +510,14 @@ def _trajectory(system, method, run, dt, n_steps, save_every, runner, engine_det
         "engine_detail": engine_detail,
         "compile_seconds": 0.0 if runner is None else runner.compile_seconds,
     }
+    try:
+        invariants = system.invariants(states)
+    except Exception as exc:  # a failed run keeps its states even if the invariants fail
+        if complete:
+            raise
+        invariants = {}
+        meta["invariants_error"] = f"{type(exc).__name__}: {exc}"
     return Trajectory(
         t=dt * np.array(steps, dtype=float), states=states,
-        invariant_values=system.invariants(states), metadata=meta, complete=complete,
+        invariant_values=invariants, metadata=meta, complete=complete,
     )

@@ -14,6 +14,10 @@ __all__ = ["Trajectory"]
 
 
 def _frozen(a) -> np.ndarray:
+    """``a`` as a read-only array: a copy, unless ``a`` is already a read-only array that
+    owns its data (nothing else can write to it), which is kept as it is."""
+    if type(a) is np.ndarray and a.base is None and not a.flags.writeable:
+        return a
     a = np.array(a)
     a.setflags(write=False)
     return a

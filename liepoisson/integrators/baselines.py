@@ -9,7 +9,7 @@ import numpy as np
 import scipy.integrate
 
 from .._validation import check_int, check_real
-from ..exceptions import ConvergenceError, InvalidArgumentError
+from ..exceptions import ConvergenceError, InvalidArgumentError, NonFiniteStateError
 from ..solvers import solve_fixed_point
 from .base import Integrator
 
@@ -103,6 +103,14 @@ class RK4(Integrator):
         return mu + (dt / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
 
 
+class _BudgetSpent(Exception):
+    """Raised inside ``solve_ivp`` when :attr:`ScipyIVP.max_evaluations` is spent, at time ``t``."""
+
+    def __init__(self, t):
+        super().__init__(t)
+        self.t = float(t)
+
+
 @dataclass(frozen=True)
 class ScipyIVP(Integrator):
     """:func:`scipy.integrate.solve_ivp` over each step (final).
@@ -117,6 +125,17 @@ class ScipyIVP(Integrator):
         Any method of :func:`scipy.integrate.solve_ivp` (default ``"DOP853"``).
     rtol, atol : float
         Tolerances passed to ``solve_ivp``.
+    max_evaluations : int
+        Budget of evaluations of the vector field per call of :meth:`solve` (or
+        :meth:`step`): beyond it the run stops with a :class:`~liepoisson.ConvergenceError`
+        instead of taking ever smaller steps (default ``10**6``; a step of DOP853 costs 12).
+
+    Raises
+    ------
+    ConvergenceError
+        From :meth:`solve` and :meth:`step` when ``solve_ivp`` fails or the budget is spent.
+    NonFiniteStateError
+        From :meth:`solve` and :meth:`step` when a computed state is not finite.
     """
 
     preserves_casimirs: ClassVar[bool] = False
@@ -126,10 +145,12 @@ class ScipyIVP(Integrator):
     method: str = "DOP853"
     rtol: float = 1e-10
     atol: float = 1e-12
+    max_evaluations: int = 10**6
 
     def __post_init__(self):
         check_real("rtol", self.rtol, positive=True)
         check_real("atol", self.atol, positive=True)
+        check_int("max_evaluations", self.max_evaluations, minimum=1)
         methods = ("RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA")
         if self.method not in methods:
             raise InvalidArgumentError(f"method must be one of {methods}, got {self.method!r}")
@@ -168,16 +189,34 @@ class ScipyIVP(Integrator):
             y = np.ascontiguousarray(y)
             return (y.view(complex) if complex_state else y).reshape(shape)
 
-        def rhs(_t, y):
+        evaluations = [0]
+
+        def rhs(t, y):
+            evaluations[0] += 1
+            if evaluations[0] > self.max_evaluations:
+                raise _BudgetSpent(t)
             return pack(system.state_vector_field(unpack(y)))
 
-        sol = scipy.integrate.solve_ivp(
-            rhs, (0.0, float(times[-1])), pack(mu0), method=self.method,
-            t_eval=times, rtol=self.rtol, atol=self.atol,
-        )
+        end = float(times[-1])
+        try:
+            sol = scipy.integrate.solve_ivp(
+                rhs, (0.0, end), pack(mu0), method=self.method,
+                t_eval=times, rtol=self.rtol, atol=self.atol,
+            )
+        except _BudgetSpent as spent:
+            raise ConvergenceError(
+                f"{self.name} spent max_evaluations={self.max_evaluations} evaluations of the "
+                f"vector field and reached only t = {spent.t:.6g} of {end:.6g}",
+                iterations=self.max_evaluations,
+            ) from None
         if not sol.success:
-            raise ConvergenceError(f"ScipyIVP({self.method}) failed: {sol.message}")
-        return np.stack([unpack(y) for y in sol.y.T])
+            raise ConvergenceError(f"{self.name} failed: {sol.message}")
+        states = np.stack([unpack(y) for y in sol.y.T])
+        finite = np.isfinite(sol.y).all(axis=0)
+        if not finite.all():
+            t_bad = float(sol.t[np.argmin(finite)])
+            raise NonFiniteStateError(f"{self.name} computed a non-finite state at t = {t_bad:.6g}")
+        return states
 
     def step(self, system, mu, dt):
         return self.solve(system, mu, np.array([0.0, dt]))[-1]

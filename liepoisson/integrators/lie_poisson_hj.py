@@ -235,11 +235,14 @@ class LiePoissonHJ(Integrator):
 
     def step(self, system, mu, dt):
         coefficients, order = self.substeps()
-        for c in coefficients:
-            mu = self._hj_step(system, mu, c * dt, order)
+        for i, c in enumerate(coefficients):
+            # errors name the method and the step asked for, not the inner substep
+            part = f", substep {i + 1} of {len(coefficients)}" if len(coefficients) > 1 else ""
+            what = f"{self.name} implicit solve (dt={dt:.6g}{part})"
+            mu = self._hj_step(system, mu, c * dt, order, what)
         return mu
 
-    def _hj_step(self, system, state, dt, order):
+    def _hj_step(self, system, state, dt, order, what):
         algebra = system.algebra
         ad_star = algebra.ad_star
         mu = system.covector(state)
@@ -257,7 +260,6 @@ class LiePoissonHJ(Integrator):
 
         # explicit half step as the initial guess: nu = mu + O(dt^2)
         guess = mu + 0.5 * dt * system.vector_field(mu)
-        what = f"LiePoissonHJ(order={order}) implicit solve (dt={dt:.6g})"
         n_axes = len(algebra.shape)
         solver = self.solver
         if solver in ("auto", "preconditioned", "fixed_point"):

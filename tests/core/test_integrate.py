@@ -29,9 +29,10 @@ def body():
     return coordinate_system(algebra), initial_state(algebra)
 
 
-def _interrupting(system, after_calls):
-    """The same system, but its gradient raises KeyboardInterrupt after ``after_calls``."""
-    calls = {"n": 0}
+def _interrupting(system, after_calls, calls=None):
+    """The same system, but its gradient raises KeyboardInterrupt after ``after_calls``
+    (counted in ``calls["n"]``)."""
+    calls = {"n": 0} if calls is None else calls
 
     def gradient(mu):
         calls["n"] += 1
@@ -64,10 +65,13 @@ def test_resumed_run_is_bit_identical_to_an_uninterrupted_one(body, tmp_path):
     assert resumed.complete
     np.testing.assert_array_equal(resumed.t, full.t)
     np.testing.assert_array_equal(resumed.states, full.states)  # bit-identical
-    # a finished checkpoint returns the trajectory at once (the gradient is never called)
-    again = integrate(_interrupting(system, 0), mu0, 0.05, 120, method=method, save_every=7,
-                      checkpoint=path, checkpoint_every=5)
+    # a finished checkpoint returns the trajectory at once: no step is taken (the gradient
+    # is only evaluated at the few fixed states of the run's fingerprint)
+    calls = {"n": 0}
+    again = integrate(_interrupting(system, 10, calls), mu0, 0.05, 120, method=method,
+                      save_every=7, checkpoint=path, checkpoint_every=5)
     np.testing.assert_array_equal(again.states, full.states)
+    assert calls["n"] <= 4
 
 
 def test_checkpoint_of_another_run_is_refused(body, tmp_path):
@@ -224,3 +228,174 @@ def test_pure_state_chart_rejects_su_and_wrong_states():
     system = LiePoissonSystem(algebra, h, gradient=grad, chart=PureStateChart(algebra))
     with pytest.raises(ShapeError, match="mu0"):
         integrate(system, np.ones(7, dtype=complex), 0.1, 2)
+
+
+# ------------------------------------------------------------------ failures inside a run
+from liepoisson import NonFiniteStateError, ScipyIVP, StepError, so3  # noqa: E402
+
+RIGID_MU0 = np.array([np.cos(1.1), 0.0, np.sin(1.1)])
+
+
+def _rigid_body(gradient_after=None):
+    """The rigid body I = (2, 1, 2/3); ``gradient_after(calls, mu)`` may replace the gradient's
+    value (or raise) from its ``calls``-th call on."""
+    inertia = np.array([2.0, 1.0, 2.0 / 3.0])
+    calls = {"n": 0}
+
+    def gradient(m):
+        calls["n"] += 1
+        if gradient_after is not None:
+            return gradient_after(calls["n"], m, m / inertia)
+        return m / inertia
+
+    return LiePoissonSystem(so3(), lambda m: 0.5 * np.sum(m**2 / inertia, axis=-1), gradient=gradient)
+
+
+def _assert_partial(err, dt, n_steps):
+    """``err`` carries its step and the finite trajectory computed before it (up to that
+    step on the numpy path; on the compiled path up to the start of the compiled chunk in
+    which it failed, which every member of a batch has completed)."""
+    assert isinstance(err, StepError) and err.step is not None and 0 <= err.step < n_steps
+    partial = err.partial
+    assert partial is err.trajectory and not partial.complete
+    done = partial.metadata["steps_done"]
+    assert partial.t[-1] == done * dt
+    assert done == err.step if partial.metadata["engine"] == "numpy" else done <= err.step
+    assert np.isfinite(partial.states).all()
+    assert f"step {err.step} " in str(err)
+
+
+def _nan_gradient_after(n):
+    return lambda calls, m, g: g * np.nan if calls > n else g
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize(
+    "method, system, dt, cause",
+    [
+        (RK4(), _rigid_body(), 10.0, "overflowed"),
+        (LiePoissonEuler(), _rigid_body(_nan_gradient_after(8)), 0.5, "gradient of the Hamiltonian is not finite"),
+        (ScipyIVP(), _rigid_body(_nan_gradient_after(400)), 0.5, ""),
+    ],
+    ids=["RK4", "LiePoissonEuler", "ScipyIVP"],
+)
+def test_a_non_finite_state_stops_the_run_with_the_step_and_the_partial_trajectory(method, system, dt, cause):
+    with pytest.raises(StepError) as info:
+        integrate(system, RIGID_MU0, dt, 50, method=method)
+    _assert_partial(info.value, dt, 50)
+    assert info.value.step > 0
+    assert method.name in str(info.value) and cause in str(info.value)
+    if not isinstance(method, ScipyIVP):  # solve_ivp may give up before a NaN state
+        assert isinstance(info.value, NonFiniteStateError)
+
+
+def test_scipy_ivp_stops_when_its_budget_of_evaluations_is_spent():
+    with pytest.raises(StepError, match="max_evaluations=300") as info:
+        integrate(_rigid_body(), 1e10 * RIGID_MU0, 1.0, 5, method=ScipyIVP(max_evaluations=300))
+    _assert_partial(info.value, 1.0, 5)
+    with pytest.raises(InvalidArgumentError, match="max_evaluations"):
+        ScipyIVP(max_evaluations=0)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "compiled"])
+def test_an_overflow_inside_a_step_carries_the_step_the_partial_trajectory_and_the_cause(engine):
+    from liepoisson_models.rigid_body import RigidBody
+
+    with pytest.raises(StepError, match=r"LiePoissonHJ\(order=4\) with dt = 1e\+103, step 0 ") as info:
+        integrate(RigidBody((2.0, 1.0, 2.0 / 3.0)), RIGID_MU0, 1e103, 5,
+                  method=LiePoissonHJ(order=4), engine=engine)
+    _assert_partial(info.value, 1e103, 5)
+    assert isinstance(info.value.__cause__, OverflowError)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_a_math_domain_error_of_the_algebra_carries_the_step_and_says_the_gradient_is_not_finite():
+    system = _rigid_body(lambda calls, m, g: g * np.inf if calls > 3 else g)
+    with pytest.raises(StepError, match="gradient of the Hamiltonian is not finite") as info:
+        integrate(system, RIGID_MU0, 0.1, 10, method=LiePoissonEuler())
+    _assert_partial(info.value, 0.1, 10)
+    assert info.value.step == 3
+    assert isinstance(info.value.__cause__, ValueError)
+
+
+class _UserError(Exception):
+    pass
+
+
+def _raising_after(n):
+    def after(calls, m, g):
+        if calls > n:
+            raise _UserError("the model is not defined there")
+        return g
+    return after
+
+
+@pytest.mark.parametrize("method, calls", [(RK4(), 40), (LiePoissonEuler(), 40), (LiePoissonHJ(order=4), 400)],
+                         ids=["RK4", "LiePoissonEuler", "LiePoissonHJ"])
+def test_an_exception_of_the_users_gradient_carries_the_step_the_partial_trajectory_and_the_cause(method, calls):
+    system = _rigid_body(_raising_after(calls))
+    with pytest.raises(StepError, match="the gradient of the Hamiltonian raised _UserError") as info:
+        integrate(system, RIGID_MU0, 0.1, 200, method=method, save_every=3)
+    _assert_partial(info.value, 0.1, 200)
+    assert info.value.step > 0
+    assert isinstance(info.value.__cause__, _UserError)
+
+
+def test_an_exception_of_the_users_hamiltonian_is_named():
+    """Without a gradient, the numerical gradient evaluates the Hamiltonian."""
+    inertia = np.array([2.0, 1.0, 2.0 / 3.0])
+    calls = {"n": 0}
+
+    def hamiltonian(m):
+        calls["n"] += 1
+        if calls["n"] > 100:
+            raise _UserError("boom")
+        return 0.5 * np.sum(m**2 / inertia, axis=-1)
+
+    with pytest.raises(StepError, match="the Hamiltonian raised _UserError") as info:
+        integrate(LiePoissonSystem(so3(), hamiltonian), RIGID_MU0, 0.1, 50, method=RK4())
+    _assert_partial(info.value, 0.1, 50)
+
+
+def test_a_singular_matrix_in_the_newton_solver_carries_the_step_and_the_partial_trajectory(monkeypatch):
+    """At dt = 2 the fixed point does not converge within 10 iterations and Newton takes
+    over (on both engines, the compiled one handing those steps to numpy); its linear solve
+    fails from its 30th call on. Both engines name the step of that call."""
+    from liepoisson_models.rigid_body import RigidBody
+
+    body, method, solve = RigidBody((2.0, 1.0, 2.0 / 3.0)), LiePoissonHJ(order=2, max_iter=10), np.linalg.solve
+    calls = {"n": 0, "fail_at": None}
+
+    def patched(a, b):
+        calls["n"] += 1
+        if calls["fail_at"] is not None and calls["n"] >= calls["fail_at"]:
+            raise np.linalg.LinAlgError("Singular matrix")
+        return solve(a, b)
+
+    monkeypatch.setattr(np.linalg, "solve", patched)
+    mu, expected = RIGID_MU0, None  # the step in which the 30th solve happens
+    for k in range(40):
+        mu = method.step(body, mu, 2.0)
+        if expected is None and calls["n"] >= 30:
+            expected = k
+    assert expected is not None and expected > 0
+    for engine in ("numpy", "compiled"):
+        calls.update(n=0, fail_at=30)
+        with pytest.raises(StepError, match="LinAlgError: Singular matrix") as info:
+            integrate(body, RIGID_MU0, 2.0, 40, method=method, engine=engine)
+        _assert_partial(info.value, 2.0, 40)
+        assert isinstance(info.value.__cause__, np.linalg.LinAlgError)
+        assert info.value.step == expected, engine
+
+
+@pytest.mark.parametrize("order, dt", [(6, 500.0), (8, 500.0)])
+def test_a_failing_composition_reports_the_method_and_the_dt_asked_for(order, dt):
+    from liepoisson_models.rigid_body import RigidBody
+
+    with pytest.raises(StepError) as info:
+        integrate(RigidBody((2.0, 1.0, 2.0 / 3.0)), RIGID_MU0, dt, 3, method=LiePoissonHJ(order=order),
+                  engine="numpy")
+    message = str(info.value)
+    assert f"LiePoissonHJ(order={order})" in message and "dt = 500," in message
+    assert "order=4" not in message and "dt=500" in message
+    _assert_partial(info.value, dt, 3)
