@@ -3,7 +3,7 @@
 The step is the one of :class:`liepoisson.LiePoissonHJ`, formula by formula (the numpy
 implementation is the reference; tests assert agreement to 1e-13): the explicit half step
 as initial guess, the fixed point (plain or preconditioned) with the stopping rule of
-:func:`liepoisson.integrators.base.solve_fixed_point`, the generating gradient of the
+:func:`liepoisson.solvers.solve_fixed_point`, the generating gradient of the
 Hamilton–Jacobi series (order 2 or 4, with the complex-step derivative fallbacks of
 :class:`liepoisson.LiePoissonSystem` when the system has no exact second derivatives), the
 update by the coadjoint action, and symmetric compositions of substeps.
@@ -41,7 +41,7 @@ import numpy as np
 from numba import carray, njit, types
 from numba.extending import intrinsic
 
-from ..integrators.base import _converged as _converged_rule
+from ..solvers import _converged as _converged_rule
 from .algebra_kernels import ad_star, bracket, coadjoint_exp, dexpinv_star
 from .signatures import (
     BINARY,
@@ -72,7 +72,7 @@ _AFFINE_RTOL = 1e-13
 #: Blocks of the work array: a, w, t, u, b (order 4), x, xi, d, g, r, hv, a1, a2.
 _WORK_BLOCKS = 13
 
-#: The stopping rule of :func:`liepoisson.integrators.base.solve_fixed_point`, compiled.
+#: The stopping rule of :func:`liepoisson.solvers.solve_fixed_point`, compiled.
 _converged = njit(cache=True)(_converged_rule)
 
 
