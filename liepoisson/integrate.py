@@ -13,7 +13,9 @@ from .exceptions import (
     ConvergenceError,
     InvalidArgumentError,
     LiePoissonError,
+    NonFiniteError,
     NonFiniteStateError,
+    ShapeError,
     StepError,
 )
 from .integrators.base import Integrator
@@ -467,8 +469,11 @@ def _step_error(exc: Exception, k: int, state, method, system, dt: float, result
     """The error of :func:`integrate` for the failure ``exc`` of step ``k`` (from ``state``):
     a :class:`StepError` (of the class of ``exc`` when it is one) naming the method, ``dt``
     and the step, with the trajectory computed so far (``result(False)``). Other errors of
-    the library (invalid arguments found by a step) are returned unchanged."""
-    if isinstance(exc, LiePoissonError) and not isinstance(exc, StepError):
+    the library (invalid arguments found by a step, such as an integrator that cannot run
+    the system) are returned unchanged, except non-finite or misshapen operands met inside the
+    step, which are failures of the step."""
+    operand = isinstance(exc, (NonFiniteError, ShapeError))
+    if isinstance(exc, LiePoissonError) and not isinstance(exc, StepError) and not operand:
         return exc
     where = f"{method.name} with dt = {dt:.6g}, step {k} (t = {k * dt:.6g})"
     trajectory = result(False)
