@@ -192,17 +192,17 @@ class NLSSystem(LiePoissonSystem, ABC):
     def _check_dense(self) -> None:
         """Refuse the dense path, before anything of size N^2 is allocated, above
         ``max_dense`` or when its estimated memory exceeds what is available."""
-        hint = ("; use liepoisson_models.nls.LiePoissonSplitting (kinetic and potential flows, "
-                "each exact, O(N) memory)")
+        splitting = ("liepoisson_models.nls.LiePoissonSplitting (kinetic and potential flows, "
+                     "each exact, O(N) memory)")
         if self.n > self._max_dense:
             raise InvalidArgumentError(
                 f"{type(self).__name__} with N = {self.n} sites is too large for the dense "
                 f"u(N)* path (N > max_dense = {self._max_dense}): the covector rho = psi psi^H "
-                "and the implicit solve of LiePoissonHJ cost O(N^3) per step and about "
-                f"{self.dense_bytes:,} bytes{hint}, or pass a larger max_dense"
+                "and the implicit solve of LiePoissonHJ cost O(N^3) per step (and about "
+                f"{self.dense_bytes:,} bytes). Use {splitting}, or pass a larger max_dense"
             )
         check_memory(f"the dense u(N)* path of {type(self).__name__} with N = {self.n} sites",
-                     self.dense_bytes, hint)
+                     self.dense_bytes, f". Use {splitting}")
 
     # ------------------------------------------------------------- the Hamiltonian
     def _hamiltonian_rho(self, rho):
