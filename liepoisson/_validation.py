@@ -6,6 +6,7 @@ input with a message that names the argument and its value.
 
 from __future__ import annotations
 
+import os
 from numbers import Integral, Real
 
 import numpy as np
@@ -68,3 +69,30 @@ def check_real(
     if nonzero and value == 0:
         raise InvalidArgumentError(f"{name} must be nonzero, got {value}")
     return value
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this process may still allocate: ``MemAvailable`` of
+    ``/proc/meminfo`` where there is one, else the physical memory, else None."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def check_memory(what: str, nbytes: int, hint: str = "") -> None:
+    """Raise :class:`InvalidArgumentError` before allocating ``nbytes`` bytes for ``what``
+    when they exceed :func:`available_memory`; the message gives the estimate."""
+    limit = available_memory()
+    if limit is not None and nbytes > limit:
+        raise InvalidArgumentError(
+            f"{what} needs about {nbytes:,} bytes ({nbytes / 2**30:.3g} GiB), more than the "
+            f"{limit:,} bytes ({limit / 2**30:.3g} GiB) of memory available{hint}"
+        )

@@ -11,8 +11,17 @@ Subcommands:
     demo (:mod:`liepoisson.demo`). Models plug in through :mod:`liepoisson.registry`; the
     model's own options come after its name.
 
+The report is written before the plots are drawn and updated after them; the report and
+every plot are written atomically (a temporary file renamed into place), so that
+concurrent runs into one directory leave complete files. Warnings raised during a run
+(e.g. NumPy's ``RuntimeWarning``) are recorded in the report (``"warnings"``) instead of
+being printed. Ctrl-C stops the whole command: the report is written with
+``"complete": false`` and ``"passed": false`` (keeping the numbers when the interruption
+came while plotting).
+
 Exit status: 0 on success, 1 when a run reports ``"passed": False`` or fails with a library
-error, 2 on bad arguments or an unknown model.
+error, 2 on bad arguments, an unknown model or an error outside the library (reported in
+one line, e.g. an overflow in NumPy), 130 when interrupted (Ctrl-C).
 
 Examples
 --------
@@ -28,6 +37,7 @@ import json
 import math
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -35,12 +45,35 @@ import numpy as np
 
 from . import __version__
 from .exceptions import InvalidArgumentError, LiePoissonError
-from .registry import BUILTIN_MODEL, ModelEntry, Registry, discover_integrators, discover_models
+from .registry import (
+    BUILTIN_MODEL,
+    ModelEntry,
+    Plot,
+    Registry,
+    discover_integrators,
+    discover_models,
+    write_atomically,
+)
 
-__all__ = ["main", "build_parser", "DEFAULT_OUT"]
+__all__ = ["main", "build_parser", "DEFAULT_OUT", "INTERRUPTED", "MAX_WARNINGS"]
 
 #: Output directory of ``liepoisson run`` when ``--out`` is not given.
 DEFAULT_OUT = Path("liepoisson-out")
+#: Exit status of a command stopped by Ctrl-C (128 + SIGINT, the shell's convention).
+INTERRUPTED = 130
+#: At most this many distinct warnings of a run are recorded in its report.
+MAX_WARNINGS = 50
+
+
+class _StoreGiven(argparse._StoreAction):
+    """argparse's ``store`` action that also records the option in ``namespace._given``,
+    so that a model can tell an option given on the command line from its default."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        super().__call__(parser, namespace, values, option_string)
+        given = set(getattr(namespace, "_given", ()))
+        given.add(self.dest)
+        namespace._given = given
 
 
 def _seed(text: str) -> int:
@@ -86,6 +119,9 @@ def build_parser(model: ModelEntry | None = None, *, probe: bool = False) -> arg
         f"default model runs, or else the built-in {BUILTIN_MODEL!r} demo.",
         add_help=not probe,
     )
+    run.register("action", None, _StoreGiven)
+    run.register("action", "store", _StoreGiven)
+    run.set_defaults(_given=frozenset())
     run.add_argument("model", nargs="?", metavar="MODEL", help="model name (see 'liepoisson list')")
     run.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
@@ -178,6 +214,54 @@ def _cmd_list() -> int:
     return 0
 
 
+def _recorded(caught: list[warnings.WarningMessage]) -> list[dict[str, Any]]:
+    """The distinct warnings of a run (category, message, where), with their counts."""
+    found: dict[tuple, dict[str, Any]] = {}
+    for w in caught:
+        key = (w.category.__name__, str(w.message), f"{w.filename}:{w.lineno}")
+        if key in found:
+            found[key]["count"] += 1
+        elif len(found) < MAX_WARNINGS:
+            found[key] = {"category": key[0], "message": key[1], "where": key[2], "count": 1}
+    return list(found.values())
+
+
+def _interrupted_result(entry: ModelEntry, exc: KeyboardInterrupt) -> dict[str, Any]:
+    detail = f" ({exc})" if str(exc) else ""
+    return {
+        "checks": {},
+        "complete": False,
+        "passed": False,
+        "interrupted": f"during the run{detail}",
+        "plots": [],
+        "summary": f"{entry.name}: interrupted (Ctrl-C) during the run{detail}; "
+                   "nothing was checked",
+    }
+
+
+def _run_model(entry: ModelEntry, options: argparse.Namespace) -> tuple[Any, int | None]:
+    """``entry.run(options)``: its result, or an interrupted one, or an exit status."""
+    name = f"liepoisson run {entry.name}"
+    try:
+        return entry.run(options), None
+    except KeyboardInterrupt as exc:
+        return _interrupted_result(entry, exc), None
+    except InvalidArgumentError as exc:
+        print(f"{name}: error: {exc}", file=sys.stderr)
+        return None, 2
+    except LiePoissonError as exc:
+        print(f"{name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return None, 1
+    except (MemoryError, RecursionError) as exc:
+        print(f"{name}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return None, 2
+    except Exception as exc:  # numpy/scipy errors on extreme inputs: one line, no traceback
+        text = " ".join(str(exc).split()) or "(no message)"
+        print(f"{name}: error: {type(exc).__name__}: {text} (outside the library's checks; "
+              "try less extreme options)", file=sys.stderr)
+        return None, 2
+
+
 def _cmd_run(options: argparse.Namespace, entry: ModelEntry, parser) -> int:
     out: Path = options.out
     if out.exists() and not out.is_dir():
@@ -186,34 +270,69 @@ def _cmd_run(options: argparse.Namespace, entry: ModelEntry, parser) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         parser.error(f"--out: cannot create directory {str(out)!r}: {exc.strerror}")
-    try:
-        result = entry.run(options)
-    except InvalidArgumentError as exc:
-        print(f"liepoisson run {entry.name}: error: {exc}", file=sys.stderr)
-        return 2
-    except LiePoissonError as exc:
-        print(f"liepoisson run {entry.name}: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    if not isinstance(result, dict):
-        print(
-            f"liepoisson run {entry.name}: error: the model returned {type(result).__name__}, "
-            "not a dict",
-            file=sys.stderr,
-        )
-        return 1
-    report = {
-        "model": entry.name,
-        "version": __version__,
-        "options": {k: v for k, v in vars(options).items() if k != "command"},
-    }
-    report.update(result)
-    path = out / "report.json"
-    path.write_text(json.dumps(_jsonable(report), indent=2, allow_nan=False) + "\n")
-    summary = result.get("summary")
+    with warnings.catch_warnings(record=True) as caught:
+        result, status = _run_model(entry, options)
+        if status is not None:
+            return status
+        if not isinstance(result, dict):
+            print(
+                f"liepoisson run {entry.name}: error: the model returned "
+                f"{type(result).__name__}, not a dict",
+                file=sys.stderr,
+            )
+            return 1
+        report = {
+            "model": entry.name,
+            "version": __version__,
+            "options": {k: v for k, v in vars(options).items()
+                        if k != "command" and not k.startswith("_")},
+        }
+        report.update(result)
+        plots = list(report.get("plots") or [])
+        pending = [p for p in plots if isinstance(p, Plot)]
+        report["plots"] = [str(p) for p in plots if not isinstance(p, Plot)]
+        if pending:
+            report["plots_pending"] = [p.name for p in pending]
+        path = out / "report.json"
+        _write_report(path, report, caught)
+        try:
+            for plot in pending:
+                try:
+                    plot.write(out)
+                except Exception as exc:  # a failed plot must not lose the report
+                    text = " ".join(str(exc).split())
+                    report.setdefault("plot_errors", {})[plot.name] = f"{type(exc).__name__}: {text}"
+                    print(f"liepoisson run {entry.name}: error: plot {plot.name} failed: "
+                          f"{type(exc).__name__}: {text}", file=sys.stderr)
+                else:
+                    report["plots"].append(plot.name)
+                report["plots_pending"].remove(plot.name)
+        except KeyboardInterrupt:
+            report.update(complete=False, passed=False, interrupted="while drawing the plots")
+            report["summary"] = (str(report.get("summary") or "") + "\ninterrupted (Ctrl-C) "
+                                 "while drawing the plots; not drawn: "
+                                 + ", ".join(report["plots_pending"])).strip()
+        if not report.get("plots_pending"):
+            report.pop("plots_pending", None)
+        if pending or caught:
+            _write_report(path, report, caught)
+    summary = report.get("summary")
     if summary:
         print(summary)
+    if report.get("warnings"):
+        print(f"{sum(w['count'] for w in report['warnings'])} warning(s) during the run, "
+              "recorded in the report (\"warnings\")")
     print(f"report written to {path}")
-    return 1 if result.get("passed") is False else 0
+    if report.get("interrupted"):
+        return INTERRUPTED
+    return 1 if report.get("passed") is False or report.get("plot_errors") else 0
+
+
+def _write_report(path: Path, report: dict, caught: list) -> None:
+    if caught:
+        report["warnings"] = _recorded(caught)
+    text = json.dumps(_jsonable(report), indent=2, allow_nan=False) + "\n"
+    write_atomically(path, lambda tmp: tmp.write_text(text))
 
 
 def _unknown_model(name: str, registry: Registry) -> int:
@@ -277,8 +396,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit status: 0 on success, 1 on a failed run, 2 on bad arguments or an unknown
-        model (argparse's own errors included: they are returned, not raised).
+        The exit status: 0 on success, 1 on a failed run, 2 on bad arguments, an unknown
+        model or an error outside the library (argparse's own errors included: they are
+        returned, not raised), 130 when interrupted.
 
     Examples
     --------
@@ -290,6 +410,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return _main(argv)
+    except KeyboardInterrupt:
+        print("liepoisson: interrupted", file=sys.stderr)
+        return INTERRUPTED
     except BrokenPipeError:  # output piped into a command that stopped reading (`| head`)
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

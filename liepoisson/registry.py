@@ -17,9 +17,13 @@ of their names). The name ``catalog`` is reserved for the built-in demo of the c
 
 The protocol of a model is :class:`ModelEntry`: ``run(options)`` receives the parsed
 command-line options (an :class:`argparse.Namespace` with at least ``out``, ``seed`` and
-``progress``, plus whatever ``add_arguments`` declared) and returns a JSON-serialisable
+``progress``, plus whatever ``add_arguments`` declared; ``options._given`` is the set of
+the options given on the command line, by ``dest``) and returns a JSON-serialisable
 ``dict``. The command writes that dict to ``<out>/report.json``, prints its ``"summary"``
 entry when there is one, and exits with status 1 when it contains ``"passed": False``.
+Plots are not drawn by ``run``: its ``"plots"`` entry lists :class:`Plot` objects, which
+the command draws once the report is written (so that an interruption while plotting
+does not lose the report), each into a temporary file renamed into place.
 
 Integrators are discovered the same way: the concrete subclasses of
 ``liepoisson.integrators.Integrator`` listed in that package's ``__all__``, and the entry
@@ -45,9 +49,13 @@ A model written for the command line:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import inspect
+import os
 import re
+import tempfile
+from pathlib import Path
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, Callable, Mapping
@@ -61,6 +69,8 @@ __all__ = [
     "BUILTIN_MODEL",
     "ModelEntry",
     "IntegratorEntry",
+    "Plot",
+    "write_atomically",
     "Registry",
     "discover_models",
     "discover_integrators",
@@ -92,8 +102,11 @@ class ModelEntry:
         ``run(options) -> dict``. ``options`` is the parsed :class:`argparse.Namespace`
         (``out`` is a :class:`pathlib.Path` that exists, ``seed`` an int, ``progress`` a
         bool); the returned dict must be JSON-serialisable (NumPy scalars and arrays are
-        converted). Optional keys with a meaning: ``"summary"`` (str, printed) and
-        ``"passed"`` (bool; ``False`` makes the command exit with status 1).
+        converted). Optional keys with a meaning: ``"summary"`` (str, printed),
+        ``"passed"`` (bool; ``False`` makes the command exit with status 1), ``"complete"``
+        (bool) and ``"plots"`` (a list of :class:`Plot` to draw, or of names of files
+        already written). A run stopped by Ctrl-C (:class:`KeyboardInterrupt`) stops the
+        command, which writes a report with ``"complete": False``.
     add_arguments : callable, optional
         ``add_arguments(parser)`` adds the model's own options to the ``run`` sub-parser.
     default : bool
@@ -128,6 +141,100 @@ class ModelEntry:
             raise InvalidArgumentError(
                 f"add_arguments must be callable, got {_describe(self.add_arguments)}"
             )
+
+
+def write_atomically(path, write: Callable[[Path], Any]) -> Path:
+    """Write a file so that readers only ever see it complete.
+
+    ``write(tmp)`` writes a temporary file in the directory of ``path`` (with the same
+    suffix, so that e.g. matplotlib infers the format); it is then renamed to ``path``
+    (:func:`os.replace`, atomic on POSIX). Concurrent writers each rename a complete file;
+    the last one wins. On failure or interruption the temporary file is removed and
+    ``path`` is left as it was.
+
+    Parameters
+    ----------
+    path : str or Path
+    write : callable
+        ``write(tmp)`` with ``tmp`` a :class:`~pathlib.Path`.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from liepoisson.registry import write_atomically
+    >>> path = Path(tempfile.mkdtemp()) / "a.txt"
+    >>> write_atomically(path, lambda tmp: tmp.write_text("done")).read_text()
+    'done'
+    """
+    path = Path(path)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp creates the file private
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return path
+
+
+@dataclass(frozen=True)
+class Plot:
+    """A plot of a model's run, drawn by the command after the report is written (final).
+
+    Parameters
+    ----------
+    name : str
+        File name in the output directory (no directory part), e.g. ``"errors.png"``.
+    draw : callable
+        ``draw(path)`` writes the file at ``path`` (a :class:`~pathlib.Path` with the
+        suffix of ``name``).
+
+    Raises
+    ------
+    InvalidArgumentError
+        If ``name`` is empty or has a directory part, or ``draw`` is not callable.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from liepoisson.registry import Plot
+    >>> plot = Plot("note.txt", lambda path: path.write_text("a plot"))
+    >>> plot.write(Path(tempfile.mkdtemp())).name
+    'note.txt'
+    """
+
+    name: str
+    draw: Callable[[Path], Any]
+
+    def __post_init__(self):
+        if (not isinstance(self.name, str) or not self.name or Path(self.name).name != self.name
+                or self.name in (".", "..")):
+            raise InvalidArgumentError(
+                f"name must be a file name without a directory, got {_describe(self.name)}"
+            )
+        if not callable(self.draw):
+            raise InvalidArgumentError(f"draw must be callable, got {_describe(self.draw)}")
+
+    def write(self, directory) -> Path:
+        """Draw into ``directory / name`` atomically (:func:`write_atomically`).
+
+        Returns
+        -------
+        Path
+        """
+        return write_atomically(Path(directory) / self.name, self.draw)
 
 
 @dataclass(frozen=True)

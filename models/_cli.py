@@ -11,11 +11,16 @@ One dialect for every ``liepoisson run MODEL``:
 * **runs**: :func:`run_methods` integrates a system with several methods on the same steps
   (:func:`compare`: the chosen method and :data:`COMPARISON`), :func:`method_report` gives
   the numbers of one run.
-* **reports**: every report has ``checks`` (name to bool), ``passed`` (all checks hold),
-  ``complete`` (every run did all its steps), ``plots`` (file names in ``--out``) and
-  ``summary`` (:func:`outcome`); the runs of an integrator add ``parameters``, ``methods``
-  (by name), ``method``, ``wall_time_s`` and ``max_relative_invariant_errors`` of the main
-  method (:func:`model_result`).
+* **reports**: every report has ``checks`` (name to bool), ``check_values`` (the value and
+  tolerance of each check that has them), ``failed_checks``, ``passed`` (all checks hold),
+  ``complete`` (every run did all its steps), ``plots`` (file names in ``--out``; the
+  command draws the :class:`~liepoisson.registry.Plot` objects a run returns after writing
+  the report) and ``summary`` (:func:`outcome`); the runs of an integrator add
+  ``parameters``, ``methods`` (by name), ``method``, ``wall_time_s`` and
+  ``max_relative_invariant_errors`` of the main method (:func:`model_result`).
+* **honest options**: an option given on the command line that the run would ignore is
+  refused (:func:`refuse_unused`), and so is a step size whose final time ``dt * steps``
+  overflows (:func:`check_time_span`).
 * one table (:func:`format_table`) and one invariant-error plot
   (:func:`plot_invariant_errors`).
 
@@ -49,7 +54,7 @@ import numpy as np
 from liepoisson import RK4, Integrator, Trajectory, energy_drift, integrate
 from liepoisson._validation import _describe
 from liepoisson.exceptions import InvalidArgumentError
-from liepoisson.registry import discover_integrators
+from liepoisson.registry import Plot, discover_integrators
 
 __all__ = [
     "COMPARISON",
@@ -66,6 +71,10 @@ __all__ = [
     "add_engine_argument",
     "add_integration_arguments",
     "add_vector_argument",
+    "given_options",
+    "refuse_unused",
+    "check_time_span",
+    "check",
     "integrator_from_options",
     "save_every_for",
     "MethodRun",
@@ -243,6 +252,99 @@ def add_vector_argument(parser, flag: str, default, symbol: str, help: str,
                         help=help)
 
 
+def given_options(options: argparse.Namespace) -> frozenset[str]:
+    """The options given on the command line (by ``dest``), as recorded by
+    :mod:`liepoisson.cli`; empty for options built another way."""
+    return frozenset(getattr(options, "_given", ()))
+
+
+def _flag(dest: str) -> str:
+    return "--" + dest.replace("_", "-")
+
+
+def refuse_unused(options: argparse.Namespace, dests: Sequence[str], reason: str) -> None:
+    """Refuse the options among ``dests`` given on the command line: the run would ignore
+    them.
+
+    Raises
+    ------
+    InvalidArgumentError
+        Naming the options, their values and ``reason``.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> options = argparse.Namespace(nodes=3, _given={"nodes"})
+    >>> refuse_unused(options, ["nodes"], "with --graph petersen (it has 10 nodes)")
+    Traceback (most recent call last):
+    ...
+    liepoisson.exceptions.InvalidArgumentError: --nodes 3 has no effect with --graph petersen (it has 10 nodes); leave it out
+    """
+    unused = [d for d in dests if d in given_options(options)]
+    if unused:
+        shown = ", ".join(f"{_flag(d)} {_value(getattr(options, d, None))}" for d in unused)
+        verb = "has" if len(unused) == 1 else "have"
+        raise InvalidArgumentError(f"{shown} {verb} no effect {reason}; leave "
+                                   f"{'it' if len(unused) == 1 else 'them'} out")
+
+
+def _value(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return " ".join(_value(v) for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def check_time_span(dt: float, steps: int) -> float:
+    """The final time ``dt * steps``, refused when it is not a finite number.
+
+    Raises
+    ------
+    InvalidArgumentError
+        Naming ``--dt`` and ``--steps``.
+
+    Examples
+    --------
+    >>> check_time_span(0.1, 30)
+    3.0
+    >>> check_time_span(1e308, 3000)
+    Traceback (most recent call last):
+    ...
+    liepoisson.exceptions.InvalidArgumentError: --dt 1e+308 times --steps 3000 (the final time) overflows; choose a smaller --dt
+    """
+    span = dt * steps
+    if not math.isfinite(span):
+        raise InvalidArgumentError(f"--dt {dt:g} times --steps {steps} (the final time) "
+                                   "overflows; choose a smaller --dt")
+    return span
+
+
+def check(value: Any, tolerance: Any, passed: bool | None = None) -> dict[str, Any]:
+    """A check of a report with its measured value and tolerance, for :func:`outcome`.
+
+    Parameters
+    ----------
+    value : float or dict
+        What was measured.
+    tolerance : float or dict
+        The bound it is held to.
+    passed : bool, optional
+        Default ``value <= tolerance`` (numbers only).
+
+    Returns
+    -------
+    dict
+        ``passed``, ``value``, ``tolerance``.
+
+    Examples
+    --------
+    >>> check(2.7e-2, 1e-3)
+    {'passed': False, 'value': 0.027, 'tolerance': 0.001}
+    """
+    if passed is None:
+        passed = bool(value <= tolerance)
+    return {"passed": bool(passed), "value": value, "tolerance": tolerance}
+
+
 def integrator_from_options(options: argparse.Namespace) -> Integrator:
     """Build the integrator named by ``options.method``.
 
@@ -278,6 +380,12 @@ def integrator_from_options(options: argparse.Namespace) -> Integrator:
         raise InvalidArgumentError(
             f"--method {options.method} does not build an Integrator, got {_describe(method)}"
         )
+    if not takes_order and options.order != method.order:
+        refuse_unused(options, ["order"], f"with --method {options.method} (its order is "
+                      f"{method.order})")
+    if not method.compiled:
+        refuse_unused(options, ["engine"], f"with --method {options.method} (it has no "
+                      "compiled path)")
     return method
 
 
@@ -326,6 +434,12 @@ def run_methods(system, mu0, dt: float, steps: int, methods: Sequence[Integrator
     Returns
     -------
     list of MethodRun
+
+    Raises
+    ------
+    KeyboardInterrupt
+        When a run was interrupted (Ctrl-C): the methods after it do not run, and the
+        command reports the run as incomplete.
     """
     save_every = save_every_for(steps, max_saved)
     runs, seen = [], set()
@@ -337,6 +451,9 @@ def run_methods(system, mu0, dt: float, steps: int, methods: Sequence[Integrator
         # integrators without a compiled path always run numpy
         traj = integrate(system, mu0, dt, steps, method=method, save_every=save_every,
                          progress=progress, engine=engine if method.compiled else "auto")
+        if not traj.complete:  # integrate returns what it has on Ctrl-C: stop everything
+            raise KeyboardInterrupt(f"{method.name} interrupted after "
+                                    f"{traj.metadata.get('steps_done', '?')} of {steps} steps")
         runs.append(MethodRun(method, traj, time.perf_counter() - start))
     return runs
 
@@ -366,7 +483,7 @@ def method_report(run: MethodRun,
         :func:`liepoisson.energy_drift`), ``engine`` and ``engine_detail`` (whether the
         compiled or the numpy path ran, and why) and ``checks`` (``casimirs_to_round_off`` for the
         integrators whose flag ``preserves_casimirs`` is set, with tolerance
-        :data:`CASIMIR_TOLERANCE`).
+        :data:`CASIMIR_TOLERANCE`; its value and tolerance in ``check_values``).
     """
     traj = run.trajectory
     steps = int(traj.metadata["steps_done"])
@@ -391,6 +508,8 @@ def method_report(run: MethodRun,
     if run.method.preserves_casimirs and checked:
         worst = max(errors[k] for k in checked)
         report["checks"]["casimirs_to_round_off"] = bool(worst <= CASIMIR_TOLERANCE)
+        report["check_values"] = {
+            "casimirs_to_round_off": {"value": worst, "tolerance": CASIMIR_TOLERANCE}}
     return report
 
 
@@ -447,6 +566,7 @@ def compare(system, mu0, options: argparse.Namespace, comparison: Integrator | N
     reports : dict of str to dict
         :func:`method_report` of each run, by method name.
     """
+    check_time_span(options.dt, options.steps)
     method = integrator_from_options(options)
     methods = [method] if comparison is None else [method, comparison]
     runs = run_methods(system, mu0, options.dt, options.steps, methods,
@@ -455,50 +575,81 @@ def compare(system, mu0, options: argparse.Namespace, comparison: Integrator | N
     return runs, {r.name: method_report(r, errors, casimirs) for r in runs}
 
 
-def outcome(checks: dict[str, bool], plots: Sequence[Path | str], summary: str,
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_shown(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def outcome(checks: dict[str, bool | dict], plots: Sequence[Plot | Path | str], summary: str,
             complete: bool = True) -> dict[str, Any]:
     """The keys every report ends with.
 
     Parameters
     ----------
-    checks : dict of str to bool
-        What the run verified.
-    plots : sequence of Path or str
-        The files written (reported by file name).
+    checks : dict of str to bool or dict
+        What the run verified: a bool, or a :func:`check` (``passed``, ``value``,
+        ``tolerance``).
+    plots : sequence of Plot, Path or str
+        The plots (:class:`~liepoisson.registry.Plot`, drawn by the command after the
+        report is written) or files already written (reported by file name).
     summary : str
-        The text printed by the command; the check lines and the plot names are appended.
+        The text printed by the command; the check lines (with the value and tolerance of
+        a failed check) and the plot names are appended.
     complete : bool
         Whether every run did all its steps (False after an interruption).
 
     Returns
     -------
     dict
-        ``checks``, ``complete``, ``passed`` (every check holds and the run is complete),
-        ``plots`` and ``summary``.
+        ``checks`` (name to bool), ``check_values`` (name to value and tolerance, for the
+        checks that have them), ``failed_checks`` (name, value and tolerance of each check
+        that failed), ``complete``, ``passed`` (every check holds and the run is
+        complete), ``plots`` (the Plot objects and file names) and ``summary``.
 
     Examples
     --------
-    >>> from liepoisson_models._cli import outcome
-    >>> report = outcome({"mass_to_round_off": True}, ["/tmp/a.png"], "a run")
-    >>> report["passed"], report["plots"]
-    (True, ['a.png'])
+    >>> from liepoisson_models._cli import check, outcome
+    >>> report = outcome({"mass_to_round_off": True, "error": check(0.5, 1e-3)},
+    ...                  ["/tmp/a.png"], "a run")
+    >>> report["passed"], report["plots"], report["failed_checks"]
+    (False, ['a.png'], [{'name': 'error', 'value': 0.5, 'tolerance': 0.001}])
     >>> print(report["summary"])
     a run
     check mass_to_round_off: ok
+    check error: FAILED (value 0.5, tolerance 0.001)
+    failed checks: error
     plots: a.png
     """
-    checks = {key: bool(value) for key, value in checks.items()}
-    names = [Path(p).name for p in plots]
-    lines = [summary] + [f"check {k}: {'ok' if v else 'FAILED'}" for k, v in checks.items()]
+    values = {k: {"value": v["value"], "tolerance": v["tolerance"]}
+              for k, v in checks.items() if isinstance(v, dict)}
+    checks = {k: bool(v["passed"] if isinstance(v, dict) else v) for k, v in checks.items()}
+    failed = [{"name": k, **values.get(k, {"value": None, "tolerance": None})}
+              for k, ok in checks.items() if not ok]
+    plots = [p if isinstance(p, Plot) else Path(p).name for p in plots]
+    names = [p.name if isinstance(p, Plot) else p for p in plots]
+    lines = [summary]
+    for key, ok in checks.items():
+        detail = ""
+        if not ok and key in values:
+            detail = (f" (value {_shown(values[key]['value'])}, "
+                      f"tolerance {_shown(values[key]['tolerance'])})")
+        lines.append(f"check {key}: {'ok' if ok else 'FAILED'}{detail}")
+    if failed:
+        lines.append("failed checks: " + ", ".join(f["name"] for f in failed))
     if not complete:
         lines.append("the run was interrupted before its last step")
     if names:
         lines.append("plots: " + ", ".join(names))
     return {
         "checks": checks,
+        "check_values": values,
+        "failed_checks": failed,
         "complete": bool(complete),
         "passed": bool(complete and all(checks.values())),
-        "plots": names,
+        "plots": plots,
         "summary": "\n".join(lines),
     }
 
@@ -514,7 +665,7 @@ def model_result(
     headline: str,
     columns: Sequence[tuple[str, Callable[[dict], Any]]],
     notes: Sequence[str],
-    plots: Sequence[Path],
+    plots: Sequence[Plot | Path],
     top_level: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The dict a model's ``run`` returns: parameters, reports, checks and the summary.
@@ -534,8 +685,8 @@ def model_result(
         function of a method's report.
     notes : sequence of str
         Lines printed under the table.
-    plots : sequence of Path
-        The files written.
+    plots : sequence of Plot or Path
+        The plots (see :func:`outcome`).
     top_level : sequence of str
         Keys of the main method's report repeated at the top level (e.g.
         ``"error_vs_exact"``).
@@ -560,7 +711,9 @@ def model_result(
     })
     header = ["method", "wall time"] + [label for label, _ in columns]
     rows = [[name, _wall_time(r)] + [get(r) for _, get in columns] for name, r in reports.items()]
-    checks = main_report["checks"]
+    values = main_report.get("check_values", {})
+    checks = {k: check(values[k]["value"], values[k]["tolerance"], ok) if k in values else ok
+              for k, ok in main_report["checks"].items()}
     engines = [f"{name}: {r['engine']} ({r['engine_detail']}); compiled in "
                f"{r['compile_seconds']:.2f} s, included in its wall time"
                for name, r in reports.items() if r.get("engine") == "compiled"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import doctest
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,3 +63,47 @@ def test_ci_script_runs_the_readme_test_command_and_the_main_job():
     assert 'pip install --quiet ".[test]"' in script or 'pip install ".[test]"' in script
     assert re.search(r"^python -m pytest$", script, flags=re.M)
     assert re.search(r"^liepoisson run --out ", script, flags=re.M)
+
+
+# ------------------------------------------------------------------ the docs work offline
+_REMOTE = re.compile(r"^\s*(https?:)?//", re.I)
+
+
+@pytest.fixture(scope="module")
+def built_docs(tmp_path_factory):
+    """The HTML docs built as the docs extra builds them (skipped without Sphinx)."""
+    pytest.importorskip("sphinx")
+    pytest.importorskip("numpydoc")
+    out = tmp_path_factory.mktemp("docs-html")
+    build = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(ROOT / "docs"), str(out)],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert build.returncode == 0, build.stderr[-3000:]
+    return out
+
+
+def test_built_docs_load_no_remote_script_or_stylesheet(built_docs):
+    pages = sorted(built_docs.rglob("*.html"))
+    assert len(pages) > 5
+    remote = [
+        (page.relative_to(built_docs).as_posix(), url)
+        for page in pages
+        for url in re.findall(r"<(?:script|link)\b[^>]*\b(?:src|href)=\"([^\"]+)\"", page.read_text())
+        if _REMOTE.match(url)
+    ]
+    assert remote == []
+
+
+def test_built_docs_typeset_math_with_the_mathjax_they_ship(built_docs):
+    with_math = [p for p in sorted(built_docs.rglob("*.html")) if 'class="math' in p.read_text()]
+    assert len(with_math) > 3
+    for page in with_math:
+        scripts = re.findall(r"<script\b[^>]*\bsrc=\"([^\"]*mathjax[^\"]*)\"", page.read_text(), re.I)
+        assert scripts, f"{page.name} has formulas but loads no MathJax"
+        for src in scripts:
+            assert not _REMOTE.match(src)
+            local = (page.parent / src.split("?")[0]).resolve()
+            assert local.is_file(), f"{page.name} loads {src}, which the build does not ship"
+            head = local.read_bytes()[:4096]
+            assert local.stat().st_size > 10**6 and b"MathJax" in local.read_bytes()[-10**6:] + head

@@ -9,11 +9,12 @@ whose size grows faster than :math:`n^2` per element, so large ``n`` (su(64), di
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import _describe, check_int
+from .._validation import _describe, check_int, check_memory
 from ..exceptions import InvalidArgumentError
 from .base import LieAlgebra
 
@@ -155,11 +156,19 @@ class UnitaryAlgebra(LieAlgebra):
         self._n = n
         self._special = special
         self.name = f"su({n})" if special else f"u({n})"
-        rows, cols = np.triu_indices(n, 1)
-        self._rows, self._cols = rows, cols
         self._diag_index = np.arange(n)
-        self._offdiag = rows.size
+        self._offdiag = n * (n - 1) // 2
         self._gell_mann = _gell_mann_diagonal(n) if special else None
+
+    @functools.cached_property
+    def _triu(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and columns of the strict upper triangle (``numpy.triu_indices(n, 1)``), two
+        int arrays of shape ``(n(n-1)/2,)``: built on first use (coordinates), never by the
+        matrix operations, so that a large u(n) used through its matrices stays O(n)."""
+        n = self._n
+        check_memory(f"the coordinates of {self.name} (index arrays of its n(n-1)/2 "
+                     "off-diagonal entries)", 17 * n * n)
+        return np.triu_indices(n, 1)
 
     # ---------------------------------------------------------------- declaration
     @property
@@ -217,7 +226,7 @@ class UnitaryAlgebra(LieAlgebra):
     # ---------------------------------------------------------------- coordinates
     def dual_to_coords(self, mu):
         mu = np.asarray(mu)
-        r, c = self._rows, self._cols
+        r, c = self._triu
         upper, lower = mu[..., r, c], mu[..., c, r]
         sym = (upper.real + lower.real) / _SQRT2
         anti = (lower.imag - upper.imag) / _SQRT2
@@ -233,8 +242,9 @@ class UnitaryAlgebra(LieAlgebra):
         if self._special:
             diag = diag @ self._gell_mann
         out = np.zeros(c.shape[:-1] + (n, n), dtype=np.complex128)
-        out[..., self._rows, self._cols] = (sym - 1j * anti) / _SQRT2
-        out[..., self._cols, self._rows] = (sym + 1j * anti) / _SQRT2
+        rows, cols = self._triu
+        out[..., rows, cols] = (sym - 1j * anti) / _SQRT2
+        out[..., cols, rows] = (sym + 1j * anti) / _SQRT2
         out[..., self._diag_index, self._diag_index] = diag
         return out
 

@@ -31,7 +31,7 @@ Examples
 >>> options = parser.parse_args(["--samples", "200", "--epochs", "3", "--depth", "3", "--width", "4"])
 >>> options.out, options.seed, options.progress = Path(tempfile.mkdtemp()), 0, False
 >>> result = run(options)
->>> result["passed"], result["dataset"], sorted(result["plots"])[0]
+>>> result["passed"], result["dataset"], sorted(plot.name for plot in result["plots"])[0]
 (True, 'moons', 'deep_learning_decision_boundary.png')
 """
 
@@ -45,9 +45,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from liepoisson.registry import ModelEntry
+from liepoisson.registry import ModelEntry, Plot
 
-from .._cli import add_order_argument, finite_float, outcome, positive_float, positive_int
+from .._cli import (
+    add_order_argument,
+    check,
+    finite_float,
+    outcome,
+    positive_float,
+    positive_int,
+    refuse_unused,
+)
 from .datasets import DATASETS, load_dataset
 from .pontryagin import MEMORY_MODES, Parameters
 
@@ -83,9 +91,10 @@ def add_arguments(parser) -> None:
                         help="continuous depth T; the layer step is T/K (default: 1)")
     parser.add_argument("--epochs", type=positive_int, default=40, help="epochs (default: 40)")
     parser.add_argument("--samples", type=positive_int, default=1000,
-                        help="samples of the generated data sets (default: 1000)")
+                        help="samples of the generated data sets, not digits (default: 1000)")
     parser.add_argument("--noise", type=finite_float, default=None,
-                        help="noise of the generated data sets (default: the set's own)")
+                        help="noise of the generated data sets, not digits (default: the "
+                        "set's own)")
     parser.add_argument("--batch-size", type=positive_int, default=64,
                         help="mini-batch size (default: 64)")
     parser.add_argument("--learning-rate", type=positive_float, default=0.02,
@@ -217,6 +226,9 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
 
     from .estimators import ResNetClassifier
 
+    if options.dataset == "digits":
+        refuse_unused(options, ["samples", "noise"],
+                      "with --dataset digits (a fixed set of 1797 images)")
     seed = int(options.seed)
     X, y = load_dataset(options.dataset, options.samples, options.noise, random_state=seed)
     X_train, X_test, y_train, y_test = train_test_split(
@@ -236,36 +248,33 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     train_accuracy = float(model.score(X_train, y_train))
 
     scaler = model[0]
-    check = _gradient_check(clf, scaler.transform(X_train[:_CHECK_BATCH]),
-                            np.searchsorted(clf.classes_, y_train[:_CHECK_BATCH]), seed)
+    gradient = _gradient_check(clf, scaler.transform(X_train[:_CHECK_BATCH]),
+                               np.searchsorted(clf.classes_, y_train[:_CHECK_BATCH]), seed)
     checks = {
         "gradient_matches_finite_difference":
-            check["relative_error_vs_finite_difference"] <= GRADIENT_TOLERANCE,
+            check(gradient["relative_error_vs_finite_difference"], GRADIENT_TOLERANCE),
         "reversible_gradient_matches_stored":
-            check["relative_gap_reversible_vs_stored"] <= GRADIENT_TOLERANCE,
+            check(gradient["relative_gap_reversible_vs_stored"], GRADIENT_TOLERANCE),
     }
-    passed = all(checks.values())
+    passed = all(c["passed"] for c in checks.values())
 
-    out = Path(options.out)
     name = f"{options.dataset}, {options.network} ResNet, K = {options.depth}, d = {options.width}"
-    plots = []
     shown = slice(0, _PLOT_POINTS)
-    _plot_flow(clf, scaler.transform(X_test[shown]), y_test[shown], out / "deep_learning_flow.png",
-               f"{name}: test points and their density through depth")
-    plots.append("deep_learning_flow.png")
+    plots = [Plot("deep_learning_flow.png", lambda path: _plot_flow(
+        clf, scaler.transform(X_test[shown]), y_test[shown], path,
+        f"{name}: test points and their density through depth"))]
     if X.shape[1] == 2:
-        _plot_boundary(model, X_test, y_test, out / "deep_learning_decision_boundary.png",
-                       f"{name}: test accuracy {test_accuracy:.3f}")
-        plots.append("deep_learning_decision_boundary.png")
-    _plot_history(clf.history_, out / "deep_learning_history.png")
-    plots.append("deep_learning_history.png")
+        plots.append(Plot("deep_learning_decision_boundary.png", lambda path: _plot_boundary(
+            model, X_test, y_test, path, f"{name}: test accuracy {test_accuracy:.3f}")))
+    plots.append(Plot("deep_learning_history.png",
+                      lambda path: _plot_history(clf.history_, path)))
 
     epochs = len(clf.history_["loss"])
     summary = (
         f"deep-learning on {options.dataset}: test accuracy {test_accuracy:.4f} "
         f"(train {train_accuracy:.4f}), {epochs} epochs in {fit_seconds:.1f} s; gradient check "
-        f"{check['relative_error_vs_finite_difference']:.1e} vs finite differences, reversible "
-        f"mode {check['relative_gap_reversible_vs_stored']:.1e} -> "
+        f"{gradient['relative_error_vs_finite_difference']:.1e} vs finite differences, "
+        f"reversible mode {gradient['relative_gap_reversible_vs_stored']:.1e} -> "
         + ("passed" if passed else "FAILED")
     )
     return {
@@ -282,7 +291,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         "fit_seconds": fit_seconds,
         "seconds_per_epoch": fit_seconds / epochs,
         "history": clf.history_,
-        "gradient_check": check,
+        "gradient_check": gradient,
         **outcome(checks, plots, summary, complete=epochs == options.epochs),
     }
 

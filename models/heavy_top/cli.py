@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from liepoisson.registry import ModelEntry
+from liepoisson.registry import ModelEntry, Plot
 
 from .._cli import (
     add_integration_arguments,
@@ -150,7 +150,7 @@ def plot_components(run, path: Path, title: str) -> Path:
 
 
 def run(options: argparse.Namespace) -> dict[str, Any]:
-    """Run the heavy top from the command-line options and write the plots.
+    """Run the heavy top from the command-line options (the command draws the plots).
 
     Parameters
     ----------
@@ -164,8 +164,8 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     dict
         ``parameters``, ``methods`` (by name, see :func:`liepoisson_models._cli.method_report`,
         plus ``axial_momentum_change`` for a Lagrange top), the main method's ``method``,
-        ``max_relative_invariant_errors`` and ``wall_time_s``, ``plots`` (file names in
-        ``out``), ``passed`` and ``summary``.
+        ``max_relative_invariant_errors`` and ``wall_time_s``, ``plots``
+        (:class:`~liepoisson.registry.Plot` objects), ``passed`` and ``summary``.
 
     Raises
     ------
@@ -184,14 +184,11 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         for r in runs:
             reports[r.name]["axial_momentum_change"] = _axial_momentum_change(r.trajectory)
         columns.append(("max |d Pi_3|", lambda r: r["axial_momentum_change"]))
-    out = Path(options.out)
     plots = [
-        plot_invariant_errors(
-            runs, out / _ERRORS_PNG,
-            f"heavy top, dt={options.dt:g}: relative errors of the invariants",
-        ),
-        plot_components(runs[0], out / _COMPONENTS_PNG,
-                        f"{top.name}\n{runs[0].name}, dt={options.dt:g}"),
+        Plot(_ERRORS_PNG, lambda path: plot_invariant_errors(
+            runs, path, f"heavy top, dt={options.dt:g}: relative errors of the invariants")),
+        Plot(_COMPONENTS_PNG, lambda path: plot_components(
+            runs[0], path, f"{top.name}\n{runs[0].name}, dt={options.dt:g}")),
     ]
     return model_result(
         runs, reports,

@@ -42,6 +42,7 @@ Examples
 
 from __future__ import annotations
 
+import argparse
 import time
 from pathlib import Path
 from typing import Any
@@ -50,9 +51,16 @@ import numpy as np
 
 from liepoisson.exceptions import InvalidArgumentError
 
-from liepoisson.registry import ModelEntry
+from liepoisson.registry import ModelEntry, Plot
 
-from .._cli import add_steps_argument, outcome, positive_float, positive_int
+from .._cli import (
+    add_steps_argument,
+    check,
+    outcome,
+    positive_float,
+    positive_int,
+    refuse_unused,
+)
 from .control import hopf_cole, solve_optimality
 from .grid import PeriodicGrid
 from .lq import LinearQuadratic
@@ -66,7 +74,8 @@ from .residuals import (
     weighted_norm,
 )
 
-__all__ = ["ENTRY", "CASES", "TOLERANCES", "PLAIN", "FISHER", "add_arguments", "run"]
+__all__ = ["ENTRY", "CASES", "TOLERANCES", "PLAIN", "FISHER", "LQ_OPTIONS", "NETWORK_OPTIONS",
+           "NETWORK_BLOCKS", "network_points", "add_arguments", "run"]
 
 #: What ``--case`` selects.
 CASES = ("both", "lq", "network")
@@ -88,6 +97,44 @@ PLAIN = dict(horizon=1.0, mean0=[-0.5], var0=0.5, q=0.5, p=1.0, target=1.0)
 FISHER = dict(sigma=1.0, horizon=1.0, mean0=[-0.5], var0=1.0, q=0.0, p=1.0, target=1.0, fisher=1.0)
 _LENGTH = 16.0
 _NETWORK_BOX = 8.0
+#: Blocks per axis of the network's box in which particles and grid density are compared
+#: (cells of side 1/2, the scale of :data:`TOLERANCES` ``"network_density_gap"``): the grid
+#: points per axis must be a multiple of it.
+NETWORK_BLOCKS = 16
+#: The options of the LQ part only, and of the network part only (by ``dest``).
+LQ_OPTIONS = ("points", "steps", "sigma")
+NETWORK_OPTIONS = ("samples", "epochs", "depth", "hidden", "network_sigma", "network_points",
+                   "steps_per_layer")
+
+
+def network_points(text: str) -> int:
+    """argparse type of ``--network-points``: a positive multiple of :data:`NETWORK_BLOCKS`
+    (the blocks of side 1/2 in which particles and grid density are compared must tile
+    the grid).
+
+    Examples
+    --------
+    >>> network_points("96")
+    96
+    >>> network_points("50")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be a multiple of 16 (16, 32, 48, ...), got '50'
+    """
+    value = positive_int(text)
+    if value % NETWORK_BLOCKS:
+        raise argparse.ArgumentTypeError(
+            f"must be a multiple of {NETWORK_BLOCKS} ({NETWORK_BLOCKS}, {2 * NETWORK_BLOCKS}, "
+            f"{3 * NETWORK_BLOCKS}, ...), got {text!r}"
+        )
+    return value
+
+
+def _at_least_two(text: str) -> int:
+    value = positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 2, got {text!r}")
+    return value
 
 
 def add_arguments(parser) -> None:
@@ -109,10 +156,10 @@ def add_arguments(parser) -> None:
                         help="hidden units of the gradient network (default: 8)")
     parser.add_argument("--network-sigma", type=positive_float, default=0.5,
                         help="noise on the network's flow, hbar = sigma^2 (default: 0.5)")
-    parser.add_argument("--network-points", type=positive_int, default=96,
+    parser.add_argument("--network-points", type=network_points, default=96,
                         help="grid points per axis of the 2-D box [-4, 4)^2, a multiple of 16 "
                              "(default: 96)")
-    parser.add_argument("--steps-per-layer", type=positive_int, default=8,
+    parser.add_argument("--steps-per-layer", type=_at_least_two, default=8,
                         help="Fokker-Planck and particle steps per layer, >= 2 (default: 8)")
 
 
@@ -207,23 +254,37 @@ def _fisher_case(options) -> tuple[dict, dict]:
     return report, fields
 
 
-def _lq_checks(plain: dict, fisher: dict) -> dict[str, bool]:
+def _below(value: float, tolerance: float) -> dict:
+    return check(value, tolerance, value < tolerance)
+
+
+def _sides_check(holds: float, fails: float) -> dict:
+    """The equation that must hold has a residual below ``side_holds``, the one that must
+    not above ``side_fails``."""
+    tol = TOLERANCES
+    return check({"holds": holds, "fails": fails},
+                 {"holds": f"< {tol['side_holds']:g}", "fails": f"> {tol['side_fails']:g}"},
+                 holds < tol["side_holds"] and fails > tol["side_fails"])
+
+
+def _lq_checks(plain: dict, fisher: dict) -> dict[str, dict]:
     tol = TOLERANCES
     pr, fr = plain["residuals"], fisher["residuals"]
+    gap = abs(fisher["qhd_energy"] - fisher["nls_energy"])
     return {
-        "grid_solver_matches_closed_form": plain["grid_vs_closed_form"] < tol["grid_vs_closed_form"],
-        "hopf_cole_matches_closed_form": plain["hopf_cole_vs_closed_form"] < tol["hopf_cole_vs_closed_form"],
-        "particles_match_closed_form": (plain["particles_vs_closed_form"]
-                                        < tol["particles_vs_closed_form"] * plain["particles_statistical_error"] + 5e-3),
-        "mass_conserved": plain["mass_error"] < tol["mass"],
-        "plain_control_is_imaginary_time": (pr["quantum_hj_imaginary"] < tol["side_holds"]
-                                            and pr["quantum_hj_real"] > tol["side_fails"]),
-        "fisher_case_is_real_time_nls": (fr["quantum_hj_real"] < tol["side_holds"]
-                                         and fr["quantum_hj_imaginary"] > tol["side_fails"]),
-        "nls_reproduces_closed_form": fisher["nls_vs_closed_form"] < tol["nls_vs_closed_form"],
-        "qhd_energy_conserved_and_equal_to_nls": (fisher["energy_drift"] < tol["energy_drift"]
-                                                  and abs(fisher["qhd_energy"] - fisher["nls_energy"])
-                                                  < 1e-10 * abs(fisher["nls_energy"])),
+        "grid_solver_matches_closed_form": _below(plain["grid_vs_closed_form"], tol["grid_vs_closed_form"]),
+        "hopf_cole_matches_closed_form": _below(plain["hopf_cole_vs_closed_form"], tol["hopf_cole_vs_closed_form"]),
+        "particles_match_closed_form": _below(
+            plain["particles_vs_closed_form"],
+            tol["particles_vs_closed_form"] * plain["particles_statistical_error"] + 5e-3),
+        "mass_conserved": _below(plain["mass_error"], tol["mass"]),
+        "plain_control_is_imaginary_time": _sides_check(pr["quantum_hj_imaginary"], pr["quantum_hj_real"]),
+        "fisher_case_is_real_time_nls": _sides_check(fr["quantum_hj_real"], fr["quantum_hj_imaginary"]),
+        "nls_reproduces_closed_form": _below(fisher["nls_vs_closed_form"], tol["nls_vs_closed_form"]),
+        "qhd_energy_conserved_and_equal_to_nls": check(
+            {"drift": fisher["energy_drift"], "qhd_minus_nls": gap},
+            {"drift": tol["energy_drift"], "qhd_minus_nls": 1e-10 * abs(fisher["nls_energy"])},
+            fisher["energy_drift"] < tol["energy_drift"] and gap < 1e-10 * abs(fisher["nls_energy"])),
     }
 
 
@@ -303,7 +364,7 @@ def _network_part(options, seed: int) -> tuple[dict, Any]:
     x0 = clf.problem_.lift_input(clf.params_, X)
     start = time.perf_counter()
     flow = network_density_flow(clf.network_, theta, x0, grid, options.network_sigma,
-                                steps_per_layer=max(2, options.steps_per_layer),
+                                steps_per_layer=options.steps_per_layer,
                                 n_particles=options.particles, rng=np.random.default_rng(seed))
     hd = gradient_network_hydrodynamics(flow)
     gap = flow.density_gap(_block(grid))
@@ -379,7 +440,7 @@ def _plot_network_residuals(flow, hd, path: Path) -> Path:
 
 # ---------------------------------------------------------------------- the run
 def run(options) -> dict[str, Any]:
-    """Run the parts selected by ``--case`` and write the plots.
+    """Run the parts selected by ``--case`` (the command draws the plots).
 
     Parameters
     ----------
@@ -395,11 +456,14 @@ def run(options) -> dict[str, Any]:
     """
     if options.case not in CASES:
         raise InvalidArgumentError(f"--case must be one of {CASES}, got {options.case!r}")
-    out = Path(options.out)
+    if options.case == "lq":
+        refuse_unused(options, NETWORK_OPTIONS, "with --case lq (options of the network part)")
+    if options.case == "network":
+        refuse_unused(options, LQ_OPTIONS, "with --case network (options of the LQ part)")
     seed = int(getattr(options, "seed", 0) or 0)
     result: dict[str, Any] = {"case": options.case}
-    checks: dict[str, bool] = {}
-    plots: list[Path] = []
+    checks: dict[str, bool | dict] = {}
+    plots: list[Plot] = []
     lines = []
     if options.case in ("both", "lq"):
         plain, plain_fields = _plain_case(options, np.random.default_rng(seed))
@@ -407,8 +471,9 @@ def run(options) -> dict[str, Any]:
         result["lq"] = {"plain": plain, "fisher": fisher}
         checks.update(_lq_checks(plain, fisher))
         cases = {"plain control": plain_fields, "Fisher term": fisher_fields}
-        plots += [_plot_lq_fields(cases, out / "hydrodynamics_lq_fields.png"),
-                  _plot_lq_residuals(cases, out / "hydrodynamics_lq_residuals.png")]
+        plots += [Plot("hydrodynamics_lq_fields.png", lambda path: _plot_lq_fields(cases, path)),
+                  Plot("hydrodynamics_lq_residuals.png",
+                       lambda path: _plot_lq_residuals(cases, path))]
         pr, fr = plain["residuals"], fisher["residuals"]
         lines += [
             "linear-quadratic Gaussian case (errors against the closed form):",
@@ -424,11 +489,13 @@ def run(options) -> dict[str, Any]:
     if options.case in ("both", "network"):
         report, (flow, hd, _) = _network_part(options, seed)
         result["network"] = report
-        checks["network_density_flow_matches_particles"] = report["density_gap_max"] < TOLERANCES["network_density_gap"]
-        checks["network_mass_conserved"] = report["mass_error"] < TOLERANCES["mass"]
+        checks["network_density_flow_matches_particles"] = _below(
+            report["density_gap_max"], TOLERANCES["network_density_gap"])
+        checks["network_mass_conserved"] = _below(report["mass_error"], TOLERANCES["mass"])
         checks["gradient_network_is_irrotational"] = bool(hd.conditions["irrotational"]["holds"])
-        plots += [_plot_network(flow, hd, out / "hydrodynamics_network.png"),
-                  _plot_network_residuals(flow, hd, out / "hydrodynamics_network_residuals.png")]
+        plots += [Plot("hydrodynamics_network.png", lambda path: _plot_network(flow, hd, path)),
+                  Plot("hydrodynamics_network_residuals.png",
+                       lambda path: _plot_network_residuals(flow, hd, path))]
         res = report["residuals"]
         lines += [
             f"trained gradient network (moons, accuracy {report['training_accuracy']:.3f}), sigma = {flow.sigma:g}:",

@@ -86,6 +86,7 @@ True
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -93,12 +94,14 @@ import networkx as nx
 import numpy as np
 
 from liepoisson import ScipyIVP
+from liepoisson._validation import _describe
 from liepoisson.exceptions import InvalidArgumentError
-from liepoisson.registry import ModelEntry
+from liepoisson.registry import ModelEntry, Plot
 
 from .._cli import (
     COMPARISON,
     add_integration_arguments,
+    check,
     compare,
     finite_float,
     format_table,
@@ -106,6 +109,7 @@ from .._cli import (
     plot_invariant_errors,
     positive_float,
     positive_int,
+    refuse_unused,
 )
 from . import (
     GraphNLS,
@@ -127,6 +131,7 @@ __all__ = [
     "add_graph_arguments",
     "run_graph",
     "build_graph",
+    "probability",
     "soliton_centres",
     "invariant_errors",
     "plot_spacetime",
@@ -169,9 +174,10 @@ def add_arguments(parser) -> None:
         "the soliton, pi for the breather, 20 for the collision, with dt adjusted to it)",
     )
     parser.add_argument("--amplitude", type=positive_float, default=1.0,
-                        help="soliton amplitude a (default: 1)")
-    parser.add_argument("--velocity", type=float, default=1.0,
-                        help="soliton velocity c (collision: +c and -c; default: 1)")
+                        help="soliton amplitude a; not for the breather (default: 1)")
+    parser.add_argument("--velocity", type=finite_float, default=1.0,
+                        help="soliton velocity c (collision: +c and -c); not for the breather "
+                        "(default: 1)")
     parser.add_argument("--tolerance", type=positive_float, default=1e-3,
                         help="largest accepted error against the exact solution (default: 1e-3)")
 
@@ -317,6 +323,9 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         ``continuum_integrals_at_t0``, ``collision_shifts`` (collision only), ``checks``,
         ``complete``, ``passed``, ``plots`` and ``summary``.
     """
+    if options.solution == "breather":
+        refuse_unused(options, ["amplitude", "velocity"],
+                      "with --solution breather (the Satsuma-Yajima breather is fixed)")
     length = options.length if options.length is not None else SOLUTIONS[options.solution][0]
     dt, steps = _grid_steps(options)
     nls = PeriodicNLS(options.n_points, length, g=-1.0)
@@ -350,12 +359,12 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
 
     title = f"{options.solution}: {main.name}, N = {nls.n}, dt = {dt:g}"
     plots = [
-        plot_spacetime(nls.x, traj.t, traj.states, options.out / _SPACETIME_PNG, title),
-        plot_invariant_errors(runs, options.out / _ERRORS_PNG, title, errors=invariant_errors,
-                              ylabel="error"),
+        Plot(_SPACETIME_PNG, lambda path: plot_spacetime(nls.x, traj.t, traj.states, path, title)),
+        Plot(_ERRORS_PNG, lambda path: plot_invariant_errors(
+            runs, path, title, errors=invariant_errors, ylabel="error")),
     ]
-    checks = {"mass_to_round_off": worst["mass"] <= MASS_TOLERANCE,
-              "error_within_tolerance": float(err.max()) <= options.tolerance}
+    checks = {"mass_to_round_off": check(worst["mass"], MASS_TOLERANCE),
+              "error_within_tolerance": check(float(err.max()), options.tolerance)}
     rows = [[key, value] for key, value in worst.items()]
     rows.append(["|psi - exact|", float(err.max())])
     summary = (
@@ -380,12 +389,13 @@ def build_graph(kind: str, nodes: int, edge_probability: float = 0.3, seed: int 
     Parameters
     ----------
     kind : str
-        One of :data:`GRAPHS`. ``"grid"`` is the square grid with ``round(sqrt(nodes))``
-        nodes per side; ``"petersen"`` ignores ``nodes`` (it has 10).
+        One of :data:`GRAPHS`. ``"grid"`` is the most nearly square
+        :math:`m \\times n` grid with :math:`mn` = ``nodes``; ``"petersen"`` ignores
+        ``nodes`` (it has 10).
     nodes : int
         Number of nodes, ``>= 1``.
     edge_probability : float
-        Edge probability of ``"random"`` (:func:`networkx.gnp_random_graph`).
+        Edge probability of ``"random"`` (:func:`networkx.gnp_random_graph`), in (0, 1].
     seed : int
         Seed of ``"random"``.
 
@@ -414,17 +424,37 @@ def build_graph(kind: str, nodes: int, edge_probability: float = 0.3, seed: int 
     if kind == "star":
         return nx.star_graph(nodes - 1)
     if kind == "grid":
-        side = max(1, int(round(np.sqrt(nodes))))
-        return nx.convert_node_labels_to_integers(nx.grid_2d_graph(side, side))
+        rows = max(d for d in range(1, math.isqrt(nodes) + 1) if nodes % d == 0)
+        return nx.convert_node_labels_to_integers(nx.grid_2d_graph(rows, nodes // rows))
+    if not 0 < edge_probability <= 1:
+        raise InvalidArgumentError(
+            f"--edge-probability must be in (0, 1], got {_describe(edge_probability)}"
+        )
     return nx.gnp_random_graph(nodes, edge_probability, seed=seed)
+
+
+def probability(text: str) -> float:
+    """argparse type: a probability in (0, 1].
+
+    Examples
+    --------
+    >>> probability("0.3")
+    0.3
+    """
+    value = finite_float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a probability in (0, 1], got {text!r}")
+    return value
 
 
 def add_graph_arguments(parser) -> None:
     """The options of ``liepoisson run graph-nls``."""
     parser.add_argument("--graph", choices=GRAPHS, default="ring", help="the graph (default: ring)")
-    parser.add_argument("--nodes", type=positive_int, default=12, help="number of nodes (default: 12)")
-    parser.add_argument("--edge-probability", type=positive_float, default=0.3,
-                        help="edge probability of the random graph (default: 0.3)")
+    parser.add_argument("--nodes", type=positive_int, default=12,
+                        help="number of nodes (the grid is the most nearly square m x n = "
+                        "nodes); not for petersen, which has 10 (default: 12)")
+    parser.add_argument("--edge-probability", type=probability, default=0.3,
+                        help="edge probability of the random graph, in (0, 1] (default: 0.3)")
     parser.add_argument("--g", type=finite_float, default=-3.0,
                         help="coupling, < 0 focusing, > 0 defocusing (default: -3)")
     parser.add_argument("--hopping", type=finite_float, default=1.0,
@@ -485,6 +515,11 @@ def run_graph(options: argparse.Namespace) -> dict[str, Any]:
         method, ``final_mass_per_node``, ``checks``, ``complete``, ``passed``, ``plots`` and
         ``summary``.
     """
+    if options.graph == "petersen":
+        refuse_unused(options, ["nodes"], "with --graph petersen (it has 10 nodes)")
+    if options.graph != "random":
+        refuse_unused(options, ["edge_probability"],
+                      f"with --graph {options.graph} (only the random graph has one)")
     graph = build_graph(options.graph, options.nodes, options.edge_probability, options.seed)
     nls = GraphNLS(graph, g=options.g, hopping=options.hopping)
     psi0 = np.zeros(nls.n, dtype=complex)
@@ -499,10 +534,10 @@ def run_graph(options: argparse.Namespace) -> dict[str, Any]:
     title = (f"{options.graph} ({nls.n} nodes), g = {nls.g:g}, hopping = {nls.hopping:g}: "
              f"{main.name}")
     plots = [
-        plot_mass_per_node(main.trajectory.t, main.trajectory.states, nls.nodes,
-                           options.out / _MASS_PNG, title),
-        plot_invariant_errors(runs, options.out / _GRAPH_ERRORS_PNG, title,
-                              errors=invariant_errors),
+        Plot(_MASS_PNG, lambda path: plot_mass_per_node(
+            main.trajectory.t, main.trajectory.states, nls.nodes, path, title)),
+        Plot(_GRAPH_ERRORS_PNG, lambda path: plot_invariant_errors(
+            runs, path, title, errors=invariant_errors)),
     ]
     worst = reports[main.name]["max_relative_invariant_errors"]
     rows = [[name, r["max_relative_invariant_errors"]["mass"],
@@ -531,8 +566,8 @@ def run_graph(options: argparse.Namespace) -> dict[str, Any]:
         "max_relative_invariant_errors": worst,
         "final_mass_per_node": np.abs(main.trajectory.final) ** 2,
     }
-    result.update(outcome({"mass_to_round_off": worst["mass"] <= MASS_TOLERANCE}, plots, summary,
-                          all(r.trajectory.complete for r in runs)))
+    result.update(outcome({"mass_to_round_off": check(worst["mass"], MASS_TOLERANCE)}, plots,
+                          summary, all(r.trajectory.complete for r in runs)))
     return result
 
 

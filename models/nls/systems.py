@@ -13,15 +13,19 @@ import scipy.fft
 import scipy.linalg
 
 from liepoisson import LiePoissonSystem, u
-from liepoisson._validation import _describe, check_int, check_real
+from liepoisson._validation import _describe, check_int, check_memory, check_real
 from liepoisson.exceptions import InvalidArgumentError, NonFiniteError
 from liepoisson.grids import PeriodicGrid
 from liepoisson.orbit import PureStateChart
 
-__all__ = ["DENSE_LIMIT", "NLSSystem", "GraphNLS", "PeriodicNLS"]
+__all__ = ["DENSE_LIMIT", "DENSE_ARRAYS", "NLSSystem", "GraphNLS", "PeriodicNLS"]
 
 #: Default largest N for the dense u(N)* path (the covector, LiePoissonHJ): O(N^3) per step.
 DENSE_LIMIT = 512
+#: Complex N x N arrays a step of the dense path holds at once (the covector, the gradient,
+#: eigenvectors and the intermediate products of the coadjoint functions): its memory
+#: estimate is ``16 * DENSE_ARRAYS * N**2`` bytes.
+DENSE_ARRAYS = 8
 
 
 def _trace_mass(rho: np.ndarray) -> np.ndarray:
@@ -181,15 +185,26 @@ class NLSSystem(LiePoissonSystem, ABC):
         L.setflags(write=False)
         return L
 
+    @property
+    def dense_bytes(self) -> int:
+        """Estimated memory of the dense :math:`\\mathfrak u(N)^*` path: the
+        :data:`DENSE_ARRAYS` complex :math:`N \\times N` arrays a step holds at once."""
+        return DENSE_ARRAYS * 16 * self.n**2
+
     def _check_dense(self) -> None:
+        """Refuse the dense path, before anything of size N^2 is allocated, above
+        ``max_dense`` or when its estimated memory exceeds what is available."""
+        splitting = ("liepoisson_models.nls.LiePoissonSplitting (kinetic and potential flows, "
+                     "each exact, O(N) memory)")
         if self.n > self._max_dense:
             raise InvalidArgumentError(
                 f"{type(self).__name__} with N = {self.n} sites is too large for the dense "
                 f"u(N)* path (N > max_dense = {self._max_dense}): the covector rho = psi psi^H "
-                "and the implicit solve of LiePoissonHJ cost O(N^3) per step. Use "
-                "liepoisson_models.nls.LiePoissonSplitting (kinetic and potential flows, each exact), or "
-                "pass a larger max_dense"
+                "and the implicit solve of LiePoissonHJ cost O(N^3) per step (and about "
+                f"{self.dense_bytes:,} bytes). Use {splitting}, or pass a larger max_dense"
             )
+        check_memory(f"the dense u(N)* path of {type(self).__name__} with N = {self.n} sites",
+                     self.dense_bytes, f". Use {splitting}")
 
     # ------------------------------------------------------------- the Hamiltonian
     def _hamiltonian_rho(self, rho):

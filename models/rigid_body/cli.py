@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from liepoisson.registry import ModelEntry
+from liepoisson.registry import ModelEntry, Plot
 
 from .._cli import (
     add_integration_arguments,
@@ -172,7 +172,7 @@ def plot_sphere(inertia, mu0, runs, path: Path, span: float = 60.0) -> Path:
 
 
 def run(options: argparse.Namespace) -> dict[str, Any]:
-    """Run the rigid body from the command-line options and write the plots.
+    """Run the rigid body from the command-line options (the command draws the plots).
 
     Parameters
     ----------
@@ -186,7 +186,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         ``parameters``, ``methods`` (by name, see :func:`liepoisson_models._cli.method_report`,
         plus ``error_vs_exact``), the main method's ``method``,
         ``max_relative_invariant_errors``, ``wall_time_s`` and ``error_vs_exact``,
-        ``plots`` (file names in ``out``), ``passed`` and ``summary``.
+        ``plots`` (:class:`~liepoisson.registry.Plot` objects), ``passed`` and ``summary``.
 
     Raises
     ------
@@ -198,13 +198,10 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     runs, reports = compare(body, mu0, options)
     for r in runs:
         reports[r.name]["error_vs_exact"] = _exact_errors(r.trajectory, body.inertia, mu0)
-    out = Path(options.out)
     plots = [
-        plot_sphere(body.inertia, mu0, runs, out / _SPHERE_PNG),
-        plot_invariant_errors(
-            runs, out / _ERRORS_PNG,
-            f"{body.name}, dt={options.dt:g}: relative errors of the invariants",
-        ),
+        Plot(_SPHERE_PNG, lambda path: plot_sphere(body.inertia, mu0, runs, path)),
+        Plot(_ERRORS_PNG, lambda path: plot_invariant_errors(
+            runs, path, f"{body.name}, dt={options.dt:g}: relative errors of the invariants")),
     ]
     return model_result(
         runs, reports,

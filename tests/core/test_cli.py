@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import sys
 import types
+import warnings
 from importlib import metadata
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import pytest
 
 import liepoisson.cli as cli
 from liepoisson.exceptions import InvalidArgumentError
-from liepoisson.registry import ModelEntry, Registry, discover_models
+from liepoisson.registry import ModelEntry, Plot, Registry, discover_models
 
 
 def _toy_registry(*entries, errors=()):
@@ -206,3 +208,154 @@ def test_core_never_imports_models_nor_names_a_model_module():
         or re.search(r"[\"']models\.registry[\"']", line)
     ]
     assert offenders == []
+
+
+# ------------------------------------------------------------------ the CLI tells the truth
+def _plotting_run(draws):
+    """A toy run with two plots; ``draws[name]`` is what drawing ``name`` does."""
+
+    def run(options):
+        return {"value": 1.5, "passed": True, "complete": True, "summary": "plotted",
+                "plots": [Plot(name, draw) for name, draw in draws.items()]}
+
+    return ModelEntry("plotter", "Plots.", run)
+
+
+def _png(path):
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+
+
+def test_an_interrupted_run_reports_incomplete_and_exits_nonzero(tmp_path, monkeypatch, read_report, capsys):
+    def run(options):
+        raise KeyboardInterrupt("RK4 interrupted after 7 of 10 steps")
+
+    monkeypatch.setattr(cli, "discover_models",
+                        lambda: _toy_registry(ModelEntry("slow", "Slow.", run)))
+    assert cli.main(["run", "slow", "--out", str(tmp_path)]) == cli.INTERRUPTED == 130
+    report = read_report(tmp_path / "report.json")
+    assert report["complete"] is False and report["passed"] is False
+    assert "RK4 interrupted after 7 of 10 steps" in report["interrupted"]
+    assert "interrupted" in capsys.readouterr().out
+
+
+def test_ctrl_c_while_plotting_keeps_the_report_and_exits_nonzero(tmp_path, monkeypatch, read_report):
+    def interrupt(path):
+        raise KeyboardInterrupt
+
+    entry = _plotting_run({"first.png": _png, "second.png": interrupt})
+    monkeypatch.setattr(cli, "discover_models", lambda: _toy_registry(entry))
+    assert cli.main(["run", "plotter", "--out", str(tmp_path)]) == 130
+    report = read_report(tmp_path / "report.json")
+    assert report["value"] == 1.5  # the numbers of the run are kept
+    assert report["complete"] is False and report["passed"] is False
+    assert report["interrupted"] == "while drawing the plots"
+    assert report["plots"] == ["first.png"] and report["plots_pending"] == ["second.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["first.png", "report.json"]
+
+
+def test_the_report_is_written_before_the_plots_are_drawn(tmp_path, monkeypatch, read_report):
+    seen = []
+
+    def draw(path):
+        seen.append(read_report(tmp_path / "report.json"))
+        _png(path)
+
+    monkeypatch.setattr(cli, "discover_models",
+                        lambda: _toy_registry(_plotting_run({"a.png": draw})))
+    assert cli.main(["run", "plotter", "--out", str(tmp_path)]) == 0
+    assert seen[0]["value"] == 1.5 and seen[0]["plots_pending"] == ["a.png"]
+    final = read_report(tmp_path / "report.json")
+    assert final["plots"] == ["a.png"] and "plots_pending" not in final
+
+
+def test_report_and_plots_are_written_atomically(tmp_path, monkeypatch, read_report):
+    renames = []
+    real_replace = os.replace
+
+    def replace(src, dst):
+        src, dst = Path(src), Path(dst)
+        assert src.parent == dst.parent and src.name.startswith(".") and src.stat().st_size > 0
+        assert src.suffix == dst.suffix  # matplotlib infers the format from it
+        renames.append(dst.name)
+        real_replace(src, dst)
+
+    monkeypatch.setattr("liepoisson.registry.os.replace", replace)
+    (tmp_path / "b.png").write_bytes(b"the previous plot")
+
+    def fails_halfway(path):
+        path.write_bytes(b"\x89PNG half")
+        raise RuntimeError("disk full")
+
+    entry = _plotting_run({"a.png": _png, "b.png": fails_halfway})
+    monkeypatch.setattr(cli, "discover_models", lambda: _toy_registry(entry))
+    assert cli.main(["run", "plotter", "--out", str(tmp_path)]) == 1
+    assert renames == ["report.json", "a.png", "report.json"]
+    assert (tmp_path / "b.png").read_bytes() == b"the previous plot"  # never half written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.png", "report.json"]
+    report = read_report(tmp_path / "report.json")
+    assert report["plots"] == ["a.png"] and "disk full" in report["plot_errors"]["b.png"]
+    assert oct((tmp_path / "a.png").stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_runtime_warnings_are_recorded_in_the_report_not_printed(tmp_path, monkeypatch, read_report, capfd):
+    def run(options):
+        for _ in range(3):
+            np.exp(np.array([1000.0]))
+        return {"passed": True, "summary": "overflowed"}
+
+    monkeypatch.setattr(cli, "discover_models",
+                        lambda: _toy_registry(ModelEntry("noisy", "Warns.", run)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        assert cli.main(["run", "noisy", "--out", str(tmp_path)]) == 0
+    out, err = capfd.readouterr()
+    assert "RuntimeWarning" not in err and "overflow" not in err
+    (warning,) = read_report(tmp_path / "report.json")["warnings"]
+    assert warning["category"] == "RuntimeWarning" and "overflow" in warning["message"]
+    assert "recorded in the report" in out
+
+
+@pytest.mark.parametrize("error, code", [(OverflowError("(34, 'Numerical result out of range')"), 2),
+                                         (np.linalg.LinAlgError("Singular matrix"), 2),
+                                         (ValueError("math domain error"), 2)])
+def test_an_error_from_outside_the_library_is_one_line_and_exits_2(tmp_path, monkeypatch, capsys, error, code):
+    def run(options):
+        raise error
+
+    monkeypatch.setattr(cli, "discover_models",
+                        lambda: _toy_registry(ModelEntry("boom", "Fails.", run)))
+    assert cli.main(["run", "boom", "--out", str(tmp_path)]) == code
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"error: {type(error).__name__}: {error}" in err
+
+
+def test_options_given_on_the_command_line_are_told_from_defaults(tmp_path, monkeypatch):
+    seen = {}
+
+    def run(options):
+        seen["given"] = options._given
+        return {"passed": True}
+
+    def add(parser):
+        parser.add_argument("--steps", type=int, default=1)
+        parser.add_argument("--nodes", type=int, default=3)
+
+    monkeypatch.setattr(cli, "discover_models",
+                        lambda: _toy_registry(ModelEntry("opts", "Options.", run, add)))
+    assert cli.main(["run", "opts", "--node", "3", "--out", str(tmp_path)]) == 0
+    assert seen["given"] == {"model", "nodes", "out"}
+    assert cli.main(["run", "opts", "--out", str(tmp_path)]) == 0
+    assert seen["given"] == {"model", "out"}
+
+
+@pytest.mark.parametrize("name", ["", "a/b.png", ".."])
+def test_a_plot_needs_a_plain_file_name(name):
+    with pytest.raises(InvalidArgumentError, match="name must be a file name"):
+        Plot(name, _png)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
+import sys
 from pathlib import Path
 
 import matplotlib.image
@@ -209,3 +211,147 @@ def test_the_shared_options_reject_bad_values_alike(argv, message, tmp_path, cap
     assert main([*argv, "--out", str(tmp_path)]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "report.json").exists()
+
+
+# ------------------------------------------------------------------ the CLI tells the truth
+def _interrupt_after(cls, monkeypatch, calls):
+    """Make ``cls.step`` raise KeyboardInterrupt (Ctrl-C) on its call number ``calls``; the
+    returned list counts the calls."""
+    counted = []
+    step = cls.step
+
+    def interrupted(self, *args, **kwargs):
+        counted.append(1)
+        if len(counted) >= calls:
+            raise KeyboardInterrupt
+        return step(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, "step", interrupted)
+    return counted
+
+
+def test_ctrl_c_in_the_main_method_stops_the_whole_command(tmp_path, monkeypatch, read_report):
+    from liepoisson import RK4, LiePoissonHJ
+
+    _interrupt_after(LiePoissonHJ, monkeypatch, 5)
+    rk4 = _interrupt_after(RK4, monkeypatch, 10**9)
+    code = main(["run", "rigid-body", "--steps", "1000", "--engine", "numpy", "--out", str(tmp_path)])
+    assert code == 130
+    assert rk4 == []  # the comparison never started
+    report = read_report(tmp_path / "report.json")
+    assert report["complete"] is False and report["passed"] is False
+    assert "LiePoissonHJ(order=4) interrupted after 4 of 1000 steps" in report["interrupted"]
+    assert not list(tmp_path.glob("*.png"))
+
+
+def test_an_interrupted_run_reports_incomplete_and_exits_nonzero(tmp_path, monkeypatch, read_report, capsys):
+    from liepoisson import RK4
+
+    rk4 = _interrupt_after(RK4, monkeypatch, 50)
+    assert main(["run", "rigid-body", "--steps", "10000", "--out", str(tmp_path)]) == 130
+    assert len(rk4) == 50  # stopped at Ctrl-C, not after all 10^4 steps
+    report = read_report(tmp_path / "report.json")
+    assert report["complete"] is False and report["passed"] is False
+    assert "RK4 interrupted after 49 of 10000 steps" in report["interrupted"]
+    assert "interrupted" in capsys.readouterr().out
+
+
+def test_ctrl_c_while_plotting_keeps_the_report(tmp_path, monkeypatch, read_report):
+    import liepoisson_models.rigid_body.cli as rigid_body_cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rigid_body_cli, "plot_sphere", interrupted)
+    assert main(["run", "rigid-body", "--steps", "20", "--out", str(tmp_path)]) == 130
+    report = read_report(tmp_path / "report.json")
+    assert report["complete"] is False and report["passed"] is False
+    assert report["interrupted"] == "while drawing the plots"
+    assert report["error_vs_exact"]["max"] > 0 and report["checks"]["casimirs_to_round_off"]
+    assert report["plots_pending"] == ["rigid_body_sphere.png", "rigid_body_invariant_errors.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]  # no partial file
+
+
+def test_concurrent_runs_into_one_directory_leave_complete_files(tmp_path):
+    import subprocess
+
+    argv = [sys.executable, "-m", "liepoisson", "run", "rigid-body", "--steps", "30",
+            "--out", str(tmp_path)]
+    runs = [subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            for _ in range(3)]
+    for run in runs:
+        assert run.wait(timeout=600) == 0, run.stderr.read().decode()
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["passed"] is True
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["report.json", *report["plots"]])
+    for name in report["plots"]:
+        image = matplotlib.image.imread(tmp_path / name)
+        assert image.ndim == 3 and image.shape[0] > 100
+
+
+def test_a_final_time_that_overflows_is_refused_before_the_run(tmp_path, capsys):
+    assert main(["run", "rigid-body", "--dt", "1e308", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "--dt 1e+308 times --steps 3000 (the final time) overflows" in err
+    assert "Traceback" not in err and not (tmp_path / "report.json").exists()
+
+
+def test_an_overflow_inside_a_run_is_one_line_without_traceback(tmp_path, capsys):
+    assert main(["run", "rigid-body", "--dt", "1e200", "--steps", "1", "--out", str(tmp_path)]) != 0
+    err = capsys.readouterr().err
+    assert err.count("\n") <= 1 and "Traceback" not in err and "error" in err.lower()
+
+
+def test_a_failed_check_is_named_with_its_value_and_tolerance(tmp_path, run_command, capsys):
+    code, report = run_command(tmp_path, "nls", "--dt", "1.0")
+    assert code == 1 and report["passed"] is False
+    (failed,) = report["failed_checks"]
+    assert failed["name"] == "error_within_tolerance" and failed["tolerance"] == 1e-3
+    assert failed["value"] > 1e-3
+    assert report["check_values"]["mass_to_round_off"]["tolerance"] == 1e-10
+    out = capsys.readouterr().out
+    assert re.search(r"check error_within_tolerance: FAILED \(value 0\.0\d+, tolerance 0\.001\)", out)
+    assert "failed checks: error_within_tolerance" in out
+
+
+def test_network_points_outside_its_range_are_refused_at_parse_time(tmp_path, capsys):
+    assert main(["run", "hydrodynamics", "--network-points", "50", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "usage:" in err and "--network-points: must be a multiple of 16" in err
+
+
+IGNORED_OPTIONS = [
+    (["graph-nls", "--graph", "petersen", "--nodes", "3"],
+     "--nodes 3 has no effect with --graph petersen"),
+    (["graph-nls", "--graph", "ring", "--edge-probability", "0.5"],
+     "--edge-probability 0.5 has no effect with --graph ring"),
+    (["nls", "--solution", "breather", "--amplitude", "2", "--velocity", "0.5"],
+     "--amplitude 2, --velocity 0.5 have no effect with --solution breather"),
+    (["rigid-body", "--method", "RK4", "--order", "8"], "--order 8 has no effect with --method RK4"),
+    (["heavy-top", "--method", "RK4", "--engine", "compiled"],
+     "--engine compiled has no effect with --method RK4"),
+    (["deep-learning", "--dataset", "digits", "--samples", "50"],
+     "--samples 50 has no effect with --dataset digits"),
+    (["hydrodynamics", "--case", "lq", "--epochs", "3"], "--epochs 3 has no effect with --case lq"),
+    (["hydrodynamics", "--case", "network", "--sigma", "2"],
+     "--sigma 2 has no effect with --case network"),
+    (["hydrodynamics", "--steps-per-layer", "1"], "--steps-per-layer: must be an integer >= 2"),
+    (["graph-nls", "--graph", "random", "--edge-probability", "2"],
+     "--edge-probability: must be a probability in (0, 1]"),
+    (["nls", "--velocity", "inf"], "--velocity: must be a finite number"),
+]
+
+
+@pytest.mark.parametrize("argv, message", IGNORED_OPTIONS,
+                         ids=[" ".join(argv) for argv, _ in IGNORED_OPTIONS])
+def test_a_model_option_that_would_be_ignored_is_refused(argv, message, tmp_path, capsys):
+    assert main(["run", *argv, "--out", str(tmp_path)]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "report.json").exists()
+
+
+def test_the_grid_graph_honours_its_number_of_nodes():
+    from liepoisson_models.nls.cli import build_graph
+
+    assert [build_graph("grid", n).number_of_nodes() for n in (12, 16, 7)] == [12, 16, 7]
+    assert build_graph("grid", 12).number_of_edges() == 17  # 3 x 4
