@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from ._validation import _describe, check_int, check_real
-from .checkpoint import Checkpoint, RunProgress, run_fingerprint
+from .checkpoint import Checkpoint, run_fingerprint
 from .exceptions import (
     ConvergenceError,
     InvalidArgumentError,

@@ -7,9 +7,6 @@ from typing import ClassVar
 
 import numpy as np
 
-# the stopping rule of the fixed point, which liepoisson.compiled imports from here
-from ..solvers import _converged  # noqa: F401
-
 __all__ = ["Integrator"]
 
 

@@ -386,10 +386,10 @@ def _graph_laplacian(graph, hopping: float):
     if graph.number_of_nodes() == 0:
         raise InvalidArgumentError("graph must have at least one node, got a graph with 0 nodes")
     nodes = list(graph.nodes)
-    for u, v, weight in graph.edges(data="weight", default=1.0):
+    for a, b, weight in graph.edges(data="weight", default=1.0):
         if isinstance(weight, (bool, np.bool_)) or not isinstance(weight, (Real, np.floating, np.integer)):
             raise InvalidArgumentError(
-                f"graph edge weights must be real numbers, got {_describe(weight)} on edge ({u!r}, {v!r})"
+                f"graph edge weights must be real numbers, got {_describe(weight)} on edge ({a!r}, {b!r})"
             )
     L = nx.laplacian_matrix(graph, nodelist=nodes, weight="weight").astype(float).tocsr()
     if not np.all(np.isfinite(L.data)):

@@ -4,7 +4,6 @@ Madelung and NLS, checked on grids of increasing resolution."""
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
 
 import numpy as np
 import pytest
