@@ -52,6 +52,7 @@ from .integrators import (
 )
 from .trajectory import Trajectory
 from .integrate import integrate
+from .ensemble import EnsembleSummary, SweepResult, integrate_ensemble, sweep
 from .diagnostics import OrderEstimate, empirical_order, energy_drift, flow_jacobian, poisson_defect
 
 __version__ = "0.1.0"
@@ -89,6 +90,10 @@ __all__ = [
     "ScipyIVP",
     "Trajectory",
     "integrate",
+    "integrate_ensemble",
+    "sweep",
+    "EnsembleSummary",
+    "SweepResult",
     "OrderEstimate",
     "empirical_order",
     "poisson_defect",

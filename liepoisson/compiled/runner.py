@@ -11,7 +11,9 @@ numpy path.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -122,8 +124,32 @@ class CompiledRunner:
         return final, saved[:, :n_saved], info
 
 
+#: A limit on the threads of :meth:`CompiledRunner.advance`, per calling thread (set by
+#: :func:`thread_limit`).
+_LIMIT = threading.local()
+
+
+@contextlib.contextmanager
+def thread_limit(n: int):
+    """Within the block, compiled batches started by this thread use at most ``n`` threads
+    (a task sharing its machine with others, such as an ensemble chunk on a Dask worker)."""
+    previous = getattr(_LIMIT, "n", None)
+    _LIMIT.n = max(1, int(n))
+    try:
+        yield
+    finally:
+        _LIMIT.n = previous
+
+
 def _threads() -> int:
-    """Threads for a batch: the cores this process may use."""
+    """Threads for a batch: the cores this process may use (at most the limit of
+    :func:`thread_limit`)."""
+    limit = getattr(_LIMIT, "n", None)
+    return min(limit, _cores()) if limit is not None else _cores()
+
+
+def _cores() -> int:
+    """The cores this process may use."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
@@ -169,7 +195,7 @@ def _evaluate(fn, states: np.ndarray) -> np.ndarray:
 def affine_model(fns: dict, probe: np.ndarray, rng: np.random.Generator):
     r""":math:`(M, c)` if the gradient is affine, :math:`\nabla H(\mu) = M\mu + c`, else None.
 
-    The model is read off the gradient at 0 and along the axes (at the probe's scale), then
+    The model is read off the gradient at 0 and along the unit axes, then
     checked at random states of scales :math:`10^{-3}`, 1 and :math:`10^3` times the probe's
     (and the exact Hessian-vector product, if given, against :math:`M`); the compiled loop
     also checks it at every step. Never raises: a gradient that fails anywhere is not affine.
@@ -179,7 +205,9 @@ def affine_model(fns: dict, probe: np.ndarray, rng: np.random.Generator):
     try:
         with np.errstate(all="ignore"):
             c = _evaluate(fns["gradient"], np.zeros((1, n)))[0]
-            M = ((_evaluate(fns["gradient"], scale * np.eye(n)) - c) / scale).T
+            # read along the unit axes, whatever the probe: the model (hence every bit of
+            # a run) must not depend on which member of a batch is the probe
+            M = (_evaluate(fns["gradient"], np.eye(n)) - c).T
             tests = np.concatenate([probe[None], rng.standard_normal((6, n)) * scale])
             tests[1:3] *= 1e-3
             tests[5:] *= 1e3

@@ -1,0 +1,185 @@
+"""Ensembles and sweeps on Dask: the same bits as ``integrate``, whatever the chunking and
+the workers; lost workers and resumed checkpoints change nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from liepoisson import (  # noqa: E402
+    RK4,
+    CheckpointError,
+    InvalidArgumentError,
+    LiePoissonHJ,
+    LiePoissonSystem,
+    StepError,
+    integrate,
+    integrate_ensemble,
+    so3,
+    sweep,
+)
+
+INERTIA = np.array([2.0, 1.0, 2.0 / 3.0])
+
+
+def body(inertia=INERTIA):
+    """A rigid body built from lambdas (closures over ``inertia``): shipped by cloudpickle."""
+    inertia = np.asarray(inertia, dtype=float)
+    return LiePoissonSystem(so3(), lambda m: 0.5 * np.sum(m**2 / inertia, axis=-1),
+                            gradient=lambda m: m / inertia, name="lambda body")
+
+
+def states(n, seed=0):
+    return np.random.default_rng(seed).normal(size=(n, 3))
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, memory_limit="2GiB") as cluster, \
+            distributed.Client(cluster) as c:
+        yield c
+
+
+def same(a, b):
+    """Bit-identical trajectories: times, states and invariants."""
+    assert np.array_equal(a.t, b.t)
+    assert np.array_equal(a.states, b.states)
+    assert a.invariant_values.keys() == b.invariant_values.keys()
+    for key in a.invariant_values:
+        assert np.array_equal(a.invariant_values[key], b.invariant_values[key]), key
+
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 64])
+def test_compiled_ensemble_is_bit_identical_to_integrate_for_any_chunking(client, chunk_size):
+    mu0 = states(70)
+    method = LiePoissonHJ(order=4)
+    single = integrate(body(), mu0, 0.1, 40, method=method, save_every=4, engine="compiled")
+    ens = integrate_ensemble(body(), mu0, 0.1, 40, method=method, save_every=4,
+                             chunk_size=chunk_size, client=client, engine="compiled")
+    same(ens, single)
+    assert ens.metadata["engine"] == "compiled"
+    assert ens.metadata["chunks"] == -(-70 // chunk_size)
+
+
+def test_explicit_numpy_ensemble_is_bit_identical_to_integrate(client):
+    mu0 = states(30, seed=1)
+    single = integrate(body(), mu0, 0.05, 25, method=RK4(), engine="numpy")
+    for chunk_size in (4, 11):
+        same(integrate_ensemble(body(), mu0, 0.05, 25, method=RK4(), chunk_size=chunk_size,
+                                client=client, engine="numpy"), single)
+
+
+def test_final_reduction_keeps_final_states_and_per_member_maximal_errors(client):
+    mu0 = states(20, seed=2)
+    full = integrate(body(), mu0, 0.1, 30, engine="compiled")
+    summary = integrate_ensemble(body(), mu0, 0.1, 30, chunk_size=6, client=client,
+                                 reduce="final", engine="compiled")
+    assert np.array_equal(summary.final, full.final)
+    for key, err in full.relative_invariant_errors().items():
+        assert np.array_equal(summary.max_relative_invariant_errors[key], err.max(axis=0))
+
+
+def test_an_unserialisable_system_is_refused_naming_the_argument(client):
+    system = body()
+    system.lock = threading.Lock()
+    with pytest.raises(InvalidArgumentError, match="system cannot be sent to the workers"):
+        integrate_ensemble(system, states(4), 0.1, 5, client=client, engine="numpy")
+
+
+def _failing_gradient(m):
+    if np.any(np.abs(m[..., 0]) > 50.0):
+        raise ValueError("gradient refused a large state")
+    return m / INERTIA
+
+
+def test_a_failing_chunk_names_its_members_and_the_original_error(client):
+    system = LiePoissonSystem(so3(), lambda m: 0.5 * np.sum(m**2 / INERTIA, axis=-1),
+                              gradient=_failing_gradient)
+    mu0 = states(12, seed=3)
+    mu0[9, 0] = 100.0
+    with pytest.raises(StepError) as info:
+        integrate_ensemble(system, mu0, 0.1, 5, chunk_size=4, client=client, engine="numpy")
+    message = str(info.value)
+    assert "members 8..11" in message
+    assert "gradient refused a large state" in message
+
+
+def test_resumed_ensemble_recomputes_only_missing_chunks_and_is_identical(client, tmp_path):
+    mu0 = states(24, seed=4)
+    kwargs = dict(chunk_size=6, client=client, checkpoint_dir=tmp_path, engine="numpy",
+                  save_every=5)
+    first = integrate_ensemble(body(), mu0, 0.1, 20, **kwargs)
+    assert (first.metadata["chunks_resumed"], first.metadata["chunks_computed"]) == (0, 4)
+    files = sorted(tmp_path.glob("chunk-*.npz"))
+    assert len(files) == 4 and not list(tmp_path.glob("*.tmp*"))
+    for f in files[1:3]:
+        f.unlink()
+    again = integrate_ensemble(body(), mu0, 0.1, 20, **kwargs)
+    assert (again.metadata["chunks_resumed"], again.metadata["chunks_computed"]) == (2, 2)
+    same(again, first)
+    done = integrate_ensemble(body(), mu0, 0.1, 20, **kwargs)
+    assert done.metadata["chunks_computed"] == 0
+    same(done, first)
+    with pytest.raises(CheckpointError, match="belongs to another ensemble"):
+        integrate_ensemble(body(), mu0, 0.1, 21, **kwargs)
+
+
+def test_sweep_gives_each_parameter_the_run_of_integrate(client):
+    values = [1.5, 2.5, 3.5]
+    mu0 = [1.0, 0.5, -0.2]
+    result = sweep(lambda i3: body([1.0, 2.0, i3]), values, mu0, 0.1, 30, client=client,
+                   trajectories=True, engine="numpy", method=RK4())
+    assert result.final.shape == (3, 3)
+    for i, value in enumerate(values):
+        single = integrate(body([1.0, 2.0, value]), mu0, 0.1, 30, engine="numpy", method=RK4())
+        same(result.trajectories[i], single)
+        assert np.array_equal(result.final[i], single.final)
+        for key, err in single.max_relative_invariant_errors().items():
+            assert result.max_relative_invariant_errors[key][i] == err
+
+
+def test_a_failing_sweep_run_names_its_parameter(client):
+    def make(value):
+        if value < 0:
+            raise ValueError(f"moment {value} is negative")
+        return body([1.0, 2.0, value])
+
+    with pytest.raises(StepError, match=r"parameter -1\.0 \(index 1\).*moment -1.0 is negative"):
+        sweep(make, [1.0, -1.0], [1.0, 0.0, 0.0], 0.1, 3, client=client, engine="numpy")
+
+
+def test_killing_a_worker_mid_run_loses_nothing(client):
+    """Runs last: the cluster's nanny restarts the killed worker."""
+    mu0 = states(16, seed=5)
+    kwargs = dict(method=LiePoissonHJ(order=4), chunk_size=2, client=client, engine="numpy")
+    undisturbed = integrate_ensemble(body(), mu0, 0.05, 300, **kwargs)
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = integrate_ensemble(body(), mu0, 0.05, 300, **kwargs)
+        except BaseException as exc:  # reported by the assertions below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not client.processing() or not any(client.processing().values()):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.3)
+    pids = client.run(os.getpid)
+    victim = sorted(pids)[0]
+    assert thread.is_alive()  # killed mid-run
+    os.kill(pids[victim], signal.SIGKILL)
+    thread.join(120)
+    assert "error" not in outcome, outcome.get("error")
+    same(outcome["result"], undisturbed)
