@@ -239,6 +239,22 @@ def _interrupted_result(entry: ModelEntry, exc: KeyboardInterrupt) -> dict[str, 
     }
 
 
+def _failed_result(entry: ModelEntry, exc: LiePoissonError) -> dict[str, Any]:
+    """The report of a run stopped by a library error inside it (a failed step, a solve
+    that did not converge): incomplete and not passed, with the error and its step."""
+    error = {"type": type(exc).__name__, "message": str(exc)}
+    if getattr(exc, "step", None) is not None:
+        error["step"] = int(exc.step)
+    return {
+        "checks": {},
+        "complete": False,
+        "passed": False,
+        "error": error,
+        "plots": [],
+        "summary": f"{entry.name}: stopped by {type(exc).__name__}: {exc}",
+    }
+
+
 def _run_model(entry: ModelEntry, options: argparse.Namespace) -> tuple[Any, int | None]:
     """``entry.run(options)``: its result, or an interrupted one, or an exit status."""
     name = f"liepoisson run {entry.name}"
@@ -249,9 +265,9 @@ def _run_model(entry: ModelEntry, options: argparse.Namespace) -> tuple[Any, int
     except InvalidArgumentError as exc:
         print(f"{name}: error: {exc}", file=sys.stderr)
         return None, 2
-    except LiePoissonError as exc:
+    except LiePoissonError as exc:  # a failure inside the run: reported, exit status 1
         print(f"{name}: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return None, 1
+        return _failed_result(entry, exc), None
     except (MemoryError, RecursionError) as exc:
         print(f"{name}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return None, 2
