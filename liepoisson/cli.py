@@ -226,17 +226,18 @@ def _recorded(caught: list[warnings.WarningMessage]) -> list[dict[str, Any]]:
     return list(found.values())
 
 
+def _incomplete_result(summary: str, **details: Any) -> dict[str, Any]:
+    """The report of a run that did not finish: nothing checked, not passed."""
+    return {"checks": {}, "complete": False, "passed": False, **details, "plots": [],
+            "summary": summary}
+
+
 def _interrupted_result(entry: ModelEntry, exc: KeyboardInterrupt) -> dict[str, Any]:
     detail = f" ({exc})" if str(exc) else ""
-    return {
-        "checks": {},
-        "complete": False,
-        "passed": False,
-        "interrupted": f"during the run{detail}",
-        "plots": [],
-        "summary": f"{entry.name}: interrupted (Ctrl-C) during the run{detail}; "
-                   "nothing was checked",
-    }
+    return _incomplete_result(
+        f"{entry.name}: interrupted (Ctrl-C) during the run{detail}; nothing was checked",
+        interrupted=f"during the run{detail}",
+    )
 
 
 def _failed_result(entry: ModelEntry, exc: LiePoissonError) -> dict[str, Any]:
@@ -245,14 +246,8 @@ def _failed_result(entry: ModelEntry, exc: LiePoissonError) -> dict[str, Any]:
     error = {"type": type(exc).__name__, "message": str(exc)}
     if getattr(exc, "step", None) is not None:
         error["step"] = int(exc.step)
-    return {
-        "checks": {},
-        "complete": False,
-        "passed": False,
-        "error": error,
-        "plots": [],
-        "summary": f"{entry.name}: stopped by {type(exc).__name__}: {exc}",
-    }
+    return _incomplete_result(f"{entry.name}: stopped by {type(exc).__name__}: {exc}",
+                              error=error)
 
 
 def _run_model(entry: ModelEntry, options: argparse.Namespace) -> tuple[Any, int | None]:
