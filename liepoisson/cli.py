@@ -226,17 +226,28 @@ def _recorded(caught: list[warnings.WarningMessage]) -> list[dict[str, Any]]:
     return list(found.values())
 
 
+def _incomplete_result(summary: str, **details: Any) -> dict[str, Any]:
+    """The report of a run that did not finish: nothing checked, not passed."""
+    return {"checks": {}, "complete": False, "passed": False, **details, "plots": [],
+            "summary": summary}
+
+
 def _interrupted_result(entry: ModelEntry, exc: KeyboardInterrupt) -> dict[str, Any]:
     detail = f" ({exc})" if str(exc) else ""
-    return {
-        "checks": {},
-        "complete": False,
-        "passed": False,
-        "interrupted": f"during the run{detail}",
-        "plots": [],
-        "summary": f"{entry.name}: interrupted (Ctrl-C) during the run{detail}; "
-                   "nothing was checked",
-    }
+    return _incomplete_result(
+        f"{entry.name}: interrupted (Ctrl-C) during the run{detail}; nothing was checked",
+        interrupted=f"during the run{detail}",
+    )
+
+
+def _failed_result(entry: ModelEntry, exc: LiePoissonError) -> dict[str, Any]:
+    """The report of a run stopped by a library error inside it (a failed step, a solve
+    that did not converge): incomplete and not passed, with the error and its step."""
+    error = {"type": type(exc).__name__, "message": str(exc)}
+    if getattr(exc, "step", None) is not None:
+        error["step"] = int(exc.step)
+    return _incomplete_result(f"{entry.name}: stopped by {type(exc).__name__}: {exc}",
+                              error=error)
 
 
 def _run_model(entry: ModelEntry, options: argparse.Namespace) -> tuple[Any, int | None]:
@@ -249,9 +260,9 @@ def _run_model(entry: ModelEntry, options: argparse.Namespace) -> tuple[Any, int
     except InvalidArgumentError as exc:
         print(f"{name}: error: {exc}", file=sys.stderr)
         return None, 2
-    except LiePoissonError as exc:
+    except LiePoissonError as exc:  # a failure inside the run: reported, exit status 1
         print(f"{name}: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return None, 1
+        return _failed_result(entry, exc), None
     except (MemoryError, RecursionError) as exc:
         print(f"{name}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return None, 2

@@ -358,3 +358,20 @@ def test_options_given_on_the_command_line_are_told_from_defaults(tmp_path, monk
 def test_a_plot_needs_a_plain_file_name(name):
     with pytest.raises(InvalidArgumentError, match="name must be a file name"):
         Plot(name, _png)
+
+
+def test_a_run_stopped_by_a_failed_step_reports_incomplete_with_the_error_and_exits_1(
+        tmp_path, monkeypatch, read_report):
+    from liepoisson.exceptions import NonFiniteStateError
+
+    def failing(options):
+        raise NonFiniteStateError("RK4 with dt = 50, step 2 (t = 100): the new state is not finite",
+                                  step=2, trajectory=None)
+
+    entry = ModelEntry("failing", "Fails inside its run.", failing)
+    monkeypatch.setattr(cli, "discover_models", lambda: _toy_registry(entry))
+    assert cli.main(["run", "failing", "--out", str(tmp_path)]) == 1
+    report = read_report(tmp_path / "report.json")
+    assert report["complete"] is False and report["passed"] is False
+    assert report["error"] == {"type": "NonFiniteStateError", "step": 2,
+                               "message": "RK4 with dt = 50, step 2 (t = 100): the new state is not finite"}
