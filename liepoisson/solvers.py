@@ -46,6 +46,14 @@ def _converged(change: float, prev: float, tol: float, plateau: float) -> bool:
     return change <= plateau and rate >= 0.5
 
 
+def _converged_each(change, prev, tol: float, plateau: float):
+    """:func:`_converged` elementwise on arrays of changes and previous changes."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(prev > 0, change / prev, math.nan)
+    return (change <= tol) | ((rate < 1.0) & (change * rate <= tol * (1.0 - rate))) | (
+        (change <= plateau) & (rate >= 0.5))
+
+
 def solve_fixed_point(
     update: Callable[[np.ndarray], np.ndarray],
     guess: np.ndarray,
@@ -56,12 +64,18 @@ def solve_fixed_point(
 ) -> tuple[np.ndarray, int]:
     """Iterate ``x <- update(x)`` until the error is below ``tol`` relative.
 
-    With :math:`\\delta_k` the largest over the batch of
-    :math:`\\max|x_{k} - x_{k-1}| / \\max(1, \\max|x_0|)` (per element) and the observed
-    contraction rate :math:`q_k = \\delta_k / \\delta_{k-1}`, the iteration has converged when :math:`\\delta_k \\le` ``tol``, or when the estimated error of the last
-    iterate :math:`\\delta_k q_k / (1 - q_k) \\le` ``tol`` (the usual stopping rule of
-    implicit Runge–Kutta solvers), or when the change has reached the round-off plateau (it
-    stops decreasing while below ``1e3 * eps``).
+    With :math:`\\delta_k = \\max|x_{k} - x_{k-1}| / \\max(1, \\max|x_0|)` the relative change
+    of one element and :math:`q_k = \\delta_k / \\delta_{k-1}` its observed contraction rate,
+    the iteration of that element has converged when :math:`\\delta_k \\le` ``tol``, or when
+    the estimated error of the last iterate :math:`\\delta_k q_k / (1 - q_k) \\le` ``tol``
+    (the usual stopping rule of implicit Runge–Kutta solvers), or when the change has reached
+    the round-off plateau (it stops decreasing while below ``1e3 * eps``).
+
+    On a batch, each element stops by this rule on its own and keeps the iterate it stopped
+    at while the others go on (``update`` still receives the whole batch). The elements must
+    be independent (``update`` acts on each separately, as on a batch of states); then an
+    element's result does not depend on the other elements of its batch, and a batch cut
+    into chunks gives the same bits.
 
     Parameters
     ----------
@@ -80,18 +94,24 @@ def solve_fixed_point(
     x : ndarray
         The fixed point.
     iterations : int
+        The iterations of the slowest element.
 
     Raises
     ------
     ConvergenceError
-        After ``max_iter`` iterations without convergence, or on a non-finite iterate.
+        After ``max_iter`` iterations without convergence of every element, or on a
+        non-finite iterate.
     """
-    x = guess
-    # per-element relative change, reduced to its maximum over the batch in one pass (the
-    # stopping rule then acts on the worst element, as for one stacked system)
     scale = _element_scale(guess, n_element_axes)
-    prev = math.nan  # no rate before the second iterate
     plateau = 1e3 * np.finfo(float).eps
+    if guess.ndim == n_element_axes:
+        return _fixed_point_one(update, guess, scale, tol, max_iter, what, plateau)
+    return _fixed_point_batch(update, guess, n_element_axes, scale, tol, max_iter, what, plateau)
+
+
+def _fixed_point_one(update, x, scale, tol, max_iter, what, plateau):
+    """:func:`solve_fixed_point` for one element."""
+    prev = math.nan  # no rate before the second iterate
     for it in range(1, max_iter + 1):
         x_new = update(x)
         change = float((np.abs(x_new - x) / scale).max())
@@ -101,12 +121,40 @@ def solve_fixed_point(
         if not math.isfinite(change):
             break
         prev = change
+    _not_converged(what, change, tol, it)
+
+
+def _fixed_point_batch(update, x, n_element_axes, scale, tol, max_iter, what, plateau):
+    """:func:`solve_fixed_point` for a batch: each element stops by its own rule and keeps
+    the iterate it stopped at, while the others go on."""
+    element_axes = tuple(range(x.ndim - n_element_axes, x.ndim))
+    scale = scale.reshape(scale.shape[:x.ndim - n_element_axes])
+    solving = np.ones(scale.shape, dtype=bool)
+    prev = np.full(scale.shape, math.nan)  # no rate before the second iterate
+    for it in range(1, max_iter + 1):
+        x_new = update(x)
+        change = np.max(np.abs(x_new - x), axis=element_axes) / scale
+        expand = solving.reshape(solving.shape + (1,) * n_element_axes)
+        x = np.where(expand, x_new, x)
+        done = _converged_each(change, prev, tol, plateau)
+        if not np.all(np.isfinite(change[solving & ~done])):
+            worst = math.inf
+            break
+        solving &= ~done
+        if not solving.any():
+            return x, it
+        prev = np.where(solving, change, prev)
+        worst = float(change[solving].max())
+    _not_converged(what, worst, tol, it)
+
+
+def _not_converged(what, change, tol, iterations):
     worst = change if math.isfinite(change) else math.inf
     raise ConvergenceError(
         f"{what} did not converge: relative residual {worst:.3e} > tol {tol:.1e} "
-        f"after {it} iterations",
+        f"after {iterations} iterations",
         residual=worst,
-        iterations=it,
+        iterations=iterations,
     )
 
 
@@ -196,7 +244,9 @@ def solve_newton(
     The unknowns are the dual coordinates of ``nu``. The dense variant forms the Jacobian
     by forward differences (``dim`` residual evaluations, each over the whole batch) and
     converges to the exact root (the Jacobian error only slows the rate, to about 1e-8 per
-    iteration). The Krylov variant calls :func:`scipy.optimize.newton_krylov` and needs an
+    iteration); each member of a batch stops on its own (its coordinates are frozen once its
+    residual is within ``tol``), so its result does not depend on the rest of the batch. The
+    Krylov variant calls :func:`scipy.optimize.newton_krylov` and needs an
     unbatched state.
 
     Parameters
@@ -248,10 +298,12 @@ def solve_newton(
     dim = c.shape[-1]
     plateau = 1e3 * np.finfo(float).eps
     prev = np.full(scale.shape, np.inf)
+    solving = np.ones(scale.shape, dtype=bool)
     for it in range(1, max_iter + 1):
         r = R(c)
-        res = np.max(np.abs(r), axis=-1) / scale
-        if np.all((res <= tol) | ((res <= plateau) & (res >= 0.5 * prev))):
+        res = np.where(solving, np.max(np.abs(r), axis=-1) / scale, 0.0)
+        solving &= ~((res <= tol) | ((res <= plateau) & (res >= 0.5 * prev)))
+        if not solving.any():
             return algebra.dual_from_coords(c)
         if not np.all(np.isfinite(res)):
             break
@@ -262,7 +314,7 @@ def solve_newton(
             ck = c.copy()
             ck[..., k] += h[..., 0]
             J[..., :, k] = (R(ck) - r) / h
-        c = c - np.linalg.solve(J, r[..., None])[..., 0]
+        c = np.where(solving[..., None], c - np.linalg.solve(J, r[..., None])[..., 0], c)
     worst = float(np.max(np.where(np.isfinite(res), res, np.inf)))
     raise ConvergenceError(
         f"{what} did not converge: relative residual {worst:.3e} > tol {tol:.1e} "

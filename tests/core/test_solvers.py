@@ -41,3 +41,36 @@ def test_newton_solves_to_the_tolerance_dense_and_krylov():
     for krylov in (False, True):
         nu = solve_newton(residual, target.copy(), algebra, 1e-13, 50, "newton", krylov=krylov)
         assert np.max(np.abs(residual(nu))) <= 1e-12
+
+
+def _contracting(x):
+    """x <- 0.3 cos(x): each element converges on its own, at a rate set by its value."""
+    return 0.3 * np.cos(x)
+
+
+def test_each_batch_element_stops_by_its_own_rule_whatever_its_companions():
+    """A fixed point of a batch is, element by element, the fixed point of that element
+    alone, to the bit: an element does not iterate longer because a slower one shares its
+    batch."""
+    guesses = np.array([[0.29, 0.3, 0.28], [40.0, -7.0, 3.0], [0.1, 1e3, -2.0]])
+    batch, iterations = solve_fixed_point(_contracting, guesses, 1, 1e-14, 200, "batch")
+    alone = [solve_fixed_point(_contracting, g, 1, 1e-14, 200, "alone") for g in guesses]
+    for row, (x, _) in zip(batch, alone):
+        assert np.array_equal(row, x)
+    assert iterations == max(it for _, it in alone)
+    assert len({it for _, it in alone}) > 1  # the elements did need different counts
+    np.testing.assert_allclose(batch, 0.2876720852584332, atol=1e-13)  # x = 0.3 cos x
+
+
+def test_each_batch_member_of_newton_stops_on_its_own():
+    algebra = so3()
+    targets = np.array([[0.3, -1.0, 2.0], [30.0, 5.0, -80.0]])
+
+    def solve(target):
+        return solve_newton(lambda nu: nu + 0.1 * np.sin(nu) - target, target.copy(), algebra,
+                            1e-13, 50, "newton")
+
+    batch = solve(targets)
+    for k in range(2):
+        assert np.array_equal(batch[k], solve(targets[k]))
+    assert np.max(np.abs(batch + 0.1 * np.sin(batch) - targets)) <= 1e-11
