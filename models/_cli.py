@@ -23,6 +23,11 @@ One dialect for every ``liepoisson run MODEL``:
   overflows (:func:`check_time_span`).
 * one table (:func:`format_table`) and one invariant-error plot
   (:func:`plot_invariant_errors`).
+* **ensembles and sweeps on Dask**: :func:`add_ensemble_arguments` adds ``--ensemble N``,
+  ``--sweep NAME=START:STOP:COUNT``, ``--workers``, ``--scheduler`` and ``--chunk-size``;
+  :func:`run_ensemble` (:func:`liepoisson.integrate_ensemble`, the distribution of the
+  members' invariant errors and its histogram) and :func:`run_sweep`
+  (:func:`liepoisson.sweep`) report in the same schema.
 
 Bad option values are reported the way :mod:`liepoisson.cli` reports them: argparse
 errors (usage message, exit status 2) for values that are wrong on their own, and
@@ -42,6 +47,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import math
 import time
@@ -85,6 +91,16 @@ __all__ = [
     "outcome",
     "model_result",
     "plot_invariant_errors",
+    "QUANTILES",
+    "sweep_spec",
+    "add_ensemble_arguments",
+    "distributed_mode",
+    "sphere_points",
+    "dask_client",
+    "run_ensemble",
+    "run_sweep",
+    "plot_error_histograms",
+    "plot_sweep",
 ]
 
 #: The baseline every model run is compared with, on the same step size and step count.
@@ -776,5 +792,397 @@ def plot_invariant_errors(runs: Sequence[MethodRun], path: Path, title: str,
     axes[0].legend(loc="best", fontsize="small")
     axes[-1].set_xlabel("t")
     axes[0].set_title(title, fontsize="medium")
+    fig.savefig(path, dpi=90)
+    return Path(path)
+
+
+# --------------------------------------------------------------------------------------
+# Ensembles and sweeps on Dask (``--ensemble N``, ``--sweep NAME=START:STOP:COUNT``)
+
+#: The quantiles of the per-member errors an ensemble report gives, by name.
+QUANTILES = {"min": 0.0, "median": 0.5, "p90": 0.9, "p99": 0.99, "max": 1.0}
+
+
+def sweep_spec(names: Sequence[str]) -> Callable[[str], tuple[str, list[float]]]:
+    """argparse type of ``--sweep NAME=START:STOP:COUNT``: ``COUNT`` evenly spaced values of
+    the parameter ``NAME`` (one of ``names``) from ``START`` to ``STOP``, both included.
+
+    Examples
+    --------
+    >>> sweep_spec(["I1", "I3"])("I3=2:4:5")
+    ('I3', [2.0, 2.5, 3.0, 3.5, 4.0])
+    >>> sweep_spec(["I1", "I3"])("I2=2:4:5")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be NAME=START:STOP:COUNT with NAME one of I1, I3, got 'I2=2:4:5'
+    """
+    def parse(text: str) -> tuple[str, list[float]]:
+        name, _, span = text.partition("=")
+        parts = span.split(":")
+        if name not in names or len(parts) != 3:
+            raise argparse.ArgumentTypeError(
+                f"must be NAME=START:STOP:COUNT with NAME one of {', '.join(names)}, "
+                f"got {text!r}")
+        start, stop = _number(parts[0]), _number(parts[1])
+        count = positive_int(parts[2])
+        return name, [float(v) for v in np.linspace(start, stop, count)]
+
+    return parse
+
+
+def add_ensemble_arguments(parser, sweep_names: Sequence[str], sphere: str) -> None:
+    """Add ``--ensemble``, ``--sweep``, ``--workers``, ``--scheduler`` and ``--chunk-size``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser or argument group
+    sweep_names : sequence of str
+        The model parameters ``--sweep`` can vary.
+    sphere : str
+        How the model draws an ensemble's initial states (for the help).
+    """
+    parser.add_argument("--ensemble", type=positive_int, default=None, metavar="N",
+                        help=f"integrate N random initial states ({sphere}; seeded by --seed) "
+                             "on Dask with liepoisson.integrate_ensemble")
+    parser.add_argument("--sweep", type=sweep_spec(sweep_names), default=None,
+                        metavar="NAME=START:STOP:COUNT",
+                        help="one run per value of a model parameter on Dask "
+                             f"(liepoisson.sweep), NAME one of {', '.join(sweep_names)}; "
+                             "COUNT values from START to STOP; with --ensemble, each run "
+                             "integrates the whole ensemble")
+    parser.add_argument("--workers", type=positive_int, default=None, metavar="W",
+                        help="worker processes of the local Dask cluster (default: one per "
+                             "core)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run on the Dask cluster of this scheduler (e.g. "
+                             "tcp://host:8786) instead of a local one")
+    parser.add_argument("--chunk-size", type=positive_int, default=None, metavar="C",
+                        help="ensemble members per chunk (default: four chunks per worker)")
+
+
+def distributed_mode(options: argparse.Namespace) -> bool:
+    """Whether the options ask for an ensemble or a sweep; without either, the Dask options
+    are refused (the run would ignore them).
+
+    Raises
+    ------
+    InvalidArgumentError
+        For ``--workers``, ``--scheduler`` or ``--chunk-size`` without ``--ensemble`` or
+        ``--sweep``, ``--chunk-size`` without ``--ensemble``, and ``--workers`` with
+        ``--scheduler``.
+    """
+    ensemble, swept = getattr(options, "ensemble", None), getattr(options, "sweep", None)
+    if ensemble is None and swept is None:
+        refuse_unused(options, ["workers", "scheduler", "chunk_size"],
+                      "without --ensemble or --sweep")
+        return False
+    if ensemble is None:
+        refuse_unused(options, ["chunk_size"], "without --ensemble (a sweep runs one task "
+                      "per value)")
+    if getattr(options, "scheduler", None) is not None:
+        refuse_unused(options, ["workers"], "with --scheduler (the cluster has its own "
+                      "workers)")
+    return True
+
+
+def sphere_points(rng: np.random.Generator, n: int, radius: float) -> np.ndarray:
+    """``n`` points drawn uniformly on the sphere of ``radius`` in :math:`\\mathbb R^3`,
+    shape ``(n, 3)``.
+
+    Examples
+    --------
+    >>> points = sphere_points(np.random.default_rng(0), 4, 2.0)
+    >>> points.shape, bool(np.allclose(np.linalg.norm(points, axis=1), 2.0))
+    ((4, 3), True)
+    """
+    points = rng.normal(size=(n, 3))
+    return radius * points / np.linalg.norm(points, axis=1, keepdims=True)
+
+
+@contextlib.contextmanager
+def dask_client(options: argparse.Namespace):
+    """The Dask client of the options: connected to ``--scheduler``, or on a local cluster
+    of ``--workers`` single-threaded process workers (default one per core), closed on exit.
+
+    Yields
+    ------
+    client : distributed.Client
+    where : str
+        The scheduler's address, or ``"local, W workers"``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        When ``--scheduler`` cannot be reached (naming the address and the cause).
+    """
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    from liepoisson.compiled.runner import _cores
+
+    address = getattr(options, "scheduler", None)
+    if address is not None:
+        try:
+            client = Client(address, timeout="10s")
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            raise InvalidArgumentError(
+                f"--scheduler {address!r}: cannot connect ({type(exc).__name__}: {exc})"
+            ) from None
+        with client:
+            yield client, address
+        return
+    workers = getattr(options, "workers", None) or _cores()
+    quiet = logging.getLogger("distributed")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # the cluster's start and stop are not the run's output
+    try:
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                Client(cluster) as client:
+            yield client, f"local, {workers} worker{'s' if workers > 1 else ''}"
+    finally:
+        quiet.setLevel(level)
+
+
+def _scaled_errors(summary_errors: dict[str, np.ndarray], mu0: np.ndarray, system,
+                   scales: Callable[[np.ndarray], dict[str, np.ndarray]] | None):
+    """Per-member errors relative to ``scales(mu0)`` (by invariant, shape ``(batch,)``)
+    where given, else relative to the initial values (as computed on the workers)."""
+    if scales is None:
+        return summary_errors
+    given = scales(mu0)
+    initial = system.invariants(mu0)
+    out = {}
+    for key, rel in summary_errors.items():
+        if key not in given:
+            out[key] = rel
+            continue
+        ref = np.abs(np.asarray(initial[key], dtype=float))
+        absolute = rel * np.where(ref > 0, ref, 1.0)
+        out[key] = absolute / np.asarray(given[key], dtype=float)
+    return out
+
+
+def _quantiles(errors: np.ndarray) -> dict[str, float]:
+    return {name: float(np.quantile(errors, q)) for name, q in QUANTILES.items()}
+
+
+def _casimir_check(method: Integrator, worst: dict[str, float]) -> dict[str, Any]:
+    """The ``casimirs_to_round_off`` check of a Casimir-preserving method (else none)."""
+    casimirs = [k for k in worst if k != "energy"]
+    if not (method.preserves_casimirs and casimirs):
+        return {}
+    return {"casimirs_to_round_off": check(max(worst[k] for k in casimirs), CASIMIR_TOLERANCE)}
+
+
+def run_ensemble(system, mu0: np.ndarray, options: argparse.Namespace, prefix: str,
+                 parameters: dict[str, Any], scales=None, scale_note: str = "") -> dict[str, Any]:
+    """``--ensemble N``: integrate the batch ``mu0`` with
+    :func:`liepoisson.integrate_ensemble` and report the distribution of the members' maximal
+    relative invariant errors.
+
+    Parameters
+    ----------
+    system : LiePoissonSystem
+    mu0 : ndarray of shape (N, *shape)
+        The members' initial states.
+    options : argparse.Namespace
+        ``dt``, ``steps``, ``method``, ``order``, ``engine``, ``chunk_size``, ``workers``,
+        ``scheduler``, ``progress``.
+    prefix : str
+        Stem of the plot's file name (``PREFIX_ensemble_errors.png``).
+    parameters : dict
+        The model's parameters for the report.
+    scales : callable, optional
+        ``scales(mu0)``: for some invariants, the scale (shape ``(N,)``) their errors are
+        relative to instead of their initial values (a Casimir that can vanish, say).
+    scale_note : str
+        What ``scales`` does, for the summary.
+
+    Returns
+    -------
+    dict
+        ``parameters``, ``method``, ``wall_time_s``, ``max_relative_invariant_errors`` (the
+        worst member), ``ensemble`` (``members``, ``chunks``, ``engine``, ``cluster``,
+        ``quantiles`` of the per-member errors by invariant), then :func:`outcome` with the
+        checks ``every_member_integrated`` (N finite final states) and
+        ``casimirs_to_round_off``.
+    """
+    from liepoisson import integrate_ensemble
+    from liepoisson.registry import Plot
+
+    check_time_span(options.dt, options.steps)
+    method = integrator_from_options(options)
+    with dask_client(options) as (client, where):
+        start = time.perf_counter()
+        summary = integrate_ensemble(
+            system, mu0, options.dt, options.steps, method=method, save_every=1,
+            chunk_size=options.chunk_size, client=client, progress=options.progress,
+            reduce="final", engine=getattr(options, "engine", "auto") if method.compiled else "auto")
+        wall = time.perf_counter() - start
+    errors = _scaled_errors(summary.max_relative_invariant_errors, mu0, system, scales)
+    worst = {k: float(v.max()) for k, v in errors.items()}
+    members = int(len(summary.final))
+    finite = int(np.isfinite(summary.final).reshape(members, -1).all(axis=1).sum())
+    checks = {"every_member_integrated": check(finite, len(mu0), finite == len(mu0) == members)}
+    checks.update(_casimir_check(method, worst))
+    quantiles = {k: _quantiles(v) for k, v in errors.items()}
+    rows = [[k] + [quantiles[k][q] for q in QUANTILES] for k in errors]
+    text = "\n".join([
+        f"{system.name}: ensemble of {members} members, {options.steps} steps of "
+        f"dt={options.dt:g} with {method.name} on Dask ({where}; {summary.metadata['chunks']} "
+        f"chunks, engine {summary.metadata['engine']}) in {wall:.2f} s",
+        "maximal relative invariant error of each member, quantiles over the members:",
+        format_table(["invariant"] + list(QUANTILES), rows),
+    ] + ([scale_note] if scale_note else []))
+    plot = Plot(f"{prefix}_ensemble_errors.png", lambda path: plot_error_histograms(
+        errors, path, f"{system.name}: {members} members, {options.steps} steps of "
+        f"dt={options.dt:g}, {method.name}"))
+    parameters = dict(parameters, dt=options.dt, steps=options.steps, method=method.name,
+                      members=len(mu0), seed=getattr(options, "seed", 0),
+                      chunk_size=options.chunk_size, cluster=where)
+    result = {
+        "parameters": parameters,
+        "method": method.name,
+        "wall_time_s": wall,
+        "max_relative_invariant_errors": worst,
+        "ensemble": {"members": members, "chunks": summary.metadata["chunks"],
+                     "engine": summary.metadata["engine"], "cluster": where,
+                     "quantiles": quantiles},
+    }
+    result.update(outcome(checks, [plot], text))
+    return result
+
+
+def run_sweep(make_system: Callable[[float], Any], name: str, values: Sequence[float],
+              mu0: np.ndarray, options: argparse.Namespace, prefix: str,
+              parameters: dict[str, Any]) -> dict[str, Any]:
+    """``--sweep NAME=START:STOP:COUNT``: one run per value with :func:`liepoisson.sweep`.
+
+    Parameters
+    ----------
+    make_system : callable
+        ``make_system(value)``, picklable (a module-level function or a
+        :func:`functools.partial` of one); called on the client first, so that a bad value
+        is refused before anything runs.
+    name : str
+        The parameter's name.
+    values : sequence of float
+    mu0 : ndarray of shape (*shape,) or (N, *shape)
+    options : argparse.Namespace
+    prefix : str
+        Stem of the plot's file name (``PREFIX_sweep.png``).
+    parameters : dict
+
+    Returns
+    -------
+    dict
+        ``parameters``, ``method``, ``wall_time_s``, ``max_relative_invariant_errors`` (the
+        worst run), ``sweep`` (``parameter``, ``values``, ``final`` and
+        ``max_relative_invariant_errors`` per value), then :func:`outcome` with the checks
+        ``every_value_integrated`` and ``casimirs_to_round_off``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        For a value the model refuses (naming ``--sweep`` and the value).
+    """
+    from liepoisson import sweep
+    from liepoisson.registry import Plot
+
+    check_time_span(options.dt, options.steps)
+    method = integrator_from_options(options)
+    systems = []
+    for value in values:
+        try:
+            systems.append(make_system(value))
+        except InvalidArgumentError as exc:
+            raise InvalidArgumentError(f"--sweep {name}={value:g}: {exc}") from None
+    batched = mu0.ndim > len(systems[0].state_shape)
+    with dask_client(options) as (client, where):
+        start = time.perf_counter()
+        result = sweep(make_system, values, mu0, options.dt, options.steps, method=method,
+                       client=client, progress=options.progress,
+                       engine=getattr(options, "engine", "auto") if method.compiled else "auto")
+        wall = time.perf_counter() - start
+    errors = {k: [float(e) for e in v] for k, v in result.max_relative_invariant_errors.items()}
+    worst = {k: max(v) for k, v in errors.items()}
+    finite = int(np.isfinite(result.final).reshape(len(values), -1).all(axis=1).sum())
+    checks = {"every_value_integrated": check(finite, len(values), finite == len(values))}
+    checks.update(_casimir_check(method, worst))
+    rows = [[f"{v:g}"] + [errors[k][i] for k in errors] for i, v in enumerate(values)]
+    members = f", {len(mu0)} members each" if batched else ""
+    text = "\n".join([
+        f"sweep of {name} over {len(values)} values{members}: {options.steps} steps of "
+        f"dt={options.dt:g} with {method.name} on Dask ({where}) in {wall:.2f} s",
+        format_table([name] + [f"max |d {k}|" for k in errors], rows),
+        "errors relative to the initial values, maxima over time"
+        + (" and members" if batched else ""),
+    ])
+    plot = Plot(f"{prefix}_sweep.png", lambda path: plot_sweep(
+        name, values, errors, path, f"sweep of {name}: {method.name}, dt={options.dt:g}, "
+        f"{options.steps} steps"))
+    report = {
+        "parameters": dict(parameters, dt=options.dt, steps=options.steps, method=method.name,
+                           sweep=name, cluster=where),
+        "method": method.name,
+        "wall_time_s": wall,
+        "max_relative_invariant_errors": worst,
+        "sweep": {"parameter": name, "values": list(values), "final": result.final.tolist(),
+                  "max_relative_invariant_errors": errors},
+    }
+    report.update(outcome(checks, [plot], text))
+    return report
+
+
+def plot_error_histograms(errors: dict[str, np.ndarray], path: Path, title: str) -> Path:
+    """Histograms of the members' maximal relative errors, one panel per invariant, on a
+    log scale of the error (zeros drawn at the floor 1e-17).
+
+    Parameters
+    ----------
+    errors : dict of str to ndarray of shape (N,)
+    path : Path
+    title : str
+
+    Returns
+    -------
+    Path
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.0, 2.2 * len(errors) + 0.6), layout="constrained")
+    axes = fig.subplots(len(errors), 1, squeeze=False)[:, 0]
+    for ax, (key, values) in zip(axes, errors.items()):
+        logs = np.log10(np.maximum(np.asarray(values, dtype=float), _LOG_FLOOR))
+        ax.hist(logs, bins=min(60, max(5, len(logs) // 20)), color="C0")
+        ax.set_ylabel(f"members\n{key}")
+        ax.grid(True, alpha=0.3)
+    axes[-1].set_xlabel("log10 of the member's maximal relative error")
+    axes[0].set_title(title, fontsize="medium")
+    fig.savefig(path, dpi=90)
+    return Path(path)
+
+
+def plot_sweep(name: str, values: Sequence[float], errors: dict[str, list[float]], path: Path,
+               title: str) -> Path:
+    """The maximal relative error of each invariant against the swept parameter, log scale.
+
+    Returns
+    -------
+    Path
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.0, 4.0), layout="constrained")
+    ax = fig.subplots()
+    for key, series in errors.items():
+        ax.semilogy(values, np.maximum(series, _LOG_FLOOR), "o-", lw=1.0, label=key)
+    ax.set_xlabel(name)
+    ax.set_ylabel("max relative error")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+    ax.set_title(title, fontsize="medium")
     fig.savefig(path, dpi=90)
     return Path(path)

@@ -53,3 +53,13 @@ def run_command():
         return code, _strict_json(Path(out) / "report.json")
 
     return run
+
+
+@pytest.fixture(scope="module")
+def local_cluster():
+    """A Dask ``LocalCluster`` of two single-threaded process workers, shared by the tests
+    of a module (skipped without ``distributed``)."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, memory_limit="2GiB") as cluster:
+        yield cluster

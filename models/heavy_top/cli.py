@@ -19,6 +19,16 @@ vertical seen in the body frame, as in :mod:`liepoisson_models.heavy_top`). It i
 ``heavy_top_components.png``
     :math:`\\Pi(t)` and :math:`\\Gamma(t)` of the main method.
 
+With ``--ensemble N`` it integrates instead N initial states, :math:`\\Pi` uniform on the
+momentum sphere :math:`|\\Pi| = |\\Pi_0|` and :math:`\\Gamma` independently uniform on
+:math:`|\\Gamma| = |\\Gamma_0|` (seeded by ``--seed``), with
+:func:`liepoisson.integrate_ensemble` on Dask, and reports the quantiles of the members'
+maximal invariant errors (``ensemble``; :math:`\\Pi\\cdot\\Gamma` relative to
+:math:`|\\Pi_0||\\Gamma_0|`, see :func:`casimir_scales`) with their histograms
+(``heavy_top_ensemble_errors.png``). ``--sweep mgl=0:2:5`` runs one integration per value
+of a principal moment or of the weight factor with :func:`liepoisson.sweep`
+(``heavy_top_sweep.png``).
+
 There is no closed-form solution to compare with, so the report has no error against an
 exact solution.
 
@@ -39,6 +49,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +58,17 @@ import numpy as np
 from liepoisson.registry import ModelEntry, Plot
 
 from .._cli import (
+    add_ensemble_arguments,
     add_integration_arguments,
     add_vector_argument,
     compare,
+    distributed_mode,
     finite_float,
     model_result,
     plot_invariant_errors,
+    run_ensemble,
+    run_sweep,
+    sphere_points,
 )
 from .systems import HeavyTop, lagrange_integral
 
@@ -69,6 +85,9 @@ __all__ = [
     "add_arguments",
     "run",
     "plot_components",
+    "SWEEP_PARAMETERS",
+    "top_with",
+    "casimir_scales",
 ]
 
 #: Principal moments of the default top.
@@ -104,6 +123,49 @@ def add_arguments(parser) -> None:
     add_vector_argument(parser, "--gamma0", DEFAULT_GAMMA0, "G",
                         help="initial upward vertical in the body frame "
                         "(default: sin 0.6, 0, cos 0.6)")
+    add_ensemble_arguments(parser, SWEEP_PARAMETERS,
+                           "Pi uniform on the sphere |Pi| = |pi0|, Gamma independently "
+                           "uniform on |Gamma| = |gamma0|")
+
+
+#: The parameters ``--sweep`` can vary: the principal moments and the weight factor.
+SWEEP_PARAMETERS = ("I1", "I2", "I3", "mgl")
+
+
+def top_with(inertia, center_of_mass, mgl: float, name: str, value: float) -> HeavyTop:
+    """The heavy top of ``inertia``, ``center_of_mass`` and ``mgl`` with the parameter
+    ``name`` (``"I1"``, ``"I2"``, ``"I3"`` or ``"mgl"``) set to ``value`` (the system of one
+    ``--sweep`` value, built on a worker).
+
+    Examples
+    --------
+    >>> top_with((1.0, 1.5, 2.0), (0.0, 0.0, 1.0), 1.0, "mgl", 2.5).mgl
+    2.5
+    """
+    moments = [float(m) for m in inertia]
+    if name == "mgl":
+        mgl = value
+    else:
+        moments[SWEEP_PARAMETERS.index(name)] = float(value)
+    return HeavyTop(moments, center_of_mass, mgl)
+
+
+def casimir_scales(mu0: np.ndarray) -> dict[str, np.ndarray]:
+    """The scale of the Casimir :math:`\\Pi\\cdot\\Gamma` of each member,
+    :math:`|\\Pi_0|\\,|\\Gamma_0|`: relative to its own initial value, which can be
+    arbitrarily close to 0 for random initial states, its round-off error would be
+    arbitrarily large.
+
+    Parameters
+    ----------
+    mu0 : ndarray of shape (N, 6)
+
+    Returns
+    -------
+    dict
+        ``{"Pi.Gamma": ndarray of shape (N,)}``
+    """
+    return {"Pi.Gamma": np.linalg.norm(mu0[:, :3], axis=1) * np.linalg.norm(mu0[:, 3:], axis=1)}
 
 
 def _is_lagrange_top(top: HeavyTop) -> bool:
@@ -174,6 +236,8 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     """
     top = HeavyTop(options.inertia, options.center_of_mass, options.mgl)
     mu0 = np.concatenate([np.asarray(options.pi0, float), np.asarray(options.gamma0, float)])
+    if distributed_mode(options):
+        return _distributed(top, mu0, options)
     runs, reports = compare(top, mu0, options)
     lagrange = _is_lagrange_top(top)
     columns = [
@@ -200,6 +264,30 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         plots=plots,
         top_level=["axial_momentum_change"] if lagrange else [],
     )
+
+
+def _distributed(top: HeavyTop, mu0: np.ndarray, options: argparse.Namespace) -> dict[str, Any]:
+    """``--ensemble N`` and/or ``--sweep``: N initial states with :math:`\\Pi` uniform on
+    the sphere :math:`|\\Pi| = |\\Pi_0|` and :math:`\\Gamma` on :math:`|\\Gamma| =
+    |\\Gamma_0|` (seeded by ``--seed``)."""
+    parameters = {"inertia": top.inertia, "center_of_mass": top.center_of_mass,
+                  "mgl": top.mgl}
+    if options.ensemble is not None:
+        rng = np.random.default_rng(getattr(options, "seed", 0))
+        radii = float(np.linalg.norm(mu0[:3])), float(np.linalg.norm(mu0[3:]))
+        mu0 = np.concatenate([sphere_points(rng, options.ensemble, radii[0]),
+                              sphere_points(rng, options.ensemble, radii[1])], axis=1)
+        parameters.update(pi_sphere_radius=radii[0], gamma_sphere_radius=radii[1])
+    else:
+        parameters["mu0"] = mu0
+    if options.sweep is None:
+        return run_ensemble(top, mu0, options, "heavy_top", parameters, scales=casimir_scales,
+                            scale_note="Pi.Gamma relative to |Pi0| |Gamma0| (its initial "
+                            "value can be arbitrarily close to 0)")
+    name, values = options.sweep
+    return run_sweep(functools.partial(top_with, tuple(top.inertia),
+                                       tuple(top.center_of_mass), top.mgl, name),
+                     name, values, mu0, options, "heavy_top", parameters)
 
 
 #: What the entry point ``heavy-top`` of the group ``liepoisson.models`` loads.

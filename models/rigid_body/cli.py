@@ -17,6 +17,15 @@ on the same steps, with :data:`~liepoisson_models._cli.COMPARISON` (RK4). It wri
     the energy and Casimir errors against time on a log scale, both methods on the same
     axes.
 
+With ``--ensemble N`` it integrates instead N initial states drawn uniformly on the
+momentum sphere :math:`|\\Pi| = |\\Pi_0|` (seeded by ``--seed``) with
+:func:`liepoisson.integrate_ensemble` on Dask (a local cluster of ``--workers`` processes,
+or ``--scheduler ADDRESS``; ``--chunk-size``), and reports the quantiles of the members'
+maximal relative invariant errors (``ensemble`` in the report) with their histograms
+(``rigid_body_ensemble_errors.png``). ``--sweep I3=2:4:5`` runs one integration per value
+of a principal moment with :func:`liepoisson.sweep` (``sweep`` in the report,
+``rigid_body_sweep.png``); with ``--ensemble`` each run integrates the whole ensemble.
+
 Examples
 --------
 >>> import argparse, tempfile
@@ -36,6 +45,7 @@ True
 from __future__ import annotations
 
 import argparse
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +54,16 @@ import numpy as np
 from liepoisson.registry import ModelEntry, Plot
 
 from .._cli import (
+    add_ensemble_arguments,
     add_integration_arguments,
     add_vector_argument,
     compare,
+    distributed_mode,
     model_result,
     plot_invariant_errors,
+    run_ensemble,
+    run_sweep,
+    sphere_points,
 )
 from .exact import exact_solution
 from .systems import RigidBody
@@ -63,6 +78,8 @@ __all__ = [
     "add_arguments",
     "run",
     "plot_sphere",
+    "SWEEP_PARAMETERS",
+    "body_with_moment",
 ]
 
 #: Principal moments of the validation case.
@@ -83,6 +100,26 @@ def add_arguments(parser) -> None:
                         help="principal moments of inertia, each > 0 (default: 2 1 0.666667)")
     add_vector_argument(parser, "--mu0", DEFAULT_MU0, "P",
                         help="initial body angular momentum (default: cos 1.1, 0, sin 1.1)")
+    add_ensemble_arguments(parser, SWEEP_PARAMETERS,
+                           "uniform on the momentum sphere |Pi| = |mu0|")
+
+
+#: The parameters ``--sweep`` can vary: the principal moments.
+SWEEP_PARAMETERS = ("I1", "I2", "I3")
+
+
+def body_with_moment(inertia, name: str, value: float) -> RigidBody:
+    """The rigid body of ``inertia`` with the moment ``name`` (``"I1"``, ``"I2"`` or
+    ``"I3"``) set to ``value`` (the system of one ``--sweep`` value, built on a worker).
+
+    Examples
+    --------
+    >>> body_with_moment((2.0, 1.0, 0.5), "I3", 3.0).inertia
+    array([2., 1., 3.])
+    """
+    moments = [float(m) for m in inertia]
+    moments[SWEEP_PARAMETERS.index(name)] = float(value)
+    return RigidBody(moments)
 
 
 def _exact_errors(traj, inertia, mu0) -> dict[str, float]:
@@ -195,6 +232,8 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     """
     body = RigidBody(options.inertia)
     mu0 = np.asarray(options.mu0, dtype=float)
+    if distributed_mode(options):
+        return _distributed(body, mu0, options)
     runs, reports = compare(body, mu0, options)
     for r in runs:
         reports[r.name]["error_vs_exact"] = _exact_errors(r.trajectory, body.inertia, mu0)
@@ -218,6 +257,24 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         plots=plots,
         top_level=["error_vs_exact"],
     )
+
+
+def _distributed(body: RigidBody, mu0: np.ndarray, options: argparse.Namespace) -> dict[str, Any]:
+    """``--ensemble N`` and/or ``--sweep``: N initial states drawn uniformly on the sphere
+    :math:`|\\Pi| = |\\Pi_0|` (seeded by ``--seed``)."""
+    radius = float(np.linalg.norm(mu0))
+    parameters = {"inertia": body.inertia}
+    if options.ensemble is not None:
+        mu0 = sphere_points(np.random.default_rng(getattr(options, "seed", 0)),
+                            options.ensemble, radius)
+        parameters["sphere_radius"] = radius
+    else:
+        parameters["mu0"] = mu0
+    if options.sweep is None:
+        return run_ensemble(body, mu0, options, "rigid_body", parameters)
+    name, values = options.sweep
+    return run_sweep(functools.partial(body_with_moment, tuple(body.inertia), name), name,
+                     values, mu0, options, "rigid_body", parameters)
 
 
 #: What the entry point ``rigid-body`` of the group ``liepoisson.models`` loads.

@@ -42,10 +42,8 @@ def states(n, seed=0):
 
 
 @pytest.fixture(scope="module")
-def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, memory_limit="2GiB") as cluster, \
-            distributed.Client(cluster) as c:
+def client(local_cluster):
+    with distributed.Client(local_cluster) as c:
         yield c
 
 
