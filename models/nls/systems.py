@@ -20,7 +20,7 @@ from liepoisson.grids import PeriodicGrid
 from liepoisson.matrix_free import FunctionalGradient, Generator
 from liepoisson.orbit import PureStateChart
 
-__all__ = ["DENSE_LIMIT", "DENSE_ARRAYS", "NLSSystem", "GraphNLS", "PeriodicNLS"]
+__all__ = ["DENSE_LIMIT", "DENSE_ARRAYS", "NLSSystem", "NLSFunctionalGradient", "GraphNLS", "PeriodicNLS"]
 
 #: Default largest N for the dense u(N)* path (the covector, LiePoissonHJ): O(N^3) per step.
 DENSE_LIMIT = 512
