@@ -297,7 +297,10 @@ class LiePoissonHJ(Integrator):
     def _hj_step(self, system, state, dt, order, what):
         functional = system.functional_gradient
         if functional is not None:
-            return matrix_free_step(functional, state, dt, order, self.chart, self.tol, self.max_iter, what)
+            chart = system.chart  # a WavefunctionChart (checked by the system)
+            psi = matrix_free_step(functional, chart.to_wavefunction(state), dt, order, self.chart,
+                                   self.tol, self.max_iter, what)
+            return chart.from_wavefunction(psi)
         algebra = system.algebra
         ad_star = algebra.ad_star
         mu = system.covector(state)
