@@ -105,7 +105,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
             system, [traj.states[0], traj.final], [f"t = {traj.t[0]:g}", f"t = {traj.t[-1]:g}"],
             path, title)),
         Plot(_ERRORS_PNG, lambda path: plot_invariant_errors(
-            runs, path, f"{title}: relative errors of the invariants")),
+            runs, path, f"Zeitlin N={system.n}, dt={options.dt:g}: relative errors of the invariants")),
     ]
     casimirs = [k for k in main_report["max_relative_invariant_errors"] if k != "energy"]
     result = model_result(

@@ -399,7 +399,7 @@ class HarmonicBasis:
 
         Returns
         -------
-        ndarray of shape (n - |m|, lmax - |m| + 1)
+        ndarray of shape (n - abs(m), lmax - abs(m) + 1)
         """
         n = self._n
         m = abs(check_int("m", m))
