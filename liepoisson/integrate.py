@@ -58,12 +58,13 @@ def _select_engine(engine, method, system, mu, dt, n_steps):
         return None, "numpy path requested (engine='numpy')"
     import time
 
-    from .compiled import NotCompilable
+    from .compiled import NotCompilable, check_structure
 
     start = time.perf_counter()
     try:
         if not method.compiled:
             raise NotCompilable(f"{method.name} has no compiled kernels")
+        check_structure(method, system)
         if mu.size == 0:
             raise NotCompilable("the batch is empty")
         from .compiled.runner import lie_poisson_hj_runner
@@ -358,10 +359,13 @@ def _checked_arguments(system, mu0, dt, n_steps, method, save_every, checkpoint_
 def _blas_limits(system, runner):
     """Limit BLAS to one thread on the numpy path for small states (the functions of ad on
     small algebras are tiny dense problems, for which a threaded BLAS only adds
-    synchronisation cost); the compiled path calls no BLAS. The limits to restore, or None."""
+    synchronisation cost); the compiled path calls no BLAS. Matrix-free steps (systems with a
+    ``functional_gradient``) count the state only. The limits to restore, or None."""
     from threadpoolctl import threadpool_limits
 
-    size = max(int(np.prod(system.algebra.shape)), int(np.prod(system.state_shape)))
+    size = int(np.prod(system.state_shape))
+    if system.functional_gradient is None:
+        size = max(size, int(np.prod(system.algebra.shape)))
     small = size <= _SMALL_STATE and runner is None
     return threadpool_limits(1, user_api="blas") if small else None
 

@@ -54,6 +54,17 @@ class OrbitChart(ABC):
     def act(self, xi: np.ndarray, state: np.ndarray) -> np.ndarray:
         """The state of ``coadjoint_exp(xi, covector(state))``, shape ``(..., *state_shape)``."""
 
+    def act_cayley(self, xi: np.ndarray, state: np.ndarray) -> np.ndarray:
+        """The state of ``coadjoint_cayley(xi, covector(state))`` (the Cayley chart's
+        :meth:`act`), shape ``(..., *state_shape)``.
+
+        Raises
+        ------
+        InvalidArgumentError
+            For charts without it.
+        """
+        raise InvalidArgumentError(f"{type(self).__name__} has no Cayley action; use chart='exp'")
+
     @abstractmethod
     def infinitesimal(self, xi: np.ndarray, state: np.ndarray) -> np.ndarray:
         """:math:`\\frac{d}{ds}\\operatorname{act}(s\\xi, state)` at :math:`s = 0`, so that the
@@ -117,6 +128,13 @@ class PureStateChart(OrbitChart):
         lam, V = np.linalg.eigh(-1j * np.asarray(xi))
         coeff = np.einsum("...ji,...j->...i", np.conj(V), psi)  # V^H psi
         return psi + np.einsum("...ij,...j->...i", V, np.expm1(-1j * lam) * coeff)
+
+    def act_cayley(self, xi, psi):
+        """:math:`(I + \\xi/2)^{-1}(I - \\xi/2)\\psi` (one LU solve)."""
+        xi = np.asarray(xi)
+        eye = np.eye(xi.shape[-1], dtype=complex)
+        rhs = psi - 0.5 * np.einsum("...ij,...j->...i", xi, psi)
+        return np.linalg.solve(eye + 0.5 * xi, rhs[..., None])[..., 0]
 
     def infinitesimal(self, xi, psi):
         return -np.einsum("...ij,...j->...i", xi, psi)

@@ -193,6 +193,21 @@ class LiePoissonSystem:
             return self._algebra.coadjoint_exp(xi, state)
         return self._chart.act(xi, state)
 
+    def act_cayley(self, xi: np.ndarray, state: np.ndarray) -> np.ndarray:
+        """The coadjoint action of :math:`\\operatorname{cay}(\\xi)` on a state (the Cayley
+        chart's :meth:`act`; algebras with :attr:`~liepoisson.LieAlgebra.has_cayley`)."""
+        if self._chart is None:
+            return self._algebra.coadjoint_cayley(xi, state)
+        return self._chart.act_cayley(xi, state)
+
+    @property
+    def functional_gradient(self):
+        """How the generating function's gradient sees a pure state through a few linear
+        functionals (a :class:`liepoisson.matrix_free.FunctionalGradient`), which gives
+        :class:`~liepoisson.LiePoissonHJ` its matrix-free steps; ``None`` (the default)
+        for systems without that structure."""
+        return None
+
     def state_vector_field(self, state: np.ndarray) -> np.ndarray:
         """The Lie–Poisson vector field on states (:meth:`vector_field` without a chart)."""
         if self._chart is None:

@@ -68,6 +68,7 @@ __all__ = [
     "add_steps_argument",
     "add_method_argument",
     "add_order_argument",
+    "add_chart_argument",
     "add_engine_argument",
     "add_integration_arguments",
     "add_vector_argument",
@@ -185,6 +186,14 @@ def add_order_argument(parser, default: int, choices: Sequence[int] | None = Non
                         help=help or f"order of the integrator: {valid} (default: {default})")
 
 
+def add_chart_argument(parser, default: str = "exp") -> None:
+    """Add ``--chart``: the group chart of :class:`~liepoisson.LiePoissonHJ` (``exp`` or
+    ``cayley``, the latter on u(n)* and su(n)* only)."""
+    parser.add_argument("--chart", choices=("exp", "cayley"), default=default,
+                        help="group chart of LiePoissonHJ: exp (exact for frozen gradients) "
+                             f"or cayley (products and solves only) (default: {default})")
+
+
 def add_engine_argument(parser) -> None:
     """Add ``--engine``: the compiled (numba) or numpy path of the integrators that have one
     (capability flag ``compiled``: LiePoissonHJ)."""
@@ -195,9 +204,9 @@ def add_engine_argument(parser) -> None:
 
 def add_integration_arguments(parser, dt: float, steps: int | None, order: int,
                               method: str = DEFAULT_METHOD, engine: bool = True,
-                              steps_help: str | None = None) -> None:
-    """Add ``--dt``, ``--steps``, ``--method``, ``--order`` and ``--engine`` with a model's
-    defaults.
+                              steps_help: str | None = None, chart: str | None = None) -> None:
+    """Add ``--dt``, ``--steps``, ``--method``, ``--order``, ``--engine`` and ``--chart`` with
+    a model's defaults.
 
     Parameters
     ----------
@@ -215,6 +224,9 @@ def add_integration_arguments(parser, dt: float, steps: int | None, order: int,
         Whether to add ``--engine``.
     steps_help : str, optional
         Help of ``--steps``.
+    chart : {"exp", "cayley"}, optional
+        Default ``--chart``; without it the option is not added (for algebras without
+        the Cayley chart).
     """
     add_dt_argument(parser, dt)
     add_steps_argument(parser, steps, steps_help)
@@ -222,6 +234,8 @@ def add_integration_arguments(parser, dt: float, steps: int | None, order: int,
     add_order_argument(parser, order)
     if engine:
         add_engine_argument(parser)
+    if chart is not None:
+        add_chart_argument(parser, chart)
 
 
 def add_vector_argument(parser, flag: str, default, symbol: str, help: str,
@@ -348,8 +362,9 @@ def check(value: Any, tolerance: Any, passed: bool | None = None) -> dict[str, A
 def integrator_from_options(options: argparse.Namespace) -> Integrator:
     """Build the integrator named by ``options.method``.
 
-    ``options.order`` is passed to integrators whose factory takes an ``order`` argument;
-    the others ignore it.
+    ``options.order`` (and ``options.chart``, when the command has ``--chart``) is passed to
+    integrators whose factory takes that argument; giving either on the command line for
+    an integrator without it is an error.
 
     Raises
     ------
@@ -372,10 +387,17 @@ def integrator_from_options(options: argparse.Namespace) -> Integrator:
         )
     factory = entries[options.method].factory
     try:
-        takes_order = "order" in inspect.signature(factory).parameters
+        parameters = inspect.signature(factory).parameters
     except (TypeError, ValueError):
-        takes_order = False
-    method = factory(order=options.order) if takes_order else factory()
+        parameters = {}
+    takes_order = "order" in parameters
+    kwargs = {"order": options.order} if takes_order else {}
+    chart = getattr(options, "chart", None)
+    if chart is not None and "chart" in parameters:
+        kwargs["chart"] = chart
+    elif chart is not None:
+        refuse_unused(options, ["chart"], f"with --method {options.method} (it has no chart)")
+    method = factory(**kwargs)
     if not isinstance(method, Integrator):
         raise InvalidArgumentError(
             f"--method {options.method} does not build an Integrator, got {_describe(method)}"

@@ -81,6 +81,8 @@ _OPERATIONS = {
     "coadjoint_exp": ("xi", "mu"),
     "dexpinv_star": ("xi", "nu"),
     "dexpinv_star_series": ("xi", "nu"),
+    "dcayinv_star": ("xi", "nu"),
+    "coadjoint_cayley": ("xi", "mu"),
 }
 
 
@@ -443,6 +445,43 @@ class LieAlgebra(ABC):
         PT = np.swapaxes(phi1_matrix(X), -1, -2)
         PT, c = np.broadcast_arrays(PT, c)
         return self.dual_from_coords(np.linalg.solve(PT, c)[..., 0])
+
+    # ------------------------------------------------ the Cayley chart (quadratic groups)
+    @property
+    def has_cayley(self) -> bool:
+        """Whether the algebra has the Cayley chart (:meth:`dcayinv_star`,
+        :meth:`coadjoint_cayley`): matrix algebras of quadratic groups, such as u(n)."""
+        return False
+
+    def dcayinv_star(self, xi: np.ndarray, nu: np.ndarray) -> np.ndarray:
+        """The Cayley chart's counterpart of :meth:`dexpinv_star`:
+        :math:`(I + \\xi/2)\\,\\nu\\,(I - \\xi/2)` on a matrix algebra.
+
+        Raises
+        ------
+        InvalidArgumentError
+            For algebras without the Cayley chart (:attr:`has_cayley` is False).
+        """
+        raise self._no_cayley()
+
+    def coadjoint_cayley(self, xi: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        """The coadjoint action of :math:`\\operatorname{cay}(\\xi) = (I - \\xi/2)^{-1}(I + \\xi/2)`,
+        the Cayley chart's counterpart of :meth:`coadjoint_exp`.
+
+        Raises
+        ------
+        InvalidArgumentError
+            For algebras without the Cayley chart (:attr:`has_cayley` is False).
+        """
+        raise self._no_cayley()
+
+    def _no_cayley(self):
+        from ..exceptions import InvalidArgumentError
+
+        return InvalidArgumentError(
+            f"{self.name} has no Cayley chart (it needs a matrix algebra of a quadratic group, "
+            "such as u(n) or su(n)); use chart='exp'"
+        )
 
     def dexpinv_star_series(self, xi: np.ndarray, nu: np.ndarray, terms: int = 30) -> np.ndarray:
         """:meth:`dexpinv_star` by its Bernoulli series (a reference for tests, small ``xi``).

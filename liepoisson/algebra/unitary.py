@@ -355,3 +355,61 @@ class UnitaryAlgebra(LieAlgebra):
             Hermitian.
         """
         return self._apply_ad_star_function(xi, nu, _dexpinv_factor)
+
+    # ------------------------------------------------------------ the Cayley chart
+    @property
+    def has_cayley(self) -> bool:
+        return True
+
+    def dcayinv_star(self, xi, nu):
+        """:math:`(I + \\xi/2)\\,\\nu\\,(I - \\xi/2)`: the equation
+        :math:`\\mu_n = (I + \\xi/2)\\nu(I - \\xi/2)` of a Lie–Poisson Hamilton–Jacobi step in
+        the Cayley chart (two matrix products).
+
+        Parameters
+        ----------
+        xi : ndarray of shape (..., n, n)
+            Skew-Hermitian.
+        nu : ndarray of shape (..., n, n)
+            Hermitian.
+
+        Returns
+        -------
+        ndarray of shape (..., n, n)
+            Hermitian.
+        """
+        xi, nu = np.asarray(xi), np.asarray(nu)
+        half = 0.5 * xi @ nu
+        # nu + (xi nu - nu xi)/2 - xi nu xi/4 with -nu xi/2 = (xi nu/2)^H
+        out = nu + half - half @ (0.5 * xi)
+        out += np.conj(np.swapaxes(half, -1, -2))
+        return 0.5 * (out + np.conj(np.swapaxes(out, -1, -2)))
+
+    def coadjoint_cayley(self, xi, mu):
+        """:math:`C\\mu C^H` with the unitary :math:`C = (I + \\xi/2)^{-1}(I - \\xi/2)`, the
+        coadjoint action of :math:`\\operatorname{cay}(\\xi)` (one LU solve and two products;
+        the eigenvalues of ``mu`` are kept to round-off).
+
+        Parameters
+        ----------
+        xi : ndarray of shape (..., n, n)
+            Skew-Hermitian.
+        mu : ndarray of shape (..., n, n)
+            Hermitian.
+
+        Returns
+        -------
+        ndarray of shape (..., n, n)
+            Hermitian.
+        """
+        xi, mu = np.asarray(xi), np.asarray(mu)
+        C = cayley_unitary(xi)
+        out = C @ mu @ np.conj(np.swapaxes(C, -1, -2))
+        return 0.5 * (out + np.conj(np.swapaxes(out, -1, -2)))
+
+
+def cayley_unitary(xi: np.ndarray) -> np.ndarray:
+    """:math:`(I + \\xi/2)^{-1}(I - \\xi/2)` for skew-Hermitian ``xi`` of shape ``(..., n, n)``:
+    the unitary :math:`\\operatorname{cay}(-\\xi)` by which states move in the Cayley chart."""
+    eye = np.eye(xi.shape[-1], dtype=complex)
+    return np.linalg.solve(eye + 0.5 * xi, eye - 0.5 * xi)

@@ -14,7 +14,7 @@ Which path ran is recorded in ``Trajectory.metadata["engine"]`` (``"compiled"`` 
 numba, so they are loaded on first use only.
 """
 
-__all__ = ["MAX_DENSE_DIM", "NotCompilable"]
+__all__ = ["MAX_DENSE_DIM", "NotCompilable", "check_structure"]
 
 #: Largest dimension compiled with dense ``ad`` matrices; larger algebras stay on the numpy
 #: path, where BLAS does the dense linear algebra faster.
@@ -24,3 +24,12 @@ MAX_DENSE_DIM = 32
 class NotCompilable(Exception):
     """A run cannot take the compiled path; the message says why (internal: the caller
     records it and runs the numpy path, or reports it when the compiled path was required)."""
+
+
+def check_structure(method, system) -> None:
+    """Raise :class:`NotCompilable` for runs whose structure the kernels do not cover (an
+    orbit chart, the Cayley chart), before anything imports numba."""
+    if getattr(method, "chart", "exp") != "exp":
+        raise NotCompilable(f"chart {method.chart!r} runs on the numpy path")
+    if system.chart is not None:
+        raise NotCompilable(f"{system.name} has an orbit chart ({type(system.chart).__name__})")

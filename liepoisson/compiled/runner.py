@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import NotCompilable
+from . import NotCompilable, check_structure
 from .algebra_kernels import AlgebraKernels, algebra_kernels
 from .callables import compiled_and_checked
 
@@ -241,8 +241,7 @@ def lie_poisson_hj_runner(method, system, probe: np.ndarray, affine: bool = True
     """
     from .lie_poisson_hj import no_complex_gradient, no_hessian_vector, no_third_derivative
 
-    if system.chart is not None:
-        raise NotCompilable(f"{system.name} has an orbit chart ({type(system.chart).__name__})")
+    check_structure(method, system)
     overridden = _overridden_methods(system)
     if overridden:
         raise NotCompilable(f"{type(system).__name__} overrides {', '.join(overridden)}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -12,6 +13,7 @@ import numpy as np
 from .._validation import check_int, check_real
 from ..derivatives import complex_step_problem
 from ..exceptions import ConvergenceError, InvalidArgumentError
+from ..matrix_free import matrix_free_step
 from ..solvers import solve_fixed_point, solve_newton
 from .base import Integrator
 from .composition import nested_triple_jump
@@ -21,6 +23,7 @@ __all__ = ["LiePoissonHJ", "generating_gradient", "TRIPLE_JUMP"]
 
 _SOLVERS = ("auto", "preconditioned", "fixed_point", "newton", "newton_krylov")
 _SCHEMES = ("auto", "series", "composition")
+_CHARTS = ("exp", "cayley")
 
 
 #: Symmetric triple-jump compositions: order 6 from order 4, order 8 from order 6.
@@ -108,6 +111,31 @@ class LiePoissonHJ(Integrator):
     jumps (3, 9 and 27 substeps), which needs no second derivatives at all. Every variant is
     Poisson, Casimir-exact and symmetric: ``step(step(mu, dt), -dt) == mu``.
 
+    **Charts.** The group element of a step is :math:`\\exp(\\xi)` (``chart="exp"``, the
+    default) or, on matrix algebras of quadratic groups (u(n), su(n):
+    :attr:`~liepoisson.LieAlgebra.has_cayley`), the Cayley transform
+    :math:`\\operatorname{cay}(\\xi) = (I - \\xi/2)^{-1}(I + \\xi/2)` (``chart="cayley"``):
+
+    .. math::
+
+        \\mu_n = (I + \\xi/2)\\,\\nu\\,(I - \\xi/2), \\qquad
+        \\mu_{n+1} = (I - \\xi/2)\\,\\nu\\,(I + \\xi/2), \\qquad \\xi = \\tau\\nabla H(\\nu):
+
+    with :math:`S = \\tau H` this is the isospectral midpoint method (Modin & Viviani), which
+    needs only matrix products and solves where the exponential chart needs an
+    eigendecomposition per iteration; on pure states :math:`\\psi` it is the implicit
+    midpoint rule. The exponential chart is exact whenever :math:`\\nabla H` is constant
+    over the step, so it is the more accurate per step; the Cayley chart is the cheaper per
+    step. The Hamilton–Jacobi series is derived for the exponential chart, so in the Cayley
+    chart orders 4, 6 and 8 compose the order-2 step. Both charts are Poisson and keep the
+    Casimirs to round-off.
+
+    **Matrix-free steps.** When the system supplies a
+    :class:`~liepoisson.matrix_free.FunctionalGradient` (its generating function sees the
+    state only through a few linear functionals, e.g. the NLS on u(N)*), both charts step
+    wavefunctions with operators on vectors only (:mod:`liepoisson.matrix_free`): no
+    :math:`N \\times N` array, the same map as the dense step to round-off.
+
     Parameters
     ----------
     order : {2, 4, 6, 8}
@@ -117,7 +145,8 @@ class LiePoissonHJ(Integrator):
         when the system supplies them, complex steps on the gradient otherwise);
         ``"composition"`` by symmetric composition of the order-2 step. ``"auto"``
         (default) takes the series, the cheaper at equal accuracy, unless its derivatives
-        are not available (see :meth:`for_system`); the choice shows in :attr:`name`.
+        are not available (see :meth:`for_system`) or the chart is ``"cayley"``; the choice
+        shows in :attr:`name`.
     tol : float
         Relative tolerance of the implicit solve (default ``1e-14``).
     max_iter : int
@@ -137,7 +166,10 @@ class LiePoissonHJ(Integrator):
         point when the system supplies ``hessian_vector`` (else the plain one, since a
         complex-step Hessian costs more than the iterations it saves) and, if it does not
         converge, Newton from the same guess (Newton–Krylov for unbatched states of
-        dimension above 256).
+        dimension above 256). Matrix-free steps always use their own fixed point.
+    chart : {"exp", "cayley"}
+        The chart of the group (see above); ``"cayley"`` needs an algebra with
+        :attr:`~liepoisson.LieAlgebra.has_cayley`.
 
     Raises
     ------
@@ -168,6 +200,7 @@ class LiePoissonHJ(Integrator):
     max_iter: int = 100
     solver: str = "auto"
     scheme: str = "auto"
+    chart: str = "exp"
 
     def __post_init__(self):
         if self.order not in (2, 4, 6, 8):
@@ -178,12 +211,22 @@ class LiePoissonHJ(Integrator):
             raise InvalidArgumentError(f"solver must be one of {_SOLVERS}, got {self.solver!r}")
         if self.scheme not in _SCHEMES:
             raise InvalidArgumentError(f"scheme must be one of {_SCHEMES}, got {self.scheme!r}")
+        if self.chart not in _CHARTS:
+            raise InvalidArgumentError(f"chart must be one of {_CHARTS}, got {self.chart!r}")
+        if self.chart == "cayley" and self.scheme == "series" and self.order > 2:
+            raise InvalidArgumentError(
+                "scheme='series' is derived for the exponential chart; with chart='cayley' "
+                "orders 4, 6 and 8 compose the order-2 step (scheme='composition' or 'auto')"
+            )
 
     @property
     def name(self) -> str:
-        if self.order > 2 and self.scheme == "composition":
-            return f"LiePoissonHJ(order={self.order}, composition)"
-        return f"LiePoissonHJ(order={self.order})"
+        parts = [f"order={self.order}"]
+        if self.chart != "exp":
+            parts.append(self.chart)
+        if self.order > 2 and (self.scheme == "composition" or self.chart == "cayley"):
+            parts.append("composition")
+        return f"LiePoissonHJ({', '.join(parts)})"
 
     def for_system(self, system, state=None) -> "LiePoissonHJ":
         """This integrator with ``scheme="auto"`` resolved for ``system``.
@@ -205,7 +248,16 @@ class LiePoissonHJ(Integrator):
         Returns
         -------
         LiePoissonHJ
+
+        Raises
+        ------
+        InvalidArgumentError
+            If ``chart="cayley"`` and the system's algebra has no Cayley chart.
         """
+        if self.chart == "cayley" and not system.algebra.has_cayley:
+            raise system.algebra._no_cayley()
+        if self.chart == "cayley" and self.order > 2:
+            return replace(self, scheme="composition")
         if self.scheme != "auto" or self.order == 2:
             return self
         usable = system.has_exact_second_derivatives or state is None or _complex_step_usable(
@@ -227,7 +279,7 @@ class LiePoissonHJ(Integrator):
         """
         if self.order == 2:
             return (1.0,), 2
-        if self.scheme == "composition":
+        if self.scheme == "composition" or self.chart == "cayley":
             return nested_triple_jump(2, self.order), 2
         if self.order == 4:
             return (1.0,), 4
@@ -243,12 +295,17 @@ class LiePoissonHJ(Integrator):
         return mu
 
     def _hj_step(self, system, state, dt, order, what):
+        functional = system.functional_gradient
+        if functional is not None:
+            return matrix_free_step(functional, state, dt, order, self.chart, self.tol, self.max_iter, what)
         algebra = system.algebra
         ad_star = algebra.ad_star
         mu = system.covector(state)
+        cayley = self.chart == "cayley"
+        chart_star = algebra.dcayinv_star if cayley else algebra.dexpinv_star
 
         def residual(nu, g=None):
-            return algebra.dexpinv_star(generating_gradient(system, nu, dt, order, g), nu) - mu
+            return chart_star(generating_gradient(system, nu, dt, order, g), nu) - mu
 
         def plain(nu):
             return nu - residual(nu)
@@ -268,7 +325,9 @@ class LiePoissonHJ(Integrator):
             )
             update = plain if use_plain else preconditioned
             try:
-                nu, _ = solve_fixed_point(update, guess, n_axes, self.tol, self.max_iter, what)
+                # a fixed point that diverges overflows before Newton takes over
+                with np.errstate(over="ignore", invalid="ignore") if solver == "auto" else contextlib.nullcontext():
+                    nu, _ = solve_fixed_point(update, guess, n_axes, self.tol, self.max_iter, what)
                 solver = None
             except ConvergenceError:
                 if solver != "auto":
@@ -279,4 +338,5 @@ class LiePoissonHJ(Integrator):
             nu = solve_newton(
                 residual, guess, algebra, self.tol, self.max_iter, what, krylov=solver == "newton_krylov"
             )
-        return system.act(generating_gradient(system, nu, dt, order), state)
+        act = system.act_cayley if cayley else system.act
+        return act(generating_gradient(system, nu, dt, order), state)

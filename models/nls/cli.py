@@ -169,7 +169,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--length", type=positive_float, default=None,
                         help="period of the grid (default: 80, or 40 for the breather)")
     add_integration_arguments(
-        parser, dt=0.01, steps=None, order=4, method="LiePoissonSplitting", engine=False,
+        parser, dt=0.01, steps=None, order=4, method="LiePoissonHJ", engine=False, chart="cayley",
         steps_help="number of steps, >= 1 (default: up to the solution's final time, 10 for "
         "the soliton, pi for the breather, 20 for the collision, with dt adjusted to it)",
     )
@@ -461,7 +461,7 @@ def add_graph_arguments(parser) -> None:
                         help="factor of the graph Laplacian (default: 1)")
     parser.add_argument("--mass", type=positive_float, default=1.0,
                         help="initial mass, all on the first node (default: 1)")
-    add_integration_arguments(parser, dt=0.05, steps=1000, order=4, engine=False)
+    add_integration_arguments(parser, dt=0.05, steps=1000, order=4, engine=False, chart="exp")
 
 
 def plot_mass_per_node(t: np.ndarray, states: np.ndarray, nodes, path: Path, title: str) -> Path:

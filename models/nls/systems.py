@@ -10,11 +10,14 @@ import networkx as nx
 import numpy as np
 import scipy.fft
 import scipy.linalg
+import scipy.sparse
+import scipy.sparse.linalg
 
 from liepoisson import LiePoissonSystem, u
 from liepoisson._validation import _describe, check_int, check_memory, check_real
 from liepoisson.exceptions import InvalidArgumentError, NonFiniteError
 from liepoisson.grids import PeriodicGrid
+from liepoisson.matrix_free import FunctionalGradient, Generator
 from liepoisson.orbit import PureStateChart
 
 __all__ = ["DENSE_LIMIT", "DENSE_ARRAYS", "NLSSystem", "GraphNLS", "PeriodicNLS"]
@@ -149,6 +152,21 @@ class NLSSystem(LiePoissonSystem, ABC):
         ndarray of shape (..., N)
         """
 
+    @abstractmethod
+    def solve_half_implicit_kinetic(self, psi: np.ndarray, tau: float) -> np.ndarray:
+        """:math:`(I + \\tfrac{i\\tau}2 L)^{-1}\\psi` along the last axis (the stiff part of the
+        Cayley chart's matrix-free step).
+
+        Parameters
+        ----------
+        psi : ndarray of shape (..., N)
+        tau : float
+
+        Returns
+        -------
+        ndarray of shape (..., N)
+        """
+
     # -------------------------------------------------------------------- properties
     @property
     def n(self) -> int:
@@ -193,13 +211,13 @@ class NLSSystem(LiePoissonSystem, ABC):
     def _check_dense(self) -> None:
         """Refuse the dense path, before anything of size N^2 is allocated, above
         ``max_dense`` or when its estimated memory exceeds what is available."""
-        splitting = ("liepoisson_models.nls.LiePoissonSplitting (kinetic and potential flows, "
-                     "each exact, O(N) memory)")
+        splitting = ("wavefunction states (density=False), which LiePoissonHJ steps matrix-free "
+                     "in O(N) memory, or liepoisson_models.nls.LiePoissonSplitting")
         if self.n > self._max_dense:
             raise InvalidArgumentError(
                 f"{type(self).__name__} with N = {self.n} sites is too large for the dense "
                 f"u(N)* path (N > max_dense = {self._max_dense}): the covector rho = psi psi^H "
-                "and the implicit solve of LiePoissonHJ cost O(N^3) per step (and about "
+                "and a dense implicit solve cost O(N^3) per step (and about "
                 f"{self.dense_bytes:,} bytes). Use {splitting}, or pass a larger max_dense"
             )
         check_memory(f"the dense u(N)* path of {type(self).__name__} with N = {self.n} sites",
@@ -244,6 +262,13 @@ class NLSSystem(LiePoissonSystem, ABC):
         """
         self._check_dense()
         return super().covector(state)
+
+    @property
+    def functional_gradient(self):
+        """For wavefunctions, the matrix-free form of the generating function
+        (:class:`NLSFunctionalGradient`), which :class:`~liepoisson.LiePoissonHJ` steps in
+        :math:`O(N)` memory at any N; ``None`` for density matrices."""
+        return None if self._density_states else NLSFunctionalGradient(self)
 
     def _apply_kinetic_left(self, rho: np.ndarray) -> np.ndarray:
         """:math:`L\\rho` (``apply_kinetic`` acts on rows, so act on the transpose)."""
@@ -374,6 +399,66 @@ class NLSSystem(LiePoissonSystem, ABC):
         return out
 
 
+@final
+class NLSFunctionalGradient(FunctionalGradient):
+    """The NLS generating function through linear functionals of :math:`\\nu` (final).
+
+    Order 2: :math:`\\nabla S = i\\tau(L + g\\operatorname{diag} d)` with
+    :math:`d = \\operatorname{diag}\\nu`. Order 4 (the Hamilton–Jacobi series, with
+    :math:`D^2h[v] = ig\\operatorname{diag} v` and :math:`D^3h = 0`): the terms of
+    :math:`\\nabla S_3` with :math:`D^2h[\\operatorname{ad}^*_w\\nu]` vanish (:math:`w` is
+    diagonal), leaving
+
+    .. math::
+
+        \\nabla S = i\\tau(L + g\\operatorname{diag} d) - \\frac{g\\tau^3}{12}[L, \\operatorname{diag} c],
+        \\qquad c_j = 2\\operatorname{Im}(L\\nu)_{jj},
+
+    so the functionals are :math:`(d, c)`. The stiff part of the Cayley chart is
+    :math:`K_0 = \\tau L`.
+
+    Parameters
+    ----------
+    system : NLSSystem
+    """
+
+    def __init__(self, system: NLSSystem):
+        self._system = system
+
+    def _kinetic_columns(self, Y: np.ndarray) -> np.ndarray:
+        return self._system.apply_kinetic(Y.T).T
+
+    def functionals(self, Y, E, order):
+        YE = Y @ E
+        d = np.real(np.sum(YE * np.conj(Y), axis=-1))
+        if order == 2:
+            return d
+        c = 2.0 * np.imag(np.sum((self._kinetic_columns(Y) @ E) * np.conj(Y), axis=-1))
+        return np.stack([d, c])
+
+    def generator(self, d, tau, order):
+        system = self._system
+        L = system.apply_kinetic
+        g = system.g
+        potential = tau * g * (d if order == 2 else d[0])
+
+        def soft(v):
+            return potential * v
+
+        if order == 2:
+            def apply(v):
+                return tau * L(v) + potential * v
+        else:
+            c = d[1]
+            factor = 1j * g * tau**3 / 12.0
+
+            def apply(v):
+                Lv = L(v)
+                return tau * Lv + potential * v + factor * (L(c * v) - c * Lv)
+
+        return Generator(apply, soft, lambda v: system.solve_half_implicit_kinetic(v, tau))
+
+
 # ------------------------------------------------------------------------ graphs
 def _graph_laplacian(graph, hopping: float):
     if not isinstance(graph, nx.Graph):
@@ -490,6 +575,21 @@ class GraphNLS(NLSSystem):
             return self._laplacian @ psi
         flat = psi.reshape(-1, psi.shape[-1])
         return np.asarray((self._laplacian @ flat.T).T).reshape(psi.shape)
+
+    def solve_half_implicit_kinetic(self, psi, tau):
+        solve = self._half_implicit_factor(float(tau))
+        psi = np.asarray(psi, dtype=complex)
+        if psi.ndim == 1:
+            return solve(psi)
+        flat = psi.reshape(-1, psi.shape[-1])
+        return solve(flat.T).T.reshape(psi.shape)
+
+    @functools.lru_cache(maxsize=8)
+    def _half_implicit_factor(self, tau: float):
+        """The sparse LU solve of :math:`I + \\tfrac{i\\tau}2 L` (cached per step size)."""
+        n = self.n
+        matrix = scipy.sparse.identity(n, dtype=complex, format="csc") + (0.5j * tau) * self._laplacian.tocsc()
+        return scipy.sparse.linalg.factorized(matrix.tocsc())
 
     def propagate_kinetic(self, psi, tau):
         lam, V = self._eigen
@@ -637,12 +737,19 @@ class PeriodicNLS(NLSSystem):
         return psi.shape[:-1] + (self._n_points,) * self._dim
 
     def apply_kinetic(self, psi):
+        return self._fourier_multiply(psi, _half_k2(self._n_points, self._length, self._dim))
+
+    def solve_half_implicit_kinetic(self, psi, tau):
+        symbol = 1.0 / (1.0 + (0.5j * tau) * _half_k2(self._n_points, self._length, self._dim))
+        return self._fourier_multiply(psi, symbol)
+
+    def _fourier_multiply(self, psi, symbol):
+        """:math:`F^{-1}(\\text{symbol}\\cdot F\\psi)` on the grid, along the last axis."""
         psi = np.asarray(psi)
         if self._dim == 1:
-            return scipy.fft.ifft(scipy.fft.fft(psi) * _half_k2(self._n_points, self._length, 1))
+            return scipy.fft.ifft(scipy.fft.fft(psi) * symbol, overwrite_x=True)
         grid = psi.reshape(self._grid_shape(psi))
-        out = scipy.fft.ifft2(scipy.fft.fft2(grid) * _half_k2(self._n_points, self._length, 2))
-        return out.reshape(psi.shape)
+        return scipy.fft.ifft2(scipy.fft.fft2(grid) * symbol, overwrite_x=True).reshape(psi.shape)
 
     def propagate_kinetic(self, psi, tau):
         # psi + F^-1 (e^{-i tau k^2/2} - 1) F psi: the round-off scales with the change, so

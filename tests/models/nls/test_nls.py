@@ -528,22 +528,27 @@ def test_bad_states_are_refused_by_integrate():
         integrate(grid, np.ones((8, 8), dtype=complex), 0.1, 2, method=SPLIT4)
 
 
-def test_dense_path_above_the_limit_points_to_the_splitting():
+def test_dense_path_above_the_limit_points_to_the_matrix_free_step():
     nls = PeriodicNLS(DENSE_LIMIT + 2, 80.0)
     psi0 = bright_soliton(nls.x, 0.0)
-    with pytest.raises(InvalidArgumentError, match="LiePoissonSplitting") as info:
-        integrate(nls, psi0, 0.01, 2, method=HJ2)
-    assert f"N = {DENSE_LIMIT + 2}" in str(info.value) and "max_dense" in str(info.value)
+    for dense in (lambda: nls.covector(psi0), lambda: nls.kinetic_matrix):
+        with pytest.raises(InvalidArgumentError, match="matrix-free") as info:
+            dense()
+        assert f"N = {DENSE_LIMIT + 2}" in str(info.value) and "max_dense" in str(info.value)
+    mixed = PeriodicNLS(DENSE_LIMIT + 2, 80.0, density=True)
     with pytest.raises(InvalidArgumentError, match="LiePoissonSplitting"):
-        nls.kinetic_matrix
-    # the splitting, RK4 and the invariants never form the dense matrices
-    traj = integrate(nls, psi0, 0.01, 2, method=SPLIT4)
-    assert traj.final.shape == (DENSE_LIMIT + 2,)
+        integrate(mixed, np.diag(np.abs(psi0) ** 2).astype(complex), 0.01, 1, method=HJ2)
+    # LiePoissonHJ on wavefunctions, the splitting, RK4 and the invariants never form the
+    # dense matrices
+    for method in (HJ2, SPLIT4):
+        traj = integrate(nls, psi0, 0.01, 2, method=method)
+        assert traj.final.shape == (DENSE_LIMIT + 2,)
+        assert traj.max_relative_invariant_errors()["mass"] < 1e-14
     assert np.isfinite(RK4().step(nls, psi0, 1e-3)).all()
     # the limit is a parameter
-    small = GraphNLS(nx.cycle_graph(6), max_dense=5)
+    small = GraphNLS(nx.cycle_graph(6), max_dense=5, density=True)
     with pytest.raises(InvalidArgumentError, match="max_dense = 5"):
-        integrate(small, _random_psi(6, 0), 0.1, 1, method=HJ2)
+        integrate(small, np.eye(6, dtype=complex) / 6, 0.1, 1, method=HJ2)
 
 
 def test_bad_splitting_options_and_systems_are_refused():
@@ -598,11 +603,21 @@ def test_liepoisson_run_nls_writes_report_and_plots(tmp_path, capsys):
     assert "collision shifts" in capsys.readouterr().out
 
 
-def test_liepoisson_run_nls_with_the_dense_method_above_the_limit_is_a_clear_error(tmp_path, capsys):
-    status = main(["run", "nls", "--out", str(tmp_path), "--method", "LiePoissonHJ",
+@pytest.mark.parametrize("chart", ["exp", "cayley"])
+def test_liepoisson_run_nls_steps_lie_poisson_hj_above_the_dense_limit(tmp_path, chart):
+    status = main(["run", "nls", "--out", str(tmp_path), "--method", "LiePoissonHJ", "--chart", chart,
                    "--n-points", "1024", "--steps", "10"])
+    assert status == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["method"] == LiePoissonHJ(order=4, chart=chart).for_system(PeriodicNLS(8, 1.0)).name
+    assert report["max_relative_invariant_errors"]["mass"] <= 1e-14
+
+
+def test_liepoisson_run_refuses_a_chart_for_methods_without_one(tmp_path, capsys):
+    status = main(["run", "nls", "--out", str(tmp_path), "--method", "LiePoissonSplitting",
+                   "--chart", "cayley", "--steps", "2"])
     assert status == 2
-    assert "LiePoissonSplitting" in capsys.readouterr().err
+    assert "--chart cayley has no effect" in capsys.readouterr().err
 
 
 def test_liepoisson_run_graph_nls_writes_mass_per_node(tmp_path):
