@@ -5,7 +5,9 @@ A random smooth vorticity field (Gaussian spherical-harmonic coefficients for
 seeded by ``--seed``; :func:`~liepoisson_models.euler_sphere.random_vorticity`) is
 quantized to an :math:`N \\times N` matrix (``--n``) and integrated by
 :class:`~liepoisson_models.euler_sphere.EulerSphere` with ``--method`` (default
-``LiePoissonHJ`` of order ``--order``) and, on the same steps, with RK4. The run writes
+``LiePoissonHJ`` of order ``--order`` in the chart ``--chart``: ``exp``, the default, or
+``cayley``, the isospectral midpoint method) and, on the same steps, with RK4. The run
+writes
 
 ``report.json``
     the parameters (with :math:`\\hbar` and the step in units of :math:`\\hbar`), the
@@ -65,7 +67,8 @@ def _size(text: str) -> int:
 
 def add_arguments(parser) -> None:
     """The options of ``liepoisson run euler-sphere``."""
-    add_integration_arguments(parser, DEFAULT_DT, DEFAULT_STEPS, DEFAULT_ORDER, engine=False)
+    add_integration_arguments(parser, DEFAULT_DT, DEFAULT_STEPS, DEFAULT_ORDER, engine=False,
+                              chart="exp")
     parser.add_argument("--n", type=_size, default=DEFAULT_N,
                         help=f"matrix size N >= 2 (degrees l <= N - 1; default: {DEFAULT_N})")
     parser.add_argument("--lmax", type=positive_int, default=DEFAULT_LMAX,

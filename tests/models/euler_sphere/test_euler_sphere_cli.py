@@ -50,10 +50,21 @@ def test_run_draws_the_vorticity_on_the_sphere_and_the_invariant_errors(euler_ru
         assert matplotlib.image.imread(path).shape[0] > 100
 
 
+def test_the_cayley_chart_runs_the_isospectral_midpoint_with_casimirs_to_round_off(tmp_path, run_command):
+    code, report = run_command(tmp_path, "euler-sphere", "--n", "10", "--steps", "10", "--order", "2",
+                               "--chart", "cayley")
+    assert code == 0 and report["passed"] is True
+    assert "cayley" in report["method"]
+    errors = report["max_relative_invariant_errors"]
+    assert errors["tr W^2"] < 1e-13 and errors["tr W^4"] < 1e-13
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--n", "1"], "--n"),
     (["--lmax", "0"], "--lmax"),
     (["--engine", "numpy"], "--engine"),
+    (["--chart", "polar"], "--chart"),
+    (["--method", "RK4", "--chart", "cayley"], "--chart cayley has no effect"),
 ])
 def test_bad_options_exit_with_status_2_naming_the_option(tmp_path, capsys, argv, message):
     from liepoisson.cli import main
