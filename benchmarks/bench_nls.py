@@ -5,11 +5,13 @@
    split-step Fourier step (precomputed kinetic phases, ``numpy.fft``) at N = 1024 and 4096
    (target: Strang within 1.3x). The same bare step with ``scipy.fft`` is shown too, so the
    part of the ratio that comes from the FFT library is visible.
-2. LiePoissonHJ (orders 2 and 4) on :class:`liepoisson_models.nls.GraphNLS` (a random 3-regular
-   graph) with N = 64, 128, 256: time per step, the relative error of the Casimirs
-   :math:`\\operatorname{tr}\\rho^k` over the run, and the exponent of a power-law fit of the
-   time per step against N (expected about 3: eigendecompositions and products of dense
-   N x N matrices).
+2. Target (b): LiePoissonHJ (matrix-free; exponential chart orders 2 and 4, Cayley chart
+   order 2) on :class:`liepoisson_models.nls.GraphNLS` (cycle and square grid graphs,
+   N = 1024, 4096, 16384): CPU time at equal error against a DOP853 reference, against a
+   sparse-LU implicit midpoint rule on psi written here (target: at most 3x).
+3. Target (c): LiePoissonHJ per step on :class:`liepoisson_models.nls.PeriodicNLS`
+   (N = 4096 in 1-D, 256^2 in 2-D, dt = 0.01) against a bare numpy Strang split-step, with
+   the error at the end and the peak memory of one step (target: at most 3x).
 
 Times are CPU times of the process (``time.process_time``), the best of several rounds.
 Run ``python benchmarks/bench_nls.py`` (add ``--quick`` for a short run).
@@ -26,8 +28,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy.fft  # noqa: E402
+import scipy.sparse  # noqa: E402
+import scipy.sparse.linalg  # noqa: E402
 
-from liepoisson import LiePoissonHJ, integrate  # noqa: E402
+from liepoisson import LiePoissonHJ, ScipyIVP, integrate  # noqa: E402
 from liepoisson_models.nls import GraphNLS, LiePoissonSplitting, PeriodicNLS, bright_soliton  # noqa: E402
 
 
@@ -80,7 +84,7 @@ def splitting_cost(sizes, repeat: int, number: int) -> None:
         for name, c in cost.items():
             print(f"   {n:>6}  {name:<40}{1e6 * c:>10.1f}{c / base:>14.2f}")
         four = LiePoissonSplitting(order=4)
-        per_flow = cost[four.name] / four.kinetic_flows
+        per_flow = cost[four.name] / four.flow_counts(2)[1]  # pieces: potential, kinetic
         print(f"   {n:>6}  {'  order 4 per kinetic flow':<40}{1e6 * per_flow:>10.1f}"
               f"{per_flow / base:>14.2f}")
         ratios[n] = cost["LiePoissonSplitting(order=2)"] / base
@@ -88,36 +92,144 @@ def splitting_cost(sizes, repeat: int, number: int) -> None:
         print(f"   target: Strang within 1.3x of the bare numpy step at N = {n} -> {r:.2f}x")
 
 
-def hj_scaling(sizes, steps: int) -> None:
-    print(f"\n2. LiePoissonHJ on GraphNLS (random 3-regular graph, g = -1, dt = 0.05, "
-          f"{steps} steps)")
-    print(f"   {'N':>6}  {'method':<24}{'ms/step':>10}{'Casimir rel. error':>20}")
-    results = {2: [], 4: []}
-    for n in sizes:
-        graph = nx.random_regular_graph(3, n, seed=1)
-        nls = GraphNLS(graph, g=-1.0)
-        rng = np.random.default_rng(n)
-        psi0 = rng.normal(size=n) + 1j * rng.normal(size=n)
-        psi0 *= np.sqrt(n / 8) / np.linalg.norm(psi0)  # mean density 1/8 per site
-        for order in (2, 4):
-            method = LiePoissonHJ(order=order)
-            integrate(nls, psi0, 0.05, 1, method=method)  # warm up (caches, imports)
-            t0 = time.process_time()
-            traj = integrate(nls, psi0, 0.05, steps, method=method, save_every=steps)
-            per_step = (time.process_time() - t0) / steps
-            # tr rho^k from the matrix psi psi^H itself, not from the mass
-            rho = traj.states[..., :, None] * np.conj(traj.states[..., None, :])
-            powers = np.stack([np.real(np.trace(np.linalg.matrix_power(rho, k), axis1=-2, axis2=-1))
-                               for k in (1, 2, 3)])
-            casimir = float(np.max(np.abs(powers[:, -1] / powers[:, 0] - 1.0)))
-            results[order].append(per_step)
-            print(f"   {n:>6}  {method.name:<24}{1e3 * per_step:>10.2f}{casimir:>20.1e}")
-    for order, times in results.items():
-        slope = np.polyfit(np.log(sizes), np.log(times), 1)[0]
-        local = np.diff(np.log(times)) / np.diff(np.log(sizes))
-        pairs = ", ".join(f"{a}->{b}: {e:.2f}" for a, b, e in zip(sizes[:-1], sizes[1:], local))
-        print(f"   fitted time per step ~ N^{slope:.2f} for LiePoissonHJ(order={order}) "
-              f"(expected about 3; between sizes {pairs})")
+def sparse_lu_midpoint(nls: GraphNLS, dt: float, tol: float = 1e-14):
+    """The implicit midpoint rule on psi, written directly: phi = psi - i dt/2 (L + g|phi|^2) phi
+    by fixed-point iterations, each a solve with one sparse LU of I + i dt/2 L per step size."""
+    lu = scipy.sparse.linalg.splu((scipy.sparse.identity(nls.n, format="csc")
+                                   + 0.5j * dt * nls.laplacian).tocsc())
+    g = nls.g
+
+    def step(psi):
+        phi = psi
+        for _ in range(100):
+            new = lu.solve(psi - 0.5j * dt * g * np.abs(phi) ** 2 * phi)
+            done = np.max(np.abs(new - phi)) <= tol * max(1.0, np.max(np.abs(psi)))
+            phi = new
+            if done:
+                break
+        return 2.0 * phi - psi
+
+    return step
+
+
+def _graph_case(kind: str, n: int):
+    """A cycle or a square grid graph of n nodes and a Gaussian packet with momentum on it."""
+    if kind == "cycle":
+        graph = nx.cycle_graph(n)
+        pos = np.arange(n, dtype=float)[:, None]
+    else:
+        side = int(round(np.sqrt(n)))
+        graph = nx.grid_2d_graph(side, side)
+        pos = np.array(list(graph.nodes), dtype=float)
+    nls = GraphNLS(graph, g=-1.0)
+    centre = pos.mean(axis=0)
+    r2 = np.sum((pos - centre) ** 2, axis=1)
+    psi0 = np.exp(-r2 / (2 * 8.0**2) + 1j * 0.5 * pos[:, 0])
+    return nls, psi0 / np.linalg.norm(psi0) * np.sqrt(4.0)
+
+
+def _time_run(step, psi0, dt, T):
+    n = round(T / dt)
+    t0 = time.process_time()
+    psi = psi0
+    for _ in range(n):
+        psi = step(psi)
+    return time.process_time() - t0, psi
+
+
+def _cost_at(error_target, errors, times):
+    """Time at ``error_target`` interpolated in log-log between the measured points."""
+    e, t = np.log(errors), np.log(times)
+    order = np.argsort(e)
+    return float(np.exp(np.interp(np.log(error_target), e[order], t[order])))
+
+
+def graph_equal_error(sizes, T: float, target: float) -> None:
+    print(f"\n2. GraphNLS (g = -1, Gaussian packet, T = {T}): CPU time at equal error {target:g} "
+          "against DOP853 (rtol 1e-12); the baseline is a sparse-LU implicit midpoint on psi")
+    print(f"   {'graph':>10} {'N':>6}  {'method':<36}{'s at error':>12}{'/ baseline':>12}")
+    methods = {
+        "LiePoissonHJ(order=2)": (LiePoissonHJ(order=2), [0.1, 0.05, 0.025]),
+        "LiePoissonHJ(order=4)": (LiePoissonHJ(order=4), [0.25, 0.125, 0.0625]),
+        "LiePoissonHJ(order=2, cayley)": (LiePoissonHJ(order=2, chart="cayley"), [0.05, 0.025, 0.0125]),
+    }
+    ratios = []
+    for kind in ("cycle", "grid"):
+        for n in sizes:
+            nls, psi0 = _graph_case(kind, n)
+            reference = integrate(nls, psi0, T, 1, method=ScipyIVP(method="DOP853", rtol=1e-12, atol=1e-14)).final
+            cost = {}
+            base_dts = [0.05, 0.025, 0.0125, 0.00625]
+            runs = [_time_run(sparse_lu_midpoint(nls, dt), psi0, dt, T) for dt in base_dts]
+            base_err = [float(np.max(np.abs(p - reference))) for _, p in runs]
+            cost["sparse-LU implicit midpoint"] = _cost_at(target, base_err, [t for t, _ in runs])
+            for name, (method, dts) in methods.items():
+                times, errs = [], []
+                for dt in dts:
+                    t0 = time.process_time()
+                    traj = integrate(nls, psi0, dt, round(T / dt), method=method, save_every=round(T / dt))
+                    times.append(time.process_time() - t0)
+                    errs.append(float(np.max(np.abs(traj.final - reference))))
+                cost[name] = _cost_at(target, errs, times)
+            base = cost["sparse-LU implicit midpoint"]
+            for name, c in cost.items():
+                print(f"   {kind:>10} {n:>6}  {name:<36}{c:>12.3f}{c / base:>12.2f}")
+            best = min(v for k, v in cost.items() if k != "sparse-LU implicit midpoint")
+            ratios.append((kind, n, best / base))
+    for kind, n, r in ratios:
+        print(f"   target (b): best LiePoissonHJ <= 3x the sparse-LU midpoint at equal error, "
+              f"{kind} N = {n} -> {r:.2f}x")
+
+
+def periodic_per_step(cases, dt: float, steps: int) -> None:
+    import tracemalloc
+
+    print(f"\n3. PeriodicNLS, dt = {dt}, {steps} steps: LiePoissonHJ per step against a bare numpy "
+          "Strang split-step, error at the end, peak memory of one step")
+    print(f"   {'grid':>8}  {'method':<32}{'ms/step':>10}{'/ Strang':>10}{'error':>10}{'peak MB':>9}")
+    for n_points, dim in cases:
+        g = -1.0 if dim == 1 else 1.0
+        nls = PeriodicNLS(n_points, 40.0, g=g, dim=dim)
+        if dim == 1:
+            psi0 = bright_soliton(nls.x, 0.0, a=1.0, c=0.5)
+            exact = bright_soliton(nls.x, dt * steps, a=1.0, c=0.5)
+        else:
+            r2 = np.sum(nls.points**2, axis=1)
+            psi0 = np.exp(-r2 / 8.0 + 0.5j * nls.points[:, 0]).astype(complex)
+            exact = integrate(nls, psi0, dt / 4, 4 * steps, method=LiePoissonSplitting(order=6),
+                              save_every=4 * steps).final
+        half_k2 = 0.5 * np.add.outer(*([nls.wavenumbers**2] * 2)).ravel() if dim == 2 else 0.5 * nls.wavenumbers**2
+        phases = np.exp(-1j * dt * half_k2)
+        if dim == 1:
+            strang = bare_strang(np.fft.fft, np.fft.ifft, phases, g, dt)
+        else:
+            shape = (n_points, n_points)
+            strang = bare_strang(lambda v: np.fft.fft2(v.reshape(shape)).ravel(),
+                                 lambda v: np.fft.ifft2(v.reshape(shape)).ravel(), phases, g, dt)
+        candidates = {"bare Strang, numpy.fft": strang}
+        for method in (LiePoissonHJ(order=2, chart="cayley"), LiePoissonSplitting(order=2)):
+            candidates[method.name] = lambda psi, m=method: m.step(nls, psi, dt)
+        rows = {}
+        for name, step in candidates.items():
+            tracemalloc.start()
+            step(psi0)
+            peak = tracemalloc.get_traced_memory()[1] / 1e6
+            tracemalloc.stop()
+            seconds, final = _time_run(step, psi0, dt, dt * steps)
+            rows[name] = (seconds / steps, float(np.max(np.abs(final - exact))), peak)
+        base = rows["bare Strang, numpy.fft"][0]
+        label = f"{n_points}" + ("^2" if dim == 2 else "")
+        for name, (c, err, peak) in rows.items():
+            print(f"   {label:>8}  {name:<32}{1e3 * c:>10.2f}{c / base:>10.2f}{err:>10.1e}{peak:>9.1f}")
+        # the exponential chart on this stiff grid (dt * lambda_max(L) in the hundreds in 1-D):
+        # one step only, its Krylov basis is long
+        exp = LiePoissonHJ(order=2)
+        t0 = time.process_time()
+        exp.step(nls, psi0, dt)
+        c = time.process_time() - t0
+        print(f"   {label:>8}  {exp.name + ' (1 step)':<32}{1e3 * c:>10.2f}{c / base:>10.2f}")
+        best = min(rows[k][0] for k in rows if k.startswith("LiePoissonHJ"))
+        print(f"   target (c): LiePoissonHJ per step <= 3x the bare Strang step, {label} -> {best / base:.2f}x")
 
 
 def main() -> None:
@@ -126,10 +238,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         splitting_cost([1024, 4096], repeat=3, number=50)
-        hj_scaling([64, 128, 256], steps=3)
+        graph_equal_error([1024], T=1.0, target=1e-6)
+        periodic_per_step([(4096, 1)], dt=0.01, steps=20)
     else:
         splitting_cost([1024, 4096], repeat=15, number=200)
-        hj_scaling([64, 128, 256], steps=10)
+        graph_equal_error([1024, 4096, 16384], T=1.0, target=1e-6)
+        periodic_per_step([(4096, 1), (256, 2)], dt=0.01, steps=100)
 
 
 if __name__ == "__main__":

@@ -36,8 +36,12 @@ Contents
     The core's :class:`liepoisson.LiePoissonSplitting` (re-exported), which composes the
     exact potential and kinetic flows of :meth:`NLSSystem.split_flows` (orders 2, 4, 6 and
     8; schemes in potential/kinetic form in :data:`SPLITTING_SCHEMES`), :math:`O(N\\log N)`
-    per step on the grid; the generic :class:`~liepoisson.LiePoissonHJ` handles moderate N
-    (up to :data:`DENSE_LIMIT` by default).
+    per step on the grid.
+:class:`NLSFunctionalGradient`
+    The generating function through the diagonal (and, for order 4, the currents) of the
+    covector, with which the generic :class:`~liepoisson.LiePoissonHJ` steps wavefunctions
+    matrix-free at any N, in both charts (the dense path, for density matrices, stops at
+    :data:`DENSE_LIMIT` by default).
 :func:`bright_soliton`, :func:`satsuma_yajima`, :func:`dark_soliton`,
 :func:`akhmediev_breather`, :func:`multi_soliton`, :func:`collision_shifts`
     Exact solutions for validation (:mod:`liepoisson_models.nls.exact`).
@@ -53,12 +57,13 @@ from .exact import (
     satsuma_yajima,
 )
 from .splitting import SPLITTING_SCHEMES, LiePoissonSplitting
-from .systems import DENSE_LIMIT, GraphNLS, NLSSystem, PeriodicNLS
+from .systems import DENSE_LIMIT, GraphNLS, NLSFunctionalGradient, NLSSystem, PeriodicNLS
 
 __all__ = [
     "NLSSystem",
     "GraphNLS",
     "PeriodicNLS",
+    "NLSFunctionalGradient",
     "DENSE_LIMIT",
     "LiePoissonSplitting",
     "SPLITTING_SCHEMES",

@@ -20,7 +20,7 @@ from liepoisson.grids import PeriodicGrid
 from liepoisson.matrix_free import FunctionalGradient, Generator
 from liepoisson.orbit import PureStateChart
 
-__all__ = ["DENSE_LIMIT", "DENSE_ARRAYS", "NLSSystem", "GraphNLS", "PeriodicNLS"]
+__all__ = ["DENSE_LIMIT", "DENSE_ARRAYS", "NLSSystem", "NLSFunctionalGradient", "GraphNLS", "PeriodicNLS"]
 
 #: Default largest N for the dense u(N)* path (the covector, LiePoissonHJ): O(N^3) per step.
 DENSE_LIMIT = 512
@@ -429,8 +429,12 @@ class NLSFunctionalGradient(FunctionalGradient):
         return self._system.apply_kinetic(Y.T).T
 
     def functionals(self, Y, E, order):
-        YE = Y @ E
-        d = np.real(np.sum(YE * np.conj(Y), axis=-1))
+        if Y.shape[-1] == 1:  # a pure state (the Cayley chart, the predictor)
+            YE = Y * E[0, 0]
+            d = _density(Y[:, 0]) * np.real(E[0, 0])
+        else:
+            YE = Y @ E
+            d = np.real(np.sum(YE * np.conj(Y), axis=-1))
         if order == 2:
             return d
         c = 2.0 * np.imag(np.sum((self._kinetic_columns(Y) @ E) * np.conj(Y), axis=-1))
@@ -617,6 +621,15 @@ def _kinetic_changes(n_points: int, length: float, dim: int, tau: float) -> np.n
     return out
 
 
+@functools.lru_cache(maxsize=256)
+def _half_implicit_symbol(n_points: int, length: float, dim: int, tau: float) -> np.ndarray:
+    """:math:`1/(1 + i\tau|k|^2/4)` on the FFT grid, the symbol of
+    :math:`(I + \tfrac{i\tau}2 L)^{-1}`, read-only (cached: one array per step size)."""
+    out = 1.0 / (1.0 + (0.5j * tau) * _half_k2(n_points, length, dim))
+    out.setflags(write=False)
+    return out
+
+
 @final
 class PeriodicNLS(NLSSystem):
     """The NLS :math:`i\\psi_t = -\\frac12\\Delta\\psi + g|\\psi|^2\\psi` on a periodic grid
@@ -740,8 +753,7 @@ class PeriodicNLS(NLSSystem):
         return self._fourier_multiply(psi, _half_k2(self._n_points, self._length, self._dim))
 
     def solve_half_implicit_kinetic(self, psi, tau):
-        symbol = 1.0 / (1.0 + (0.5j * tau) * _half_k2(self._n_points, self._length, self._dim))
-        return self._fourier_multiply(psi, symbol)
+        return self._fourier_multiply(psi, _half_implicit_symbol(self._n_points, self._length, self._dim, tau))
 
     def _fourier_multiply(self, psi, symbol):
         """:math:`F^{-1}(\\text{symbol}\\cdot F\\psi)` on the grid, along the last axis."""
