@@ -195,37 +195,48 @@ def harmonic_degrees(size: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @numba.njit(cache=True)
-def _tridiagonal_kernel(rhs, out, inv_pivot, mult, off):
-    """Solve the tridiagonal system of every diagonal of every matrix of ``rhs``.
+def _upper_sweeps(rhs, y, inv_pivot, mult, off, transpose):
+    """Solve the tridiagonal system of every diagonal of the upper triangle of ``rhs``
+    (of its transpose with ``transpose``) into the upper triangle of ``y``.
 
-    ``rhs``, ``out``: complex arrays of shape ``(batch, n, n)``. The diagonal of offset
-    ``m`` (entries ``(k, k+m)``, and ``(k+m, k)``: the same real matrix) has LU factors
-    given by ``mult[m, k]`` (multipliers of the unit lower factor, ``k >= 1``),
-    ``inv_pivot[m, k]`` (reciprocal pivots) and ``off[m, k]`` (the upper off-diagonal,
-    ``k < n - m - 1``).
+    The entry ``(i, i+m)`` is the ``i``-th unknown of the diagonal of offset ``m``, so the
+    sweeps run over the rows (row ``i`` from row ``i - 1`` shifted by one column), along
+    contiguous memory. The LU factors of the diagonal ``m`` are indexed ``[k, m]``:
+    ``mult`` (multipliers of the unit lower factor, ``k >= 1``), ``inv_pivot``
+    (reciprocal pivots) and ``off`` (upper off-diagonal, ``k < n - m - 1``).
     """
-    batch, n = rhs.shape[0], rhs.shape[1]
-    y = np.empty(n, dtype=np.complex128)
-    for b in range(batch):
-        for m in range(n):
-            length = n - m
-            for side in range(2 if m > 0 else 1):
-                row, col = (0, m) if side == 0 else (m, 0)
-                y[0] = rhs[b, row, col]
-                for k in range(1, length):
-                    y[k] = rhs[b, row + k, col + k] - mult[m, k] * y[k - 1]
-                y[length - 1] *= inv_pivot[m, length - 1]
-                for k in range(length - 2, -1, -1):
-                    y[k] = (y[k] - off[m, k] * y[k + 1]) * inv_pivot[m, k]
-                for k in range(length):
-                    out[b, row + k, col + k] = y[k]
+    n = rhs.shape[0]
+    for j in range(n):
+        y[0, j] = rhs[j, 0] if transpose else rhs[0, j]
+    for i in range(1, n):
+        for j in range(i, n):
+            value = rhs[j, i] if transpose else rhs[i, j]
+            y[i, j] = value - mult[i, j - i] * y[i - 1, j - 1]
+    for i in range(n - 1, -1, -1):
+        y[i, n - 1] *= inv_pivot[i, n - 1 - i]  # the last unknown of its diagonal
+        for j in range(i, n - 1):
+            y[i, j] = (y[i, j] - off[i, j - i] * y[i + 1, j + 1]) * inv_pivot[i, j - i]
+
+
+@numba.njit(cache=True)
+def _tridiagonal_kernel(rhs, out, inv_pivot, mult, off):
+    """Solve the tridiagonal systems of every diagonal (both triangles) of every matrix of
+    ``rhs``, shape ``(batch, n, n)`` complex, into ``out`` (see :func:`_upper_sweeps`)."""
+    n = rhs.shape[1]
+    lower = np.empty((n, n), dtype=np.complex128)
+    for b in range(rhs.shape[0]):
+        _upper_sweeps(rhs[b], lower, inv_pivot, mult, off, True)
+        _upper_sweeps(rhs[b], out[b], inv_pivot, mult, off, False)
+        for i in range(n):
+            for j in range(i + 1, n):
+                out[b, j, i] = lower[i, j]
     return out
 
 
 def _lu_factors(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """LU factors of the tridiagonal matrices of every diagonal, arrays of shape ``(n, n)``
-    indexed ``[m, k]``: reciprocal pivots, multipliers and off-diagonals (see
-    :func:`_tridiagonal_kernel`).
+    indexed ``[k, m]`` (unknown ``k`` of the diagonal of offset ``m``): reciprocal pivots,
+    multipliers and off-diagonals (see :func:`_upper_sweeps`).
 
     The main diagonal's matrix is singular (the identity, :math:`l = 0`, spans its
     kernel); its first pivot is shifted by :data:`_PIN`, which leaves the solution of a
@@ -246,7 +257,9 @@ def _lu_factors(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for k in range(1, n):
         mult[:, k] = off[:, k - 1] / pivot[:, k - 1]
         pivot[:, k] = diag[:, k] - mult[:, k] * off[:, k - 1]
-    return 1.0 / pivot, mult, off
+    # indexed [k, m] for the row-wise sweeps
+    return (np.ascontiguousarray((1.0 / pivot).T), np.ascontiguousarray(mult.T),
+            np.ascontiguousarray(off.T))
 
 
 #: Relative shift of the first pivot of the (singular) main-diagonal system.
