@@ -39,11 +39,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import numpy as np
-
 from liepoisson.registry import ModelEntry, Plot
 
-from .._cli import add_integration_arguments, check, compare, model_result, plot_invariant_errors, positive_int
+from .._cli import add_integration_arguments, compare, model_result, plot_invariant_errors, positive_int
 
 __all__ = ["ENTRY", "DEFAULT_N", "DEFAULT_LMAX", "DEFAULT_DT", "DEFAULT_STEPS", "DEFAULT_ORDER",
            "ENERGY_TOLERANCE", "add_arguments", "run"]

@@ -72,7 +72,6 @@ True
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numba
@@ -80,7 +79,7 @@ import numpy as np
 import scipy.linalg
 import scipy.special
 
-from liepoisson._validation import _describe, as_finite_array, check_int, check_memory
+from liepoisson._validation import as_finite_array, check_int, check_memory
 from liepoisson.exceptions import InvalidArgumentError, ShapeError
 
 __all__ = [

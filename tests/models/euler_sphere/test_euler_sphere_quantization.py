@@ -114,7 +114,7 @@ def test_basis_is_rotation_equivariant_with_the_condon_shortley_phase(n):
     S1, S2, S3 = spin_matrices(n)
     lower = S1 - 1j * S2
     for l in range(1, n):
-        for m in range(0, l + 1):
+        for m in range(l + 1):
             T = _complex_harmonic(basis, l, m)
             assert np.max(np.abs(_commutator(S3, T) - m * T)) < 1e-12
             if m > 0:
