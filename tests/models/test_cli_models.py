@@ -154,8 +154,9 @@ QUICK_RUNS = {
     "graph-nls": ["--nodes", "6", "--steps", "40"],
     "deep-learning": ["--samples", "200", "--epochs", "2", "--depth", "3", "--width", "4"],
     "hydrodynamics": ["--case", "lq", "--points", "128", "--steps", "64", "--particles", "2000"],
+    "euler-sphere": ["--n", "8", "--steps", "10"],
 }
-INTEGRATING = ("rigid-body", "heavy-top", "nls", "graph-nls")
+INTEGRATING = ("rigid-body", "heavy-top", "nls", "graph-nls", "euler-sphere")
 
 
 @pytest.mark.parametrize("model", sorted(QUICK_RUNS))
