@@ -323,8 +323,10 @@ class LiePoissonHJ(Integrator):
         n_axes = len(algebra.shape)
         solver = self.solver
         if solver in ("auto", "preconditioned", "fixed_point"):
+            # the Cayley chart's residual is two products: the preconditioner (four more and a
+            # Hessian-vector product) costs more than the iterations it saves
             use_plain = solver == "fixed_point" or (
-                solver == "auto" and not system.has_exact_hessian_vector
+                solver == "auto" and (cayley or not system.has_exact_hessian_vector)
             )
             update = plain if use_plain else preconditioned
             try:
