@@ -258,18 +258,19 @@ def _cayley_step(fg: FunctionalGradient, psi, tau, tol, max_iter, what):
     K = generator(psi)
     stiff_psi = K.apply(psi) - K.soft(psi)
 
-    def linear(K, delta):
-        return -0.5j * K.stiff_half_solve(stiff_psi + K.soft(psi + delta))
+    def linear(K, phi):
+        return -0.5j * K.stiff_half_solve(stiff_psi + K.soft(phi))
 
     def update(delta):
-        return linear(generator(psi + delta), delta)
+        phi = psi + delta
+        return linear(generator(phi), phi)
 
     delta = _solve(update, np.zeros_like(psi), tol, max_iter, what)
     # the state moves by the Cayley transform of the last generator, a unitary: solving its
     # linear equation to round-off keeps the mass to round-off whatever tol is
     K = generator(psi + delta)
     for _ in range(_POLISH_ITERATIONS):
-        new = linear(K, delta)
+        new = linear(K, psi + delta)
         change = float(np.max(np.abs(new - delta)))
         delta = new
         if change <= 4.0 * np.finfo(float).eps * float(np.max(np.abs(psi))):

@@ -108,6 +108,7 @@ class NLSSystem(LiePoissonSystem, ABC):
         W = np.array(W)
         W.setflags(write=False)
         self._W = W
+        self._no_potential = not np.any(W)
         if not isinstance(density, (bool, np.bool_)):
             raise InvalidArgumentError(f"density must be a bool, got {_describe(density)}")
         self._density_states = bool(density)
@@ -195,7 +196,7 @@ class NLSSystem(LiePoissonSystem, ABC):
     def site_potential(self, d: np.ndarray) -> np.ndarray:
         """:math:`W + g\\,d` for site densities ``d`` of shape ``(..., N)``: the diagonal of
         :math:`\\nabla h` (over :math:`i`) beside :math:`L`."""
-        return self._W + self._g * d
+        return self._g * d if self._no_potential else self._W + self._g * d
 
     def _potential_energy(self, d: np.ndarray) -> np.ndarray:
         """:math:`\\sum_j W_j d_j + \\frac g2 d_j^2`."""
@@ -452,8 +453,12 @@ class NLSFunctionalGradient(FunctionalGradient):
 
     def functionals(self, Y, E, order):
         if Y.shape[-1] == 1:  # a pure state (the Cayley chart, the predictor)
+            d = _density(Y[:, 0])
+            if E[0, 0] != 1.0:
+                d *= np.real(E[0, 0])
+            if order == 2:
+                return d
             YE = Y * E[0, 0]
-            d = _density(Y[:, 0]) * np.real(E[0, 0])
         else:
             YE = Y @ E
             d = np.real(np.sum(YE * np.conj(Y), axis=-1))
