@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 from liepoisson.cli import main  # noqa: E402
 
 STATIC = Path(__file__).resolve().parent / "_static"
-MODELS = ("rigid-body", "heavy-top", "graph-nls", "deep-learning", "hydrodynamics")
+MODELS = ("rigid-body", "heavy-top", "graph-nls", "deep-learning", "hydrodynamics", "euler-sphere")
 #: Runs with options: (model, options, prefix of the figure names).
 VARIANTS = (("nls", ("--solution", "collision"), "collision_"),)
 

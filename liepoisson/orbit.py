@@ -15,13 +15,14 @@ exactly by construction.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import final
 
 import numpy as np
 
 from ._validation import _describe, as_finite_array, check_element_shape
 from .exceptions import InvalidArgumentError
 
-__all__ = ["OrbitChart", "PureStateChart"]
+__all__ = ["OrbitChart", "WavefunctionChart", "PureStateChart"]
 
 
 class OrbitChart(ABC):
@@ -77,9 +78,61 @@ class OrbitChart(ABC):
         return arr.astype(np.result_type(arr.dtype, self.state_dtype), copy=False)
 
 
-class PureStateChart(OrbitChart):
+class WavefunctionChart(OrbitChart):
+    """States that stand for pure states :math:`\\rho = \\psi\\psi^H \\in \\mathfrak u(n)^*`
+    through a wavefunction :math:`\\psi \\in \\mathbb C^n` (abstract).
+
+    Subclasses implement :attr:`state_shape`, :meth:`to_wavefunction`,
+    :meth:`from_wavefunction` and :meth:`infinitesimal`; the covector and the group actions
+    (:math:`\\psi \\mapsto e^{-\\xi}\\psi`, the Cayley transform) act on the wavefunction.
+    Matrix-free steps (:mod:`liepoisson.matrix_free`) take systems with such a chart.
+
+    Parameters
+    ----------
+    algebra : UnitaryAlgebra
+        u(n) (not su(n): a pure state has trace :math:`|\\psi|^2 \\neq 0`).
+    """
+
+    def __init__(self, algebra):
+        from .algebra.unitary import UnitaryAlgebra
+
+        if not isinstance(algebra, UnitaryAlgebra) or algebra.special:
+            raise InvalidArgumentError(f"algebra must be u(n), got {_describe(algebra)}")
+        self._algebra = algebra
+
+    @abstractmethod
+    def to_wavefunction(self, state: np.ndarray) -> np.ndarray:
+        """The wavefunction of a state, shape ``(..., n)``, complex."""
+
+    @abstractmethod
+    def from_wavefunction(self, psi: np.ndarray) -> np.ndarray:
+        """The state of a wavefunction, shape ``(..., *state_shape)``."""
+
+    def covector(self, state):
+        psi = self.to_wavefunction(np.asarray(state))
+        return psi[..., :, None] * np.conj(psi[..., None, :])
+
+    def act(self, xi, state):
+        # psi + V ((e^{-i lam} - 1) * V^H psi): round-off scales with the change, so the
+        # mass drifts far less over many steps than with V e^{-i lam} V^H psi
+        psi = self.to_wavefunction(np.asarray(state))
+        lam, V = np.linalg.eigh(-1j * np.asarray(xi))
+        coeff = np.einsum("...ji,...j->...i", np.conj(V), psi)  # V^H psi
+        return self.from_wavefunction(psi + np.einsum("...ij,...j->...i", V, np.expm1(-1j * lam) * coeff))
+
+    def act_cayley(self, xi, state):
+        """:math:`(I + \\xi/2)^{-1}(I - \\xi/2)\\psi` (one LU solve)."""
+        psi = self.to_wavefunction(np.asarray(state))
+        xi = np.asarray(xi)
+        eye = np.eye(xi.shape[-1], dtype=complex)
+        rhs = psi - 0.5 * np.einsum("...ij,...j->...i", xi, psi)
+        return self.from_wavefunction(np.linalg.solve(eye + 0.5 * xi, rhs[..., None])[..., 0])
+
+
+@final
+class PureStateChart(WavefunctionChart):
     """Wavefunctions :math:`\\psi \\in \\mathbb C^n` for pure states
-    :math:`\\rho = \\psi\\psi^H \\in \\mathfrak u(n)^*` (final).
+    :math:`\\rho = \\psi\\psi^H \\in \\mathfrak u(n)^*`: the state is the wavefunction (final).
 
     ``act(xi, psi)`` :math:`= e^{-\\xi}\\psi`, computed through the eigendecomposition of the
     Hermitian matrix :math:`-i\\xi` (so :math:`e^{-\\xi}` is unitary to round-off and the norm
@@ -103,13 +156,6 @@ class PureStateChart(OrbitChart):
     True
     """
 
-    def __init__(self, algebra):
-        from .algebra.unitary import UnitaryAlgebra
-
-        if not isinstance(algebra, UnitaryAlgebra) or algebra.special:
-            raise InvalidArgumentError(f"algebra must be u(n), got {_describe(algebra)}")
-        self._algebra = algebra
-
     @property
     def state_shape(self) -> tuple:
         return (self._algebra.n,)
@@ -118,23 +164,11 @@ class PureStateChart(OrbitChart):
     def state_dtype(self) -> np.dtype:
         return np.dtype(complex)
 
-    def covector(self, psi):
-        psi = np.asarray(psi)
-        return psi[..., :, None] * np.conj(psi[..., None, :])
+    def to_wavefunction(self, state):
+        return state
 
-    def act(self, xi, psi):
-        # psi + V ((e^{-i lam} - 1) * V^H psi): round-off scales with the change, so the
-        # mass drifts far less over many steps than with V e^{-i lam} V^H psi
-        lam, V = np.linalg.eigh(-1j * np.asarray(xi))
-        coeff = np.einsum("...ji,...j->...i", np.conj(V), psi)  # V^H psi
-        return psi + np.einsum("...ij,...j->...i", V, np.expm1(-1j * lam) * coeff)
-
-    def act_cayley(self, xi, psi):
-        """:math:`(I + \\xi/2)^{-1}(I - \\xi/2)\\psi` (one LU solve)."""
-        xi = np.asarray(xi)
-        eye = np.eye(xi.shape[-1], dtype=complex)
-        rhs = psi - 0.5 * np.einsum("...ij,...j->...i", xi, psi)
-        return np.linalg.solve(eye + 0.5 * xi, rhs[..., None])[..., 0]
+    def from_wavefunction(self, psi):
+        return psi
 
     def infinitesimal(self, xi, psi):
         return -np.einsum("...ij,...j->...i", xi, psi)

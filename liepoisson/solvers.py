@@ -24,7 +24,11 @@ import scipy.optimize
 
 from .exceptions import ConvergenceError, InvalidArgumentError
 
-__all__ = ["solve_fixed_point", "solve_damped_fixed_point", "solve_newton"]
+__all__ = ["solve_fixed_point", "solve_damped_fixed_point", "solve_newton", "solve_newton_krylov"]
+
+
+#: Changes or residuals below this relative size are round-off.
+_PLATEAU = 1e3 * np.finfo(float).eps
 
 
 def _element_scale(x: np.ndarray, n_axes: int):
@@ -103,10 +107,9 @@ def solve_fixed_point(
         non-finite iterate.
     """
     scale = _element_scale(guess, n_element_axes)
-    plateau = 1e3 * np.finfo(float).eps
     if guess.ndim == n_element_axes:
-        return _fixed_point_one(update, guess, scale, tol, max_iter, what, plateau)
-    return _fixed_point_batch(update, guess, n_element_axes, scale, tol, max_iter, what, plateau)
+        return _fixed_point_one(update, guess, scale, tol, max_iter, what, _PLATEAU)
+    return _fixed_point_batch(update, guess, n_element_axes, scale, tol, max_iter, what, _PLATEAU)
 
 
 def _fixed_point_one(update, x, scale, tol, max_iter, what, plateau):
@@ -230,6 +233,51 @@ def solve_damped_fixed_point(
     )
 
 
+def solve_newton_krylov(residual: Callable[[np.ndarray], np.ndarray], guess: np.ndarray, tol: float,
+                        max_iter: int, what: str) -> np.ndarray:
+    """Solve ``residual(x) = 0`` for a real vector ``x`` by :func:`scipy.optimize.newton_krylov`
+    (Jacobian-free: finite-difference Jacobian-vector products, a Krylov solve per step).
+
+    The residual is accepted at the round-off plateau, ``1e3 * eps`` relative, when ``tol``
+    is below it.
+
+    Parameters
+    ----------
+    residual : callable
+        Maps ``(n,)`` to ``(n,)``, real.
+    guess : ndarray of shape (n,)
+    tol : float
+        Relative tolerance on ``max|residual|`` (relative to ``max(1, max|guess|)``).
+    max_iter : int
+    what : str
+        Description used in error messages.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+
+    Raises
+    ------
+    ConvergenceError
+        When the residual does not reach the tolerance.
+    """
+    scale = max(1.0, float(np.max(np.abs(guess)))) if guess.size else 1.0
+    # finite-difference Jacobian-vector products do not get below the round-off plateau
+    f_tol = max(tol, _PLATEAU) * scale
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return scipy.optimize.newton_krylov(residual, guess, f_tol=f_tol, maxiter=max_iter)
+    except (scipy.optimize.NoConvergence, ValueError, ArithmeticError) as exc:
+        last = np.asarray(exc.args[0]) if isinstance(exc, scipy.optimize.NoConvergence) and exc.args else guess
+        res = float(np.max(np.abs(residual(last))) / scale)
+        raise ConvergenceError(
+            f"{what} did not converge: relative residual {res:.3e} > tol {tol:.1e} "
+            f"after {max_iter} Newton-Krylov iterations",
+            residual=res,
+            iterations=max_iter,
+        ) from None
+
+
 def solve_newton(
     residual: Callable[[np.ndarray], np.ndarray],
     guess: np.ndarray,
@@ -282,21 +330,10 @@ def solve_newton(
             raise InvalidArgumentError(
                 f"solver 'newton_krylov' needs an unbatched state, got coordinates of shape {c.shape}"
             )
-        try:
-            sol = scipy.optimize.newton_krylov(R, c, f_tol=tol * float(scale), maxiter=max_iter)
-        except scipy.optimize.NoConvergence as exc:
-            last = np.asarray(exc.args[0]) if exc.args else c
-            res = float(np.max(np.abs(R(last))) / scale)
-            raise ConvergenceError(
-                f"{what} did not converge: relative residual {res:.3e} > tol {tol:.1e} "
-                f"after {max_iter} Newton-Krylov iterations",
-                residual=res,
-                iterations=max_iter,
-            ) from None
-        return algebra.dual_from_coords(sol)
+        return algebra.dual_from_coords(solve_newton_krylov(R, c, tol, max_iter, what))
 
     dim = c.shape[-1]
-    plateau = 1e3 * np.finfo(float).eps
+    plateau = _PLATEAU
     prev = np.full(scale.shape, np.inf)
     solving = np.ones(scale.shape, dtype=bool)
     for it in range(1, max_iter + 1):

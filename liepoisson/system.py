@@ -205,7 +205,8 @@ class LiePoissonSystem:
         """How the generating function's gradient sees a pure state through a few linear
         functionals (a :class:`liepoisson.matrix_free.FunctionalGradient`), which gives
         :class:`~liepoisson.LiePoissonHJ` its matrix-free steps; ``None`` (the default)
-        for systems without that structure."""
+        for systems without that structure. Systems that return one have a
+        :class:`~liepoisson.orbit.WavefunctionChart`."""
         return None
 
     def state_vector_field(self, state: np.ndarray) -> np.ndarray:

@@ -21,7 +21,8 @@ import pytest
 import liepoisson_models
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS = ["rigid-body", "heavy-top", "nls", "graph-nls", "deep-learning", "hydrodynamics"]
+MODELS = ["rigid-body", "heavy-top", "nls", "graph-nls", "deep-learning", "hydrodynamics",
+          "euler-sphere"]
 TRAP = """\
 from pathlib import Path
 Path(__file__).with_name("EXECUTED-" + __name__).write_text("executed")
@@ -80,7 +81,7 @@ def test_documented_imports_reach_our_models_from_a_directory_with_its_own(forei
     code = (
         "from liepoisson_models.deep_learning import ResNetClassifier\n"
         "import liepoisson_models.rigid_body, liepoisson_models.heavy_top, "
-        "liepoisson_models.nls, liepoisson_models.hydrodynamics\n"
+        "liepoisson_models.nls, liepoisson_models.hydrodynamics, liepoisson_models.euler_sphere\n"
         "import sys\n"
         "print(ResNetClassifier.__module__)\n"
         "print(sorted(m for m in sys.modules if m == 'models' or m.startswith('models.')))\n"
@@ -116,7 +117,8 @@ def test_pyproject_lists_every_package_and_registers_every_model_by_entry_point(
             found.add(".".join((name, *parts)))
     assert sorted(setuptools["packages"]) == sorted(found)
     entry_points = config["project"]["entry-points"]["liepoisson.models"]
-    assert set(entry_points) == {"rigid-body", "heavy-top", "nls", "deep-learning", "hydrodynamics"}
+    assert set(entry_points) == {"rigid-body", "heavy-top", "nls", "deep-learning", "hydrodynamics",
+                                 "euler-sphere"}
     for value in entry_points.values():
         assert value.startswith("liepoisson_models.") and ".cli:" in value
 

@@ -40,7 +40,8 @@ DOCTESTS = _doctests()
 
 def test_every_model_package_has_examples():
     packages = {t.name.split(".")[1] for t in DOCTESTS if t.name.count(".") >= 1}
-    assert {"rigid_body", "heavy_top", "nls", "deep_learning", "hydrodynamics", "_cli"} <= packages
+    assert {"rigid_body", "heavy_top", "nls", "deep_learning", "hydrodynamics", "euler_sphere",
+            "_cli"} <= packages
     assert len(DOCTESTS) >= 60
 
 

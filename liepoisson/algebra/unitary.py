@@ -41,8 +41,15 @@ class _TracePower:
     def __call__(self, mu: np.ndarray) -> np.ndarray:
         mu = np.asarray(mu)
         M = mu if self.weights is None else np.einsum("...a,aij->...ij", mu, self.weights)
-        Mk = np.linalg.matrix_power(M, self.k)
-        return np.real(np.trace(Mk, axis1=-2, axis2=-1))
+        k = self.k
+        if k == 1:
+            return np.real(np.trace(M, axis1=-2, axis2=-1))
+        if k > 4:
+            return np.real(np.trace(np.linalg.matrix_power(M, k), axis1=-2, axis2=-1))
+        # tr(A B) = sum(A * B^T): at most one matrix product for k <= 4
+        left = M if k == 2 else M @ M
+        right = M if k in (2, 3) else left
+        return np.real(np.sum(left * np.swapaxes(right, -1, -2), axis=(-2, -1)))
 
 
 def _gell_mann_diagonal(n: int) -> np.ndarray:

@@ -14,6 +14,7 @@ from .._validation import check_int, check_real
 from ..derivatives import complex_step_problem
 from ..exceptions import ConvergenceError, InvalidArgumentError
 from ..matrix_free import matrix_free_step
+from ..orbit import WavefunctionChart
 from ..solvers import solve_fixed_point, solve_newton
 from .base import Integrator
 from .composition import nested_triple_jump
@@ -297,7 +298,15 @@ class LiePoissonHJ(Integrator):
     def _hj_step(self, system, state, dt, order, what):
         functional = system.functional_gradient
         if functional is not None:
-            return matrix_free_step(functional, state, dt, order, self.chart, self.tol, self.max_iter, what)
+            chart = system.chart
+            if not isinstance(chart, WavefunctionChart):
+                raise InvalidArgumentError(
+                    f"{system.name} has a functional_gradient but its states are not wavefunctions "
+                    f"(its chart is {type(chart).__name__}, not a WavefunctionChart)"
+                )
+            psi = matrix_free_step(functional, chart.to_wavefunction(state), dt, order, self.chart,
+                                   self.tol, self.max_iter, what)
+            return chart.from_wavefunction(psi)
         algebra = system.algebra
         ad_star = algebra.ad_star
         mu = system.covector(state)
@@ -320,8 +329,10 @@ class LiePoissonHJ(Integrator):
         n_axes = len(algebra.shape)
         solver = self.solver
         if solver in ("auto", "preconditioned", "fixed_point"):
+            # the Cayley chart's residual is two products: the preconditioner (four more and a
+            # Hessian-vector product) costs more than the iterations it saves
             use_plain = solver == "fixed_point" or (
-                solver == "auto" and not system.has_exact_hessian_vector
+                solver == "auto" and (cayley or not system.has_exact_hessian_vector)
             )
             update = plain if use_plain else preconditioned
             try:

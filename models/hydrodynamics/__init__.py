@@ -68,6 +68,7 @@ from .qhd import (
     pairing,
     semidirect_bracket,
 )
+from .systems import MadelungChart, QHDSystem
 from .residuals import (
     TIME_DIRECTIONS,
     continuity_residual,
@@ -125,6 +126,8 @@ __all__ = [
     "quantum_euler_residual",
     "schrodinger_residual",
     # quantum hydrodynamics
+    "QHDSystem",
+    "MadelungChart",
     "QuantumHydrodynamics",
     "semidirect_bracket",
     "coadjoint",

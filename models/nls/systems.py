@@ -14,8 +14,8 @@ import scipy.sparse
 import scipy.sparse.linalg
 
 from liepoisson import LiePoissonSystem, u
-from liepoisson._validation import _describe, check_int, check_memory, check_real
-from liepoisson.exceptions import InvalidArgumentError, NonFiniteError
+from liepoisson._validation import _describe, as_finite_array, check_int, check_memory, check_real
+from liepoisson.exceptions import InvalidArgumentError, NonFiniteError, ShapeError
 from liepoisson.grids import PeriodicGrid
 from liepoisson.matrix_free import FunctionalGradient, Generator
 from liepoisson.orbit import PureStateChart
@@ -59,13 +59,13 @@ class NLSSystem(LiePoissonSystem, ABC):
 
     .. math::
 
-        h(\\rho) = \\operatorname{tr}(L\\rho) + \\frac g2 \\sum_j \\rho_{jj}^2, \\qquad
-        \\nabla h(\\rho) = i\\,(L + g\\,\\operatorname{diag}\\rho),
+        h(\\rho) = \\operatorname{tr}(L\\rho) + \\sum_j W_j\\rho_{jj} + \\frac g2 \\sum_j \\rho_{jj}^2, \\qquad
+        \\nabla h(\\rho) = i\\,(L + \\operatorname{diag}(W + g\\,\\operatorname{diag}\\rho)),
 
     with :math:`L` real symmetric (the kinetic operator of the subclass). The Lie–Poisson
     equation :math:`\\dot\\rho = \\operatorname{ad}^*_{\\nabla h}\\rho = [\\rho, \\nabla h]` is
-    :math:`i\\dot\\rho = [L + g\\operatorname{diag}\\rho, \\rho]`, and on pure states
-    :math:`i\\dot\\psi = (L + g|\\psi|^2)\\psi`. ``g > 0`` is defocusing, ``g < 0`` focusing.
+    :math:`i\\dot\\rho = [L + \\operatorname{diag}(W + g\\operatorname{diag}\\rho), \\rho]`, and on
+    pure states :math:`i\\dot\\psi = (L + W + g|\\psi|^2)\\psi`. ``g > 0`` is defocusing, ``g < 0`` focusing.
     The derivatives are exact: :math:`D^2h(\\rho)[v] = i g \\operatorname{diag} v`,
     :math:`D^3h = 0`.
 
@@ -91,14 +91,24 @@ class NLSSystem(LiePoissonSystem, ABC):
     max_dense : int or None
         Largest N for the dense path (None: :data:`DENSE_LIMIT`).
     name : str
+    potential : array_like of shape (N,), optional
+        An external potential :math:`W` per site (default 0).
 
     Subclasses implement :meth:`_dense_kinetic`, :meth:`apply_kinetic` and
     :meth:`propagate_kinetic`.
     """
 
-    def __init__(self, n: int, g: float, density: bool, max_dense: int | None, name: str):
+    def __init__(self, n: int, g: float, density: bool, max_dense: int | None, name: str,
+                 potential=None):
         n = check_int("N", n, minimum=1)
         self._g = check_real("g", g)
+        W = np.zeros(n) if potential is None else as_finite_array("potential", potential, dtype=float)
+        if W.shape != (n,):
+            raise ShapeError(f"potential must have shape ({n},) (one value per site), got shape {W.shape}")
+        W = np.array(W)
+        W.setflags(write=False)
+        self._W = W
+        self._no_potential = not np.any(W)
         if not isinstance(density, (bool, np.bool_)):
             raise InvalidArgumentError(f"density must be a bool, got {_describe(density)}")
         self._density_states = bool(density)
@@ -179,6 +189,20 @@ class NLSSystem(LiePoissonSystem, ABC):
         return self._g
 
     @property
+    def potential(self) -> np.ndarray:
+        """The external potential :math:`W` per site, shape ``(N,)`` (zeros by default)."""
+        return self._W
+
+    def site_potential(self, d: np.ndarray) -> np.ndarray:
+        """:math:`W + g\\,d` for site densities ``d`` of shape ``(..., N)``: the diagonal of
+        :math:`\\nabla h` (over :math:`i`) beside :math:`L`."""
+        return self._g * d if self._no_potential else self._W + self._g * d
+
+    def _potential_energy(self, d: np.ndarray) -> np.ndarray:
+        """:math:`\\sum_j W_j d_j + \\frac g2 d_j^2`."""
+        return np.sum(self._W * d + 0.5 * self._g * d**2, axis=-1)
+
+    @property
     def density(self) -> bool:
         """Whether states are density matrices (``True``) or wavefunctions."""
         return self._density_states
@@ -228,7 +252,7 @@ class NLSSystem(LiePoissonSystem, ABC):
         rho = np.asarray(rho)
         L = self.kinetic_matrix
         kinetic = np.real(np.einsum("ij,...ji->...", L, rho))
-        return kinetic + 0.5 * self._g * np.sum(_diagonal(rho) ** 2, axis=-1)
+        return kinetic + self._potential_energy(_diagonal(rho))
 
     def _diagonal_matrix(self, d: np.ndarray) -> np.ndarray:
         out = np.zeros(d.shape + (d.shape[-1],), dtype=complex)
@@ -241,7 +265,7 @@ class NLSSystem(LiePoissonSystem, ABC):
         out = np.empty(rho.shape, dtype=complex)
         out[...] = self.kinetic_matrix
         idx = np.arange(self.n)
-        out[..., idx, idx] += self._g * _diagonal(rho)
+        out[..., idx, idx] += self.site_potential(_diagonal(rho))
         out *= 1j
         return out
 
@@ -289,8 +313,8 @@ class NLSSystem(LiePoissonSystem, ABC):
         """
         state = np.asarray(state)
         if not self._density_states:
-            return -1j * (self.apply_kinetic(state) + self._g * _density(state) * state)
-        X = self._apply_kinetic_left(state) + self._g * _diagonal(state)[..., :, None] * state
+            return -1j * (self.apply_kinetic(state) + self.site_potential(_density(state)) * state)
+        X = self._apply_kinetic_left(state) + self.site_potential(_diagonal(state))[..., :, None] * state
         return -1j * (X - _dagger(X))
 
     def split_flows(self):
@@ -342,11 +366,11 @@ class NLSSystem(LiePoissonSystem, ABC):
         """
         # unlike the kinetic phases (the same every step, so that their round-off would add
         # up), these phases change from step to step and their round-off averages out
-        c = -1j * tau * self._g
+        c = -1j * tau
         if self._density_states:
-            d = _diagonal(state)
+            d = self.site_potential(_diagonal(state))
             return state * np.exp(c * (d[..., :, None] - d[..., None, :]))
-        return state * np.exp(c * _density(state))
+        return state * np.exp(c * self.site_potential(_density(state)))
 
     # ------------------------------------------------------------------ invariants
     def energy(self, state) -> np.ndarray:
@@ -364,10 +388,9 @@ class NLSSystem(LiePoissonSystem, ABC):
         state = np.asarray(state)
         if self._density_states:
             kinetic = np.real(np.trace(self._apply_kinetic_left(state), axis1=-2, axis2=-1))
-            return kinetic + 0.5 * self._g * np.sum(_diagonal(state) ** 2, axis=-1)
-        dens = _density(state)
+            return kinetic + self._potential_energy(_diagonal(state))
         kinetic = np.real(np.sum(np.conj(state) * self.apply_kinetic(state), axis=-1))
-        return kinetic + 0.5 * self._g * np.sum(dens**2, axis=-1)
+        return kinetic + self._potential_energy(_density(state))
 
     def invariants(self, state) -> dict[str, np.ndarray]:
         """Energy, mass and :math:`\\operatorname{tr}\\rho^k` (plus what a subclass adds).
@@ -430,8 +453,12 @@ class NLSFunctionalGradient(FunctionalGradient):
 
     def functionals(self, Y, E, order):
         if Y.shape[-1] == 1:  # a pure state (the Cayley chart, the predictor)
+            d = _density(Y[:, 0])
+            if E[0, 0] != 1.0:
+                d *= np.real(E[0, 0])
+            if order == 2:
+                return d
             YE = Y * E[0, 0]
-            d = _density(Y[:, 0]) * np.real(E[0, 0])
         else:
             YE = Y @ E
             d = np.real(np.sum(YE * np.conj(Y), axis=-1))
@@ -444,7 +471,7 @@ class NLSFunctionalGradient(FunctionalGradient):
         system = self._system
         L = system.apply_kinetic
         g = system.g
-        potential = tau * g * (d if order == 2 else d[0])
+        potential = tau * system.site_potential(d if order == 2 else d[0])
 
         def soft(v):
             return potential * v
@@ -509,6 +536,8 @@ class GraphNLS(NLSSystem):
         States are density matrices of shape ``(N, N)`` instead of wavefunctions.
     max_dense : int, optional
         Largest N for the dense path (default :data:`DENSE_LIMIT`).
+    potential : array_like of shape (N,), optional
+        External potential :math:`W` per site, added to :math:`g|\\psi|^2` (default 0).
 
     Raises
     ------
@@ -534,7 +563,7 @@ class GraphNLS(NLSSystem):
     """
 
     def __init__(self, graph, g: float = -1.0, hopping: float = 1.0, density: bool = False,
-                 max_dense: int | None = None):
+                 max_dense: int | None = None, potential=None):
         hopping = check_real("hopping", hopping)
         nodes, L = _graph_laplacian(graph, hopping)
         self._graph = nx.freeze(graph.copy())
@@ -542,7 +571,7 @@ class GraphNLS(NLSSystem):
         self._hopping = hopping
         self._laplacian = L
         super().__init__(
-            len(nodes), g, density, max_dense,
+            len(nodes), g, density, max_dense, potential=potential,
             name=f"GraphNLS({len(nodes)} nodes, g={check_real('g', g):g}, hopping={hopping:g})",
         )
 
@@ -623,8 +652,8 @@ def _kinetic_changes(n_points: int, length: float, dim: int, tau: float) -> np.n
 
 @functools.lru_cache(maxsize=256)
 def _half_implicit_symbol(n_points: int, length: float, dim: int, tau: float) -> np.ndarray:
-    """:math:`1/(1 + i\tau|k|^2/4)` on the FFT grid, the symbol of
-    :math:`(I + \tfrac{i\tau}2 L)^{-1}`, read-only (cached: one array per step size)."""
+    """:math:`1/(1 + i\\tau|k|^2/4)` on the FFT grid, the symbol of
+    :math:`(I + \\tfrac{i\\tau}2 L)^{-1}`, read-only (cached: one array per step size)."""
     out = 1.0 / (1.0 + (0.5j * tau) * _half_k2(n_points, length, dim))
     out.setflags(write=False)
     return out
@@ -663,6 +692,8 @@ class PeriodicNLS(NLSSystem):
     max_dense : int, optional
         Largest N for the dense path (default :data:`DENSE_LIMIT`); above it use
         :class:`~liepoisson_models.nls.LiePoissonSplitting`.
+    potential : array_like of shape (N,), optional
+        External potential :math:`W` per site, added to :math:`g|\\psi|^2` (default 0).
 
     Examples
     --------
@@ -681,7 +712,7 @@ class PeriodicNLS(NLSSystem):
     """
 
     def __init__(self, n_points: int, length: float, g: float = -1.0, dim: int = 1,
-                 density: bool = False, max_dense: int | None = None):
+                 density: bool = False, max_dense: int | None = None, potential=None):
         grid = PeriodicGrid(n_points, length, dim)
         self._grid = grid
         n_points, length = grid.n_points, grid.length
@@ -690,7 +721,7 @@ class PeriodicNLS(NLSSystem):
         x.setflags(write=False)
         self._x = x
         super().__init__(
-            n_points**dim, g, density, max_dense,
+            n_points**dim, g, density, max_dense, potential=potential,
             name=f"PeriodicNLS({n_points}{'^2' if dim == 2 else ''} points, length={length:g}, "
             f"g={check_real('g', g):g})",
         )
