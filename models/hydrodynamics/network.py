@@ -381,7 +381,10 @@ def gradient_network_hydrodynamics(flow: NetworkFlow, running_cost=0.0,
         \\frac{\\Delta\\sqrt\\rho}{\\sqrt\\rho} = c(t)` (least squares weighted by
         :math:`\\rho`, over all layers; ``"fitted_bohm_sign"``): :math:`-1` is the real-time
         (NLS) sign, :math:`+1` the imaginary-time (Schrödinger-bridge) sign that plain
-        stochastic control gives. Holds when :math:`s < 0`.
+        stochastic control gives; ``"relative_fit_residual"`` is what the best fit leaves,
+        relative to its largest term. Holds when :math:`s < 0` and the fit explains the fields
+        (residual below :data:`RESIDUAL_TOLERANCE`); fields that satisfy neither equation
+        (an untrained network) have no sign.
     ``nls``
         The Schrödinger residual is below :data:`RESIDUAL_TOLERANCE`.
 
@@ -426,7 +429,7 @@ def gradient_network_hydrodynamics(flow: NetworkFlow, running_cost=0.0,
     psi = madelung(flow.rho, S, hbar)
 
     cont, hjb, nls_phase, schr, w_eff = [], [], [], [], []
-    sign_num = sign_den = 0.0
+    sign_ab = sign_bb = sign_aa = 0.0
     for k in range(net.depth):
         sl = flow.layer_slice(k)
         t, rho = flow.t[sl], flow.rho[sl]
@@ -451,8 +454,9 @@ def gradient_network_hydrodynamics(flow: NetworkFlow, running_cost=0.0,
         # s = -hbar^2/2 real time (NLS), +hbar^2/2 imaginary time (least squares, rho-weighted)
         A = _fit_out_constant(grid, St + kinetic + W, inner)
         B = _fit_out_constant(grid, bohm, inner)
-        sign_num -= float(np.sum(grid.integrate(inner * A * B)))
-        sign_den += float(np.sum(grid.integrate(inner * B * B)))
+        sign_aa += float(np.sum(grid.integrate(inner * A * A)))
+        sign_ab += float(np.sum(grid.integrate(inner * A * B)))
+        sign_bb += float(np.sum(grid.integrate(inner * B * B)))
         # the Schrodinger residual with the fitted global phase rate
         raw = quantum_hj_residual(grid, t, rho, Sk, hbar, W, "real", method)
         rate_c = (grid.integrate(inner * raw) / grid.integrate(inner)).reshape((-1,) + (1,) * grid.dim)
@@ -466,13 +470,17 @@ def gradient_network_hydrodynamics(flow: NetworkFlow, running_cost=0.0,
     layers = {"continuity": cont, "hjb": hjb, "nls_phase": nls_phase, "nls": schr}
     residuals = {key: max(values) for key, values in layers.items()}
     min_ratio = float(flow.rho.min() / flow.rho.max())
-    bohm_sign = sign_num / max(sign_den, 1e-300)
+    bohm_sign = -sign_ab / max(sign_bb, 1e-300)
+    # what the best fit leaves, relative to the larger of the two sides
+    left = max(sign_aa - sign_ab**2 / max(sign_bb, 1e-300), 0.0)
+    sign_fit = float(np.sqrt(left / max(sign_aa, bohm_sign**2 * sign_bb, 1e-300)))
     conditions = {
         "irrotational": {"holds": bool(flow.curl() < 1e-6), "relative_curl": flow.curl()},
         "density_positive": {"holds": bool(min_ratio > 0), "min_relative_density": min_ratio},
         "optimal_feedback": {"holds": bool(residuals["hjb"] < RESIDUAL_TOLERANCE),
                              "relative_hjb_residual": residuals["hjb"]},
-        "real_time_sign": {"holds": bool(bohm_sign < 0), "fitted_bohm_sign": bohm_sign},
+        "real_time_sign": {"holds": bool(bohm_sign < 0 and sign_fit < RESIDUAL_TOLERANCE),
+                           "fitted_bohm_sign": bohm_sign, "relative_fit_residual": sign_fit},
         "nls": {"holds": bool(residuals["nls"] < RESIDUAL_TOLERANCE),
                 "relative_schrodinger_residual": residuals["nls"]},
         "inside_box": {"holds": bool(flow.escaped == 0.0), "escaped_fraction": flow.escaped},

@@ -597,6 +597,7 @@ def test_gradient_network_is_the_optimal_feedback_of_its_running_cost_at_second_
     # that of the Schrodinger bridge (+1), and the real-time (NLS) equations do not hold
     assert not conditions["real_time_sign"]["holds"]
     assert abs(conditions["real_time_sign"]["fitted_bohm_sign"] - 1.0) < 0.1
+    assert conditions["real_time_sign"]["relative_fit_residual"] < 0.1
     assert hd.residuals["nls_phase"] > 0.2 and not conditions["nls"]["holds"]
     np.testing.assert_allclose(np.abs(hd.psi) ** 2, flow.rho, rtol=1e-12)
 
@@ -708,6 +709,8 @@ def test_liepoisson_run_hydrodynamics_writes_a_passing_report_and_its_plots(tmp_
     assert report["lq"]["plain"]["residuals"]["quantum_hj_real"] > 0.1          # not the NLS side
     conditions = report["network"]["conditions"]
     assert conditions["irrotational"]["holds"] and not conditions["real_time_sign"]["holds"]
+    # two epochs: the fields satisfy neither quantum HJ equation, so no sign is identified
+    assert conditions["real_time_sign"]["relative_fit_residual"] > 0.1
     assert len(report["plots"]) == 4
     for name in report["plots"]:
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

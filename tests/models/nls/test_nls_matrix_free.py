@@ -140,3 +140,14 @@ def test_stiff_steps_converge_where_the_dense_fixed_point_does_not():
     exact = bright_soliton(nls.x, 0.1, a=1.0, c=0.5)
     for c, new in steps.items():
         assert np.max(np.abs(new - exact)) < 1e-3, c
+
+
+@pytest.mark.parametrize("chart", ["exp", "cayley"])
+def test_a_batch_of_wavefunctions_steps_member_by_member(chart):
+    nls = SYSTEMS["ring"]()
+    batch = np.stack([_random_psi(nls.n, seed) for seed in range(3)])
+    method = LiePoissonHJ(order=4, chart=chart)
+    together = integrate(nls, batch, 0.1, 5, method=method).final
+    alone = np.stack([integrate(nls, psi, 0.1, 5, method=method).final for psi in batch])
+    assert together.shape == (3, nls.n)
+    assert np.array_equal(together, alone)
