@@ -343,8 +343,14 @@ class LiePoissonHJ(Integrator):
             except ConvergenceError:
                 if solver != "auto":
                     raise
-                batched = np.ndim(guess) > n_axes
-                solver = "newton" if batched or algebra.dim <= 256 else "newton_krylov"
+                n_state = len(system.state_shape)
+                if np.ndim(state) > n_state:
+                    # each member as if alone (the fixed point, Newton only where it fails),
+                    # so a batch gives the bits of its members' own runs whatever its make-up
+                    members = np.reshape(state, (-1,) + np.shape(state)[np.ndim(state) - n_state:])
+                    out = [self._hj_step(system, member, dt, order, what) for member in members]
+                    return np.reshape(np.stack(out), np.shape(state))
+                solver = "newton" if algebra.dim <= 256 else "newton_krylov"
         if solver is not None:
             nu = solve_newton(
                 residual, guess, algebra, self.tol, self.max_iter, what, krylov=solver == "newton_krylov"

@@ -254,3 +254,16 @@ def test_every_solver_finds_the_same_step(solver):
         a = LiePoissonHJ(order=4, solver="fixed_point").step(system, mu0, 0.2)
         b = LiePoissonHJ(order=4, solver=solver, tol=1e-13).step(system, mu0, 0.2)
         assert np.max(np.abs(a - b)) <= 1e-12, (name, solver)
+
+
+def test_a_batch_that_falls_back_to_newton_gives_each_member_the_bits_of_its_own_run():
+    from liepoisson import LiePoissonSystem, so3
+
+    I = np.array([1.0, 2.0, 3.5])
+    body = LiePoissonSystem(so3(), lambda m: 0.5 * np.sum(m**2 / I, axis=-1), gradient=lambda m: m / I)
+    mu = np.random.default_rng(0).standard_normal((6, 3))
+    mu[2] *= 6.0  # too fast for 12 fixed-point iterations at this step: Newton takes over
+    method = LiePoissonHJ(order=2, max_iter=12)
+    batch = integrate(body, mu, 0.4, 3, method=method, engine="numpy").final
+    alone = np.stack([integrate(body, m, 0.4, 3, method=method, engine="numpy").final for m in mu])
+    assert np.array_equal(batch, alone)
