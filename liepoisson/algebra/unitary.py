@@ -9,10 +9,12 @@ whose size grows faster than :math:`n^2` per element, so large ``n`` (su(64), di
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .._validation import _describe, check_int, check_memory
 from ..exceptions import InvalidArgumentError
@@ -44,12 +46,14 @@ class _TracePower:
         k = self.k
         if k == 1:
             return np.real(np.trace(M, axis1=-2, axis2=-1))
-        if k > 4:
-            return np.real(np.trace(np.linalg.matrix_power(M, k), axis1=-2, axis2=-1))
-        # tr(A B) = sum(A * B^T): at most one matrix product for k <= 4
-        left = M if k == 2 else M @ M
-        right = M if k in (2, 3) else left
-        return np.real(np.sum(left * np.swapaxes(right, -1, -2), axis=(-2, -1)))
+        # tr M^k = tr(A B) = sum(A * B^T) with B = M^(k//2), A = B or B M: k//2 products,
+        # on one BLAS thread for stacks (a threaded BLAS is far slower on small products)
+        with threadpool_limits(1, user_api="blas") if M.ndim > 2 and k > 2 else contextlib.nullcontext():
+            half = M
+            for _ in range(k // 2 - 1):
+                half = half @ M
+            other = half if k % 2 == 0 else half @ M
+        return np.real(np.sum(other * np.swapaxes(half, -1, -2), axis=(-2, -1)))
 
 
 def _gell_mann_diagonal(n: int) -> np.ndarray:

@@ -54,7 +54,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from liepoisson import LiePoissonSystem, su
 from liepoisson._validation import as_finite_array, check_int, check_real
@@ -62,45 +61,7 @@ from liepoisson.exceptions import InvalidArgumentError, ShapeError
 
 from .quantization import HarmonicBasis, QuantizedLaplacian, harmonic_index, hbar, time_scale
 
-__all__ = ["EulerSphere", "TracePower", "random_vorticity", "zonal_vorticity"]
-
-
-class TracePower:
-    """The Casimir :math:`\\Omega \\mapsto \\operatorname{tr}\\Omega^k` of Hermitian matrices
-    (final).
-
-    Computed from :math:`A = \\Omega^{\\lfloor k/2\\rfloor}` as :math:`\\sum_{ij}|A_{ij}|^2`
-    (even :math:`k`) or :math:`\\operatorname{Re}\\operatorname{tr}(A\\Omega A)` (odd), the
-    products of a batch on one BLAS thread: a stack of small products on a threaded BLAS
-    (as ``numpy.linalg.matrix_power`` does) can be 50 times slower on a busy machine.
-
-    Parameters
-    ----------
-    k : int
-        Power, ``>= 1``.
-
-    Examples
-    --------
-    >>> W = np.diag([1.0, -3.0, 2.0]).astype(complex)
-    >>> float(TracePower(3)(W)), float(TracePower(4)(W))
-    (-18.0, 98.0)
-    """
-
-    def __init__(self, k: int):
-        self.k = check_int("k", k, minimum=1)
-
-    def __repr__(self) -> str:
-        return f"TracePower({self.k})"
-
-    def __call__(self, W: np.ndarray) -> np.ndarray:
-        W = np.asarray(W)
-        if self.k == 1:
-            return np.trace(W, axis1=-2, axis2=-1).real
-        with threadpool_limits(1, user_api="blas"):
-            half = W
-            for _ in range(self.k // 2 - 1):
-                half = half @ W
-            return _trace_product(half if self.k % 2 == 0 else half @ W, half)
+__all__ = ["EulerSphere", "random_vorticity", "zonal_vorticity"]
 
 
 def _trace_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -156,7 +117,7 @@ class EulerSphere(LiePoissonSystem):
             algebra,
             hamiltonian=self._energy_over_kappa,
             gradient=self._gradient,
-            casimirs={f"tr W^{k}": TracePower(k) for k in range(2, min(n, 4) + 1)},
+            casimirs={f"tr W^{k}": algebra.trace_power(k) for k in range(2, min(n, 4) + 1)},
             hessian_vector=self._hessian_vector,
             third_derivative=self._third_derivative,
             name=name if name is not None else f"Euler on the sphere (Zeitlin, N={n})",
@@ -220,7 +181,7 @@ class EulerSphere(LiePoissonSystem):
 
     def casimir(self, k: int):
         """The Casimir :math:`\\Omega \\mapsto \\operatorname{tr}\\Omega^k` (``k >= 1``)."""
-        return TracePower(k)
+        return self.algebra.trace_power(k)
 
     def zeitlin_vector_field(self, W: np.ndarray) -> np.ndarray:
         """:math:`\\tfrac{i}{\\kappa}[\\Psi, \\Omega]` evaluated directly (the reference the
