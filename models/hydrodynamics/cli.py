@@ -12,7 +12,8 @@ Two parts (``--case``):
     of the free Schrödinger equation; its fields :math:`(\\rho, S)` at :math:`t = 0`, as a
     :class:`~liepoisson_models.hydrodynamics.QHDSystem` state, are advanced by
     :class:`~liepoisson.LiePoissonHJ` (order 4, matrix-free through the Madelung chart) and
-    reproduce it, with the mass to round-off and the QHD energy conserved.
+    reproduce it, with the mass to round-off and the QHD energy conserved; the same data as a
+    wavefunction, run by the same integrator on the NLS, agrees with it to round-off.
 ``network``
     A :class:`~liepoisson_models.deep_learning.GradientResNet` trained on the 2-D moons (zero-padded
     inputs), its data density flowing through depth with noise (grid and particles), its
@@ -21,7 +22,9 @@ Two parts (``--case``):
 It writes ``report.json`` and the plots ``hydrodynamics_lq_fields.png`` (:math:`\\rho`,
 :math:`v`, :math:`|\\psi|` and the phase :math:`S` over :math:`(x, t)` for both LQ cases),
 ``hydrodynamics_lq_residuals.png`` (the residuals of continuity, of both quantum HJ
-equations and of the Schrödinger equation against time), ``hydrodynamics_network.png``
+equations and of the Schrödinger equation against time), ``hydrodynamics_qhd_vs_nls.png``
+(the Fisher case's :math:`(\\rho, S)` advanced as a QHD state beside the NLS run of the same
+data, and their differences), ``hydrodynamics_network.png``
 (density with the particles, :math:`|\\psi|` and phase at three depths) and
 ``hydrodynamics_network_residuals.png`` (residuals per layer). ``passed`` collects the
 checks of the LQ part and of the density flow; the NLS conditions of the trained network
@@ -64,6 +67,7 @@ from .._cli import (
     refuse_unused,
 )
 from .control import hopf_cole, solve_optimality
+from .fields import inverse_madelung
 from .grid import PeriodicGrid
 from .lq import LinearQuadratic
 from .network import gradient_network_hydrodynamics, network_density_flow
@@ -91,6 +95,7 @@ TOLERANCES = {
     "side_holds": 2e-2,                   # rho-weighted residual of the equation that holds
     "side_fails": 0.1,                    # ... and of the one that must not
     "nls_vs_closed_form": 1e-8,
+    "qhd_vs_nls_run": 1e-12,              # L2 of psi: the QHD run against the NLS run of its data
     "energy_drift": 1e-10,
     "network_density_gap": 0.15,          # L1, cells of 1/2 (statistical)
 }
@@ -240,6 +245,10 @@ def _fisher_case(options) -> tuple[dict, dict]:
                      method=LiePoissonHJ(order=4))
     wall = time.perf_counter() - start
     psi = qhd.wavefunction(traj.states).reshape((len(traj.t),) + grid.shape)
+    # the same data as a wavefunction, run by the same integrator on the NLS (time hbar t)
+    nls_run = integrate(qhd.nls, psi0.ravel(), dt=lq.hbar * lq.horizon / steps, n_steps=steps,
+                        method=LiePoissonHJ(order=4))
+    psi_nls = nls_run.states.reshape(psi.shape)
     exact = lq.wavefunction(grid, traj.t)
     m, rho, fields_qhd = from_nls(PeriodicNLS(n, 24.0, g=0.0), psi)
     energies = np.array([fields_qhd.energy(m[k], rho[k]) for k in range(len(traj.t))])
@@ -250,6 +259,7 @@ def _fisher_case(options) -> tuple[dict, dict]:
         "method": f"{LiePoissonHJ(order=4).name} on {qhd.name}",
         "wall_time_s": wall,
         "nls_vs_closed_form": float(np.max(np.sqrt(grid.integrate(np.abs(psi - exact) ** 2)))),
+        "qhd_vs_nls_run": float(np.max(np.sqrt(grid.integrate(np.abs(psi - psi_nls) ** 2)))),
         "qhd_energy": float(energies[0]),
         "nls_energy": float(qhd.invariants(traj.states[0])["energy"]),
         "mass_error": float(traj.max_relative_invariant_errors()["mass"]),
@@ -258,7 +268,8 @@ def _fisher_case(options) -> tuple[dict, dict]:
         "time": "real",
     }
     fields = {"t": traj.t, "x": grid.x, "rho": rho, "v": lq.velocity(grid, traj.t)[:, 0],
-              "psi": psi, "S": S, "sides": sides}
+              "psi": psi, "S": S, "sides": sides, "qhd": traj.states, "psi_nls": psi_nls,
+              "grid": grid}
     return report, fields
 
 
@@ -289,6 +300,7 @@ def _lq_checks(plain: dict, fisher: dict) -> dict[str, dict]:
         "plain_control_is_imaginary_time": _sides_check(pr["quantum_hj_imaginary"], pr["quantum_hj_real"]),
         "fisher_case_is_real_time_nls": _sides_check(fr["quantum_hj_real"], fr["quantum_hj_imaginary"]),
         "nls_reproduces_closed_form": _below(fisher["nls_vs_closed_form"], tol["nls_vs_closed_form"]),
+        "qhd_run_equals_nls_run": _below(fisher["qhd_vs_nls_run"], tol["qhd_vs_nls_run"]),
         "qhd_energy_conserved_and_equal_to_nls": check(
             {"drift": fisher["energy_drift"], "qhd_minus_nls": gap},
             {"drift": tol["energy_drift"], "qhd_minus_nls": 1e-10 * abs(fisher["nls_energy"])},
@@ -320,6 +332,43 @@ def _plot_lq_fields(cases: dict, path: Path) -> Path:
         axes[row, 0].set_ylabel("t (depth)")
     fig.suptitle("linear-quadratic case: plain control (imaginary time) and with the Fisher "
                  "term (real-time NLS)", fontsize=10)
+    fig.savefig(path, dpi=80)
+    return path
+
+
+def _plot_qhd_vs_nls(f: dict, path: Path) -> Path:
+    """The Fisher case's fields :math:`(\\rho, S)` advanced as a QHD state beside the NLS run
+    of the same data, and their differences."""
+    from matplotlib.figure import Figure
+
+    x, t = f["x"], f["t"]
+    keep = np.abs(x) <= 5.0
+    ext = (x[keep][0], x[keep][-1], t[0], t[-1])
+    rho_qhd, S_qhd = f["qhd"][:, 0], f["qhd"][:, 1]
+    rho_nls = np.abs(f["psi_nls"]) ** 2
+    # the state's phase is kept modulo 2 pi hbar; shown unwrapped (hbar = 1 here)
+    _, S_shown = inverse_madelung(f["grid"], np.sqrt(rho_qhd) * np.exp(1j * S_qhd), 1.0)
+    # the phase of the NLS run, compared modulo 2 pi hbar through the wavefunctions
+    dphase = np.abs(np.angle(f["psi_nls"] * np.exp(-1j * S_qhd)))
+    faint = rho_qhd < 1e-4 * rho_qhd.max()
+    fig = Figure(figsize=(12.0, 3.2), layout="constrained")
+    axes = fig.subplots(1, 4)
+    panels = [
+        (rho_qhd, r"$\rho$, QHD state by LiePoissonHJ", "viridis", False),
+        (np.where(faint, np.nan, S_shown), r"$S$ (unwrapped), QHD state by LiePoissonHJ", "cividis", False),
+        (np.abs(rho_qhd - rho_nls), r"$|\rho_{QHD} - |\psi_{NLS}|^2|$", "magma", True),
+        (np.where(faint, np.nan, dphase), r"$|S_{QHD} - \hbar\arg\psi_{NLS}|$ (mod $2\pi\hbar$)",
+         "magma", True),
+    ]
+    for ax, (data, label, cmap, log) in zip(axes, panels):
+        shown = np.log10(np.maximum(data[:, keep], 1e-17)) if log else data[:, keep]
+        im = ax.imshow(shown, origin="lower", aspect="auto", extent=ext, cmap=cmap)
+        fig.colorbar(im, ax=ax, shrink=0.85, label="log10" if log else None)
+        ax.set_title(label, fontsize=9)
+        ax.set_xlabel("x")
+    axes[0].set_ylabel("t (depth)")
+    fig.suptitle("Fisher case: quantum hydrodynamics advanced by LiePoissonHJ (order 4, Madelung "
+                 "chart) against the NLS run of the same data", fontsize=10)
     fig.savefig(path, dpi=80)
     return path
 
@@ -481,7 +530,9 @@ def run(options) -> dict[str, Any]:
         cases = {"plain control": plain_fields, "Fisher term": fisher_fields}
         plots += [Plot("hydrodynamics_lq_fields.png", lambda path: _plot_lq_fields(cases, path)),
                   Plot("hydrodynamics_lq_residuals.png",
-                       lambda path: _plot_lq_residuals(cases, path))]
+                       lambda path: _plot_lq_residuals(cases, path)),
+                  Plot("hydrodynamics_qhd_vs_nls.png",
+                       lambda path: _plot_qhd_vs_nls(fisher_fields, path))]
         pr, fr = plain["residuals"], fisher["residuals"]
         lines += [
             "linear-quadratic Gaussian case (errors against the closed form):",
@@ -492,6 +543,7 @@ def run(options) -> dict[str, Any]:
             f"         quantum HJ residual: imaginary time {pr['quantum_hj_imaginary']:.1e}, real time {pr['quantum_hj_real']:.1e}",
             f"  Fisher: QHD fields by {fisher['method']}: psi vs closed form {fisher['nls_vs_closed_form']:.1e}, "
             f"H_QHD = {fisher['qhd_energy']:.10g} = H_NLS = {fisher['nls_energy']:.10g}, drift {fisher['energy_drift']:.1e}",
+            f"          against the NLS run of the same data (L2 of psi) {fisher['qhd_vs_nls_run']:.1e}",
             f"          quantum HJ residual: real time {fr['quantum_hj_real']:.1e}, imaginary time {fr['quantum_hj_imaginary']:.1e}",
         ]
     if options.case in ("both", "network"):

@@ -706,12 +706,13 @@ def test_liepoisson_run_hydrodynamics_writes_a_passing_report_and_its_plots(tmp_
     assert code == 0 and report["passed"] is True
     assert all(math.isfinite(x) for x in report_numbers(report))
     assert report["lq"]["fisher"]["nls_vs_closed_form"] < 1e-8
+    assert report["lq"]["fisher"]["qhd_vs_nls_run"] < 1e-12     # QHD state run = NLS run of its data
     assert report["lq"]["plain"]["residuals"]["quantum_hj_real"] > 0.1          # not the NLS side
     conditions = report["network"]["conditions"]
     assert conditions["irrotational"]["holds"] and not conditions["real_time_sign"]["holds"]
     # two epochs: the fields satisfy neither quantum HJ equation, so no sign is identified
     assert conditions["real_time_sign"]["relative_fit_residual"] > 0.1
-    assert len(report["plots"]) == 4
+    assert len(report["plots"]) == 5
     for name in report["plots"]:
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["run", "hydrodynamics", "--sigma", "0", "--out", str(tmp_path)]) == 2
