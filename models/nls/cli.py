@@ -1,7 +1,7 @@
 """``liepoisson run nls`` and ``liepoisson run graph-nls``: the NLS on u(N)*.
 
-``liepoisson run nls``: the 1-D NLS on a periodic grid against an exact solution
---------------------------------------------------------------------------------
+``liepoisson run nls``: the NLS on a periodic grid against an exact solution
+----------------------------------------------------------------------------
 The focusing equation :math:`i\\psi_t + \\frac12\\psi_{xx} + |\\psi|^2\\psi = 0`
 (:class:`~liepoisson_models.nls.PeriodicNLS` with ``g = -1``) is integrated from one of
 three exact solutions (``--solution``):
@@ -18,6 +18,11 @@ three exact solutions (``--solution``):
     amplitudes ``--amplitude``, velocities :math:`\\pm` ``--velocity``) from
     :math:`t = -10` to :math:`t = 10`; the report adds the measured position shifts against
     :func:`~liepoisson_models.nls.collision_shifts` (:math:`\\pm\\ln 2` for the defaults).
+
+With ``--dim 2`` the same solution runs on the square grid of ``--n-points`` squared points
+as a line wave :math:`\\psi(x, y) = \\psi(x)`, uniform along the second axis (an exact
+solution of :math:`i\\psi_t + \\frac12\\Delta\\psi + |\\psi|^2\\psi = 0`, advanced by the
+2-D integrator as any other state); the plots show it along the first axis.
 
 Without ``--steps`` the run covers the final time of the solution (above): ``--steps`` is
 ``round(T / dt)`` and ``dt`` is adjusted to ``T / steps``; with ``--steps`` it runs
@@ -148,6 +153,8 @@ MASS_TOLERANCE = 1e-10
 COLLISION_START = -10.0
 #: At most about this many states of a grid run are saved (for the space-time plot).
 _MAX_SAVED_GRID = 400
+#: ... and at most about this many bytes of them (2-D grids).
+_MAX_SAVED_BYTES = 64 * 2**20
 #: At most about this many states of a graph run are saved.
 _MAX_SAVED_GRAPH = 500
 #: Tolerances of the DOP853 reference of graph-nls.
@@ -180,10 +187,13 @@ def add_arguments(parser) -> None:
                         "(default: 1)")
     parser.add_argument("--tolerance", type=positive_float, default=1e-3,
                         help="largest accepted error against the exact solution (default: 1e-3)")
+    parser.add_argument("--dim", type=int, choices=(1, 2), default=1,
+                        help="space dimension: 2 runs the solution as a line wave on the square "
+                        "grid of --n-points^2 points, uniform along the second axis (default: 1)")
 
 
 def _exact(options, t: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """The exact solution at the times ``t`` (shape ``(n_t, N)``)."""
+    """The exact solution at the times ``t`` on the 1-D grid ``x`` (shape ``(n_t, n)``)."""
     tt = np.asarray(t)[:, None]
     a, c = options.amplitude, options.velocity
     if options.solution == "soliton":
@@ -191,6 +201,20 @@ def _exact(options, t: np.ndarray, x: np.ndarray) -> np.ndarray:
     if options.solution == "breather":
         return satsuma_yajima(x, tt)
     return multi_soliton(x, COLLISION_START + tt, a=[a, a], c=[c, -c], x0=[0.0, 0.0])
+
+
+def _on_grid(line: np.ndarray, nls) -> np.ndarray:
+    """Values on the 1-D grid, shape ``(..., n)``, as states of ``nls``: unchanged in 1-D; in
+    2-D the line wave :math:`\\psi(x, y) = \\psi(x)`, shape ``(..., n^2)`` (an exact solution
+    of the 2-D equation)."""
+    return line if nls.dim == 1 else np.repeat(line, nls.n_points, axis=-1)
+
+
+def _line(states: np.ndarray, nls) -> np.ndarray:
+    """The values along the first axis at the first point of the second, shape ``(..., n)``."""
+    if nls.dim == 1:
+        return states
+    return states.reshape(states.shape[:-1] + (nls.n_points, nls.n_points))[..., 0]
 
 
 def soliton_centres(x: np.ndarray, psi: np.ndarray, split: float = 0.0) -> tuple[float, float]:
@@ -229,8 +253,8 @@ def _collision_report(options, nls, traj) -> dict[str, Any]:
     if c1 == 0:
         return {}
     T = float(traj.t[-1] - traj.t[0])
-    start_left, start_right = soliton_centres(nls.x, traj.states[0])
-    end_left, end_right = soliton_centres(nls.x, traj.states[-1])
+    start_left, start_right = soliton_centres(nls.x, _line(traj.states[0], nls))
+    end_left, end_right = soliton_centres(nls.x, _line(traj.states[-1], nls))
     # the soliton moving right starts on the left and ends on the right
     if c1 > 0:
         first, second = (start_left, end_right), (start_right, end_left)
@@ -328,22 +352,24 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
                       "with --solution breather (the Satsuma-Yajima breather is fixed)")
     length = options.length if options.length is not None else SOLUTIONS[options.solution][0]
     dt, steps = _grid_steps(options)
-    nls = PeriodicNLS(options.n_points, length, g=-1.0)
-    psi0 = _exact(options, np.array([0.0]), nls.x)[0]
+    nls = PeriodicNLS(options.n_points, length, g=-1.0, dim=options.dim)
+    psi0 = _on_grid(_exact(options, np.array([0.0]), nls.x)[0], nls)
     run_options = argparse.Namespace(**{**vars(options), "dt": dt, "steps": steps})
+    # saved states: at most _MAX_SAVED_GRID, and at most _MAX_SAVED_BYTES of them
+    max_saved = max(2, min(_MAX_SAVED_GRID, _MAX_SAVED_BYTES // (16 * nls.n)))
     runs, reports = compare(nls, psi0, run_options, comparison=None,
-                            max_saved=_MAX_SAVED_GRID, errors=invariant_errors, casimirs=())
+                            max_saved=max_saved, errors=invariant_errors, casimirs=())
     main = runs[0]
     traj = main.trajectory
     report = reports[main.name]
 
-    exact = _exact(options, traj.t, nls.x)
+    exact = _on_grid(_exact(options, traj.t, nls.x), nls)
     err = np.max(np.abs(traj.states - exact), axis=-1)
     report["error_vs_exact"] = {"max": float(err.max()), "final": float(err[-1])}
     worst = report["max_relative_invariant_errors"]
     result: dict[str, Any] = {
         "parameters": {
-            "solution": options.solution, "n_points": nls.n_points, "length": length,
+            "solution": options.solution, "dim": nls.dim, "n_points": nls.n_points, "length": length,
             "g": nls.g, "dt": dt, "steps": steps, "T": dt * steps, "method": main.name,
             "order": main.method.order, "save_every": traj.metadata["save_every"],
         },
@@ -357,9 +383,10 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     if options.solution == "collision":
         result["collision_shifts"] = _collision_report(options, nls, traj)
 
-    title = f"{options.solution}: {main.name}, N = {nls.n}, dt = {dt:g}"
+    grid_name = f"N = {nls.n}" if nls.dim == 1 else f"N = {nls.n_points}^2, along y = {nls.x[0]:g}"
+    title = f"{options.solution}: {main.name}, {grid_name}, dt = {dt:g}"
     plots = [
-        Plot(_SPACETIME_PNG, lambda path: plot_spacetime(nls.x, traj.t, traj.states, path, title)),
+        Plot(_SPACETIME_PNG, lambda path: plot_spacetime(nls.x, traj.t, _line(traj.states, nls), path, title)),
         Plot(_ERRORS_PNG, lambda path: plot_invariant_errors(
             runs, path, title, errors=invariant_errors, ylabel="error")),
     ]
@@ -368,7 +395,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     rows = [[key, value] for key, value in worst.items()]
     rows.append(["|psi - exact|", float(err.max())])
     summary = (
-        f"nls {options.solution}: {main.name}, N = {nls.n}, dt = {dt:g}, {steps} steps "
+        f"nls {options.solution}: {main.name}, {grid_name}, dt = {dt:g}, {steps} steps "
         f"({report['wall_time_s']:.2f} s)\n" + format_table(["quantity", "max error"], rows)
     )
     if result.get("collision_shifts"):

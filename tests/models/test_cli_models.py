@@ -187,6 +187,19 @@ def test_nls_steps_and_registry_method_names(tmp_path, run_command):
     assert report["parameters"]["steps"] == 10 and report["parameters"]["dt"] == 0.02
 
 
+def test_nls_in_two_dimensions_advances_the_line_wave_as_its_one_dimensional_run(tmp_path, run_command):
+    """The 2-D line wave is an exact solution: the 2-D run keeps it uniform along y and
+    equal to the 1-D run on the same axis, with the mass to round-off."""
+    common = ("nls", "--n-points", "128", "--length", "40", "--steps", "20", "--dt", "0.02")
+    code1, one = run_command(tmp_path / "one", *common)
+    code2, two = run_command(tmp_path / "two", *common, "--dim", "2")
+    assert code1 == code2 == 0 and two["passed"] is True
+    assert two["parameters"]["dim"] == 2 and one["parameters"]["dim"] == 1
+    assert two["error_vs_exact"]["max"] < 1e-5
+    assert abs(two["error_vs_exact"]["max"] - one["error_vs_exact"]["max"]) < 1e-12
+    assert two["max_relative_invariant_errors"]["mass"] < 1e-13
+
+
 def test_nls_without_steps_runs_to_the_solution_final_time(tmp_path, run_command):
     code, report = run_command(tmp_path, "nls", "--solution", "breather", "--n-points", "256",
                         "--dt", "0.1", "--tolerance", "1", "--method", "LiePoissonSplitting")
