@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import math
 from abc import ABC, abstractmethod
+from fractions import Fraction
 from functools import cached_property
 from typing import Callable
 
@@ -31,12 +32,17 @@ __all__ = ["LieAlgebra", "phi1_matrix"]
 
 def _bernoulli_taylor(n: int) -> np.ndarray:
     """:math:`B_k / k!` for ``k = 0..n`` with :math:`B_1 = -1/2` (Taylor coefficients of
-    :math:`x / (e^x - 1)`)."""
-    from scipy.special import bernoulli, factorial
+    :math:`x / (e^x - 1)`), each correctly rounded.
 
-    B = bernoulli(n)
-    B[1] = -0.5
-    return B / factorial(np.arange(n + 1))
+    Computed in exact rational arithmetic from :math:`\\sum_{k=0}^{m}\\binom{m+1}{k}B_k = 0`:
+    ``scipy.special.bernoulli`` returns :math:`B_4` with a relative error of 1.7e-12, which
+    would put an error of that size into the fourth-order term of every series of
+    :math:`A(x)`.
+    """
+    B = [Fraction(1)]
+    for m in range(1, n + 1):
+        B.append(-sum(math.comb(m + 1, k) * B[k] for k in range(m)) / (m + 1))
+    return np.array([float(b / math.factorial(k)) for k, b in enumerate(B)])
 
 
 _BERNOULLI_TAYLOR = _bernoulli_taylor(40)
