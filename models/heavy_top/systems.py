@@ -108,8 +108,13 @@ class HeavyTop(LiePoissonSystem):
 
         def gradient(mu):
             # plain numpy that numba also compiles (the compiled path of integrate)
+            # (one allocation for the result: the compiled loop checks it at every step)
             mu = np.asarray(mu)
-            return np.concatenate((mu[..., :3] * inv, np.zeros_like(mu[..., 3:]) + force), axis=-1)
+            head = mu[..., :3] * inv
+            out = np.empty(mu.shape, dtype=head.dtype)
+            out[..., :3] = head
+            out[..., 3:] = force
+            return out
 
         def hessian_vector(mu, v):
             v = np.asarray(v)
