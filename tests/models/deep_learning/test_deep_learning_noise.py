@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 import pytest
+import scipy.linalg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from liepoisson_models.deep_learning import (
     AntisymmetricResNet,
     ControlProblem,
     GradientResNet,
+    ResidualNetwork,
     ResNetClassifier,
     TanhResNet,
     load_dataset,
@@ -153,6 +155,42 @@ def test_noisy_states_are_the_layer_steps_plus_the_strang_increments(backend):
     for k, layer in enumerate(params.theta):
         step = plain.sweeps.forward(layer[None], states[k]).final
         assert np.allclose(states[k + 1], step + eta[k + 1], atol=1e-12)
+
+
+class AffineNet(ResidualNetwork):
+    """f(x) = W x + b: with noise, the Ornstein–Uhlenbeck process."""
+
+    @property
+    def parameter_shapes(self):
+        return {"W": (self.dim, self.dim), "b": (self.dim,)}
+
+    def vector_field(self, x, theta):
+        p = self.unpack(theta)
+        return x @ p["W"].T + p["b"]
+
+
+def test_noisy_layers_of_an_affine_network_give_the_ornstein_uhlenbeck_covariance_at_second_order():
+    d, T, sigma = 2, 1.5, 0.7
+    A, b = np.array([[-0.5, 1.3], [-1.1, -0.2]]), np.array([0.3, -0.4])
+    # exact covariance sigma^2 int_0^T e^{As} e^{A^T s} ds (Van Loan)
+    E = scipy.linalg.expm(T * np.block([[-A, sigma**2 * np.eye(d)], [np.zeros((d, d)), A.T]]))
+    exact = E[d:, d:].T @ E[:d, d:]
+    errors = []
+    for K in (4, 8, 16, 32):
+        problem = ControlProblem(AffineNet(d, K, T), lift="pad", noise=sigma, tol=1e-15)
+        theta = np.tile(np.concatenate([A.ravel(), b]), (K, 1))
+        # the layers are affine: row 1 + k d + j carries the unit increment e_j at boundary k
+        n = (K + 1) * d
+        unit = np.eye(n).reshape(n, K + 1, d).transpose(1, 0, 2)
+        increments = np.concatenate([np.zeros((K + 1, 1, d)), unit], axis=1)
+        final = problem.sweeps.forward(theta, np.zeros((n + 1, d)), increments=increments).final
+        M = (final[1:] - final[0]).reshape(K + 1, d, d)  # M[k, j]: response to e_j at boundary k
+        # the variances of the increments, sigma^2 w_k h with w = (1/2, 1, ..., 1, 1/2)
+        var = (problem.increments(np.ones((K + 1, 1, 1, d)))[:, 0, 0]) ** 2
+        errors.append(np.max(np.abs(np.einsum("k,kji,kjl->il", var, M, M) - exact)))
+    orders = np.log2(np.array(errors[:-1]) / errors[1:])
+    # Strang: exact Gaussian half-steps around a second-order step (Euler-Maruyama: first)
+    assert np.all(np.abs(orders - 2.0) < 0.1), (errors, orders)
 
 
 def test_reversible_mode_rebuilds_the_noisy_inputs():
