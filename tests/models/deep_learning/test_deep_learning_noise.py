@@ -17,7 +17,6 @@ from liepoisson_models.deep_learning import (
     AntisymmetricResNet,
     ControlProblem,
     GradientResNet,
-    ResidualNetwork,
     ResNetClassifier,
     TanhResNet,
     load_dataset,
@@ -157,19 +156,7 @@ def test_noisy_states_are_the_layer_steps_plus_the_strang_increments(backend):
         assert np.allclose(states[k + 1], step + eta[k + 1], atol=1e-12)
 
 
-class AffineNet(ResidualNetwork):
-    """f(x) = W x + b: with noise, the Ornstein–Uhlenbeck process."""
-
-    @property
-    def parameter_shapes(self):
-        return {"W": (self.dim, self.dim), "b": (self.dim,)}
-
-    def vector_field(self, x, theta):
-        p = self.unpack(theta)
-        return x @ p["W"].T + p["b"]
-
-
-def test_noisy_layers_of_an_affine_network_give_the_ornstein_uhlenbeck_covariance_at_second_order():
+def test_noisy_layers_of_an_affine_network_give_the_ornstein_uhlenbeck_covariance_at_second_order(affine_net):
     d, T, sigma = 2, 1.5, 0.7
     A, b = np.array([[-0.5, 1.3], [-1.1, -0.2]]), np.array([0.3, -0.4])
     # exact covariance sigma^2 int_0^T e^{As} e^{A^T s} ds (Van Loan)
@@ -177,7 +164,7 @@ def test_noisy_layers_of_an_affine_network_give_the_ornstein_uhlenbeck_covarianc
     exact = E[d:, d:].T @ E[:d, d:]
     errors = []
     for K in (4, 8, 16, 32):
-        problem = ControlProblem(AffineNet(d, K, T), lift="pad", noise=sigma, tol=1e-15)
+        problem = ControlProblem(affine_net(d, K, T), lift="pad", noise=sigma, tol=1e-15)
         theta = np.tile(np.concatenate([A.ravel(), b]), (K, 1))
         # the layers are affine: row 1 + k d + j carries the unit increment e_j at boundary k
         n = (K + 1) * d
