@@ -313,7 +313,8 @@ class PontryaginGradient:
     loss : float
         :math:`J`, regularisation included.
     data_loss : float
-        The mean terminal loss :math:`\\frac1N\\sum_i \\ell_i` alone.
+        The mean terminal loss :math:`\\frac1N\\sum_i \\ell_i` alone (over the
+        :math:`N M` rows on noisy paths).
     gradient : Parameters
         :math:`\\partial J/\\partial(\\theta, L, V)`.
     outputs : ndarray of shape (n_rows, n_outputs)
