@@ -21,8 +21,11 @@ from liepoisson.cli import main  # noqa: E402
 
 STATIC = Path(__file__).resolve().parent / "_static"
 MODELS = ("rigid-body", "heavy-top", "graph-nls", "deep-learning", "hydrodynamics", "euler-sphere")
-#: Runs with options: (model, options, prefix of the figure names).
-VARIANTS = (("nls", ("--solution", "collision"), "collision_"),)
+#: Runs with options: (model, options, prefix of the figure names[, the plots to keep]).
+VARIANTS = (
+    ("nls", ("--solution", "collision"), "collision_"),
+    ("deep-learning", ("--sigma", "0.3"), "", ("deep_learning_noisy_flow.png",)),
+)
 
 
 def make_figures(target: Path = STATIC) -> list[Path]:
@@ -31,13 +34,14 @@ def make_figures(target: Path = STATIC) -> list[Path]:
     written = []
     runs = [(model, (), "") for model in MODELS] + list(VARIANTS)
     with tempfile.TemporaryDirectory() as tmp:
-        for model, options, prefix in runs:
-            out = Path(tmp) / (prefix + model)
+        for i, (model, options, prefix, *keep) in enumerate(runs):
+            out = Path(tmp) / f"{i}-{prefix}{model}"
             code = main(["run", model, "--out", str(out), *options])
             if code != 0:
                 raise SystemExit(f"liepoisson run {model} exited with status {code}")
             for png in sorted(out.glob("*.png")):
-                written.append(_compact_copy(png, target / (prefix + png.name)))
+                if not keep or png.name in keep[0]:
+                    written.append(_compact_copy(png, target / (prefix + png.name)))
     return written
 
 

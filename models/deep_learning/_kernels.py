@@ -339,7 +339,8 @@ def _batch_work(d, m, N):
 
 
 @numba.njit(cache=True)
-def forward_sweep(x0, B, Bt, bias, C, Ct, h, tol, max_iter, states, midpoints, acts, status):
+def forward_sweep(x0, B, Bt, bias, C, Ct, h, tol, max_iter, increments, states, midpoints, acts,
+                  status):
     """The forward sweep of all samples through all layers.
 
     Parameters
@@ -348,8 +349,12 @@ def forward_sweep(x0, B, Bt, bias, C, Ct, h, tol, max_iter, states, midpoints, a
     B, Bt, bias, C, Ct : (K, m, d), (K, d, m), (K, m), (K, m, d), (K, d, m)
         The layers (``C`` of shape ``(K, 0, d)`` and ``Ct`` of shape ``(K, d, 0)`` for the
         identity).
+    increments : (K + 1, d, N) or (0, d, N)
+        Noise increments, samples along the last axis: ``increments[0]`` is added to
+        ``x0`` and ``increments[k + 1]`` after layer ``k`` (none with a zero first axis).
     states : (K + 1, N, d) or (1, N, d)
-        Out: every state, or the final one only.
+        Out: every state (noise included: ``states[0]`` is ``x0`` plus ``increments[0]``),
+        or the final one only.
     midpoints, acts : (K, d, N), (K, m, N), or with a zero first axis to skip
         Out: the midpoints and tanh at them, samples along the last axis.
     status : (5,) float
@@ -363,9 +368,12 @@ def forward_sweep(x0, B, Bt, bias, C, Ct, h, tol, max_iter, states, midpoints, a
     w = _work(d, m)
     Xb, F, R, D, T, A, G, V, cols = _batch_work(d, m, N)
     X = np.ascontiguousarray(x0.T)
+    noisy = increments.shape[0] == K + 1
+    if noisy:
+        X += increments[0]
     worst = 0.0
     if every:
-        states[0] = x0
+        states[0] = X.T
     for k in range(K):
         fail = _batch_midpoint(B[k], Bt[k], bias[k], C[k], Ct[k], X, c, tol, max_iter,
                                Xb, A, F, R, D, T, G, V, cols, w)
@@ -374,6 +382,8 @@ def forward_sweep(x0, B, Bt, bias, C, Ct, h, tol, max_iter, states, midpoints, a
             return
         worst = max(worst, w.out[0])
         X += h * F
+        if noisy:
+            X += increments[k + 1]
         if keep:
             midpoints[k] = Xb
             acts[k] = A
@@ -385,8 +395,8 @@ def forward_sweep(x0, B, Bt, bias, C, Ct, h, tol, max_iter, states, midpoints, a
 
 
 @numba.njit(cache=True)
-def costate_sweep(PT, B, Bt, bias, C, Ct, h, tol, max_iter, xT, midpoints, acts, costates,
-                  dB, db, dC, P0, x0, status):
+def costate_sweep(PT, B, Bt, bias, C, Ct, h, tol, max_iter, xT, increments, midpoints, acts,
+                  costates, dB, db, dC, P0, x0, status):
     """The costate sweep of all samples, with the sums of the parameter derivatives.
 
     The batch is held with the samples along the last axis, so that every product with a
@@ -394,7 +404,9 @@ def costate_sweep(PT, B, Bt, bias, C, Ct, h, tol, max_iter, xT, midpoints, acts,
     :func:`_batch_solve` to round-off. With stored midpoints (``midpoints.shape[0] == K``,
     layout of :func:`forward_sweep`) each layer reuses the forward midpoint; otherwise
     (reversible) it solves :math:`\\bar x + c f(\\bar x) = x_{k+1}` and rebuilds
-    :math:`x_k = x_{k+1} - h f(\\bar x)` into ``x0``. With
+    :math:`x_k = x_{k+1} - h f(\\bar x)` into ``x0``, the noise ``increments`` of
+    :func:`forward_sweep` (if any) subtracted on the way (translations leave :math:`P`
+    unchanged). With
     :math:`u = (1 - a^2)\\odot C\\bar P`, sets ``dB[k] = sum u xbar^T``, ``db[k] = sum u``
     and ``dC[k] = sum a Pbar^T`` over the samples; writes :math:`P_0` and, if
     ``costates.shape[0] == K + 1``, every :math:`P_k` (shape ``(K + 1, N, d)``).
@@ -409,6 +421,9 @@ def costate_sweep(PT, B, Bt, bias, C, Ct, h, tol, max_iter, xT, midpoints, acts,
     Xb, F, R, D, T, Ab, G, V, cols = _batch_work(d, m, N)
     P, Pb, U = np.ascontiguousarray(PT.T), np.empty((d, N)), np.empty((m, N))
     X = np.ascontiguousarray(xT.T)
+    noisy = increments.shape[0] == K + 1
+    if noisy and not stored:
+        X -= increments[K]
     norm, prev, goal = np.empty(N), np.empty(N), np.empty(N)
     if every:
         costates[K] = PT
@@ -423,6 +438,8 @@ def costate_sweep(PT, B, Bt, bias, C, Ct, h, tol, max_iter, xT, midpoints, acts,
                 _fail(status, k, fail, w.piv[0], w.out[0])
                 return
             X -= h * F
+            if noisy:
+                X -= increments[k]
         # the linear equation of the step for Pbar, solved to round-off
         _batch_norm1(P, goal)
         goal *= 0.5 * _EPS

@@ -19,7 +19,17 @@ difference of the discrete loss, and the reversible mode against the stored one)
     separates the classes (states wider than 2 are projected on the two leading principal
     axes of the final states);
 ``deep_learning_history.png``
-    the training loss and accuracy per epoch.
+    the training loss and accuracy per epoch;
+``deep_learning_noisy_flow.png``
+    (with ``--sigma``) the same view of the test points on ``--paths`` noisy paths each,
+    :math:`dX = f\\,dt + \\sigma\\,dW` through the LP-HJ layers.
+
+With ``--sigma`` :math:`\\sigma > 0` the network is trained on the expected loss over
+``--paths`` noisy paths per sample (stochastic, mean-field training; see
+:class:`~liepoisson_models.deep_learning.ControlProblem`), the gradient check uses fixed
+noisy paths, and the report adds ``noise_check``: the noisy loss and gradient on fixed
+paths at :math:`\\sigma/10^2, \\sigma/10^3, \\sigma/10^4` against the noise-free ones, and
+the measured order of their differences (1: the estimate is linear in the increments).
 
 Examples
 --------
@@ -45,6 +55,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from liepoisson.exceptions import InvalidArgumentError
 from liepoisson.registry import ModelEntry, Plot
 
 from .._cli import (
@@ -62,12 +73,15 @@ from .pontryagin import MEMORY_MODES, Parameters
 if TYPE_CHECKING:
     from .estimators import ResNetClassifier
 
-__all__ = ["ENTRY", "add_arguments", "run", "GRADIENT_TOLERANCE"]
+__all__ = ["ENTRY", "add_arguments", "run", "GRADIENT_TOLERANCE", "ORDER_TOLERANCE"]
 
 #: The gradient check passes when the Pontryagin directional derivative agrees with a
 #: central finite difference of the discrete loss, and the reversible with the stored
 #: gradient, to this relative level.
 GRADIENT_TOLERANCE = 1e-6
+#: The noise check passes when the measured order of the differences between the noisy
+#: and the noise-free loss and gradient (fixed paths, sigma -> 0) is 1 to this tolerance.
+ORDER_TOLERANCE = 0.1
 _TEST_FRACTION = 0.3
 _CHECK_BATCH = 32
 _PLOT_POINTS = 600
@@ -103,22 +117,29 @@ def add_arguments(parser) -> None:
                         help="keep the forward states or rebuild them backwards (default: stored)")
     add_order_argument(parser, 2, choices=(2, 4),
                        help="order of the LP-HJ step of each layer: 2 or 4 (default: 2)")
+    parser.add_argument("--sigma", type=finite_float, default=0.0,
+                        help="noise on the states in training, dX = f dt + sigma dW, >= 0 "
+                        "(default: 0, deterministic)")
+    parser.add_argument("--paths", type=positive_int, default=4,
+                        help="noisy paths per sample with --sigma (default: 4)")
 
 
 def _gradient_check(clf: ResNetClassifier, X: np.ndarray, y: np.ndarray, seed: int) -> dict[str, float]:
     """Pontryagin gradient of the trained network on a small batch against a central
-    difference of the discrete loss, and the reversible mode against the stored one."""
+    difference of the discrete loss, and the reversible mode against the stored one (on
+    fixed noisy paths when the network was trained with noise)."""
     problem = replace(clf.problem_, tol=1e-14)
     params: Parameters = clf.params_
-    stored = problem.loss_and_gradient(params, X, y, memory="stored")
-    reversible = problem.loss_and_gradient(params, X, y, memory="reversible")
-    g, r = stored.gradient.vector(), reversible.gradient.vector()
     rng = np.random.default_rng(seed)
+    xi = problem.draw_noise(X.shape[0], rng) if problem.noise > 0 else None
+    stored = problem.loss_and_gradient(params, X, y, memory="stored", xi=xi)
+    reversible = problem.loss_and_gradient(params, X, y, memory="reversible", xi=xi)
+    g, r = stored.gradient.vector(), reversible.gradient.vector()
     direction = rng.standard_normal(g.size)
     direction /= np.linalg.norm(direction)
     v, eps = params.vector(), 1e-5
-    fd = (problem.objective(params.from_vector(v + eps * direction), X, y)
-          - problem.objective(params.from_vector(v - eps * direction), X, y)) / (2 * eps)
+    fd = (problem.objective(params.from_vector(v + eps * direction), X, y, xi)
+          - problem.objective(params.from_vector(v - eps * direction), X, y, xi)) / (2 * eps)
     exact = float(g @ direction)
     return {
         "batch": int(X.shape[0]),
@@ -127,6 +148,34 @@ def _gradient_check(clf: ResNetClassifier, X: np.ndarray, y: np.ndarray, seed: i
         "relative_error_vs_finite_difference": abs(fd - exact) / max(abs(exact), 1e-12),
         "relative_gap_reversible_vs_stored": float(np.max(np.abs(g - r)) / max(np.max(np.abs(g)), 1e-300)),
         "reconstruction_error_reversible": reversible.reconstruction_error,
+    }
+
+
+def _noise_check(clf: ResNetClassifier, X: np.ndarray, y: np.ndarray, seed: int) -> dict[str, Any]:
+    """The noisy loss and gradient of the trained network on fixed paths at
+    :math:`\\sigma/10^j`, :math:`j = 2, 3, 4`, against the noise-free ones, and the
+    measured order of the differences."""
+    problem = replace(clf.problem_, tol=1e-14)
+    params: Parameters = clf.params_
+    xi = problem.draw_noise(X.shape[0], np.random.default_rng(seed))
+    exact = replace(problem, noise=0.0).loss_and_gradient(params, X, y)
+    sigmas = problem.noise * 10.0 ** -np.arange(2, 5)
+    loss_gaps, gradient_gaps = [], []
+    for sigma in sigmas:
+        noisy = replace(problem, noise=float(sigma)).loss_and_gradient(params, X, y, xi=xi)
+        loss_gaps.append(abs(noisy.loss - exact.loss))
+        gradient_gaps.append(float(np.max(np.abs(noisy.gradient.vector() - exact.gradient.vector()))))
+
+    def order(gaps):
+        return float(np.polyfit(np.log(sigmas), np.log(gaps), 1)[0])
+
+    return {
+        "sigmas": sigmas.tolist(),
+        "loss_gaps": loss_gaps,
+        "gradient_gaps": gradient_gaps,
+        "relative_gradient_gap": gradient_gaps[-1] / max(float(np.max(np.abs(exact.gradient.vector()))), 1e-300),
+        "order_loss": order(loss_gaps),
+        "order_gradient": order(gradient_gaps),
     }
 
 
@@ -144,17 +193,17 @@ def _project(states: np.ndarray) -> np.ndarray:
     return (states - center) @ vt[:2].T
 
 
-def _plot_flow(clf: ResNetClassifier, X: np.ndarray, y: np.ndarray, path: Path, title: str) -> None:
+def _plot_flow(states: np.ndarray, y: np.ndarray, T: float, path: Path, title: str) -> None:
+    """The states (shape ``(depth + 1, n, width)``, labels ``y``) at five depths."""
     from matplotlib.figure import Figure
     from scipy.stats import gaussian_kde
 
-    states = _project(clf.flow(X))
+    states = _project(states)
     classes = np.unique(y)
     K = states.shape[0] - 1
     layers = sorted({0, K // 4, K // 2, (3 * K) // 4, K})
     fig = Figure(figsize=(3.0 * len(layers), 3.2), layout="constrained")
     axes = fig.subplots(1, len(layers), squeeze=False)[0]
-    T = clf.network_.horizon
     for ax, k in zip(axes, layers):
         pts = states[k]
         lo, hi = pts.min(axis=0), pts.max(axis=0)
@@ -169,10 +218,11 @@ def _plot_flow(clf: ResNetClassifier, X: np.ndarray, y: np.ndarray, path: Path, 
             except (np.linalg.LinAlgError, ValueError):  # degenerate (e.g. 1-D) point clouds
                 continue
             ax.contour(gx, gy, density, levels=5, colors=color, linewidths=0.7)
+        size = 5 if pts.shape[0] <= _PLOT_POINTS else 1
         if few:
-            ax.scatter(pts[:, 0], pts[:, 1], c=[_COLORS[i] for i in np.searchsorted(classes, y)], s=5)
+            ax.scatter(pts[:, 0], pts[:, 1], c=[_COLORS[i] for i in np.searchsorted(classes, y)], s=size)
         else:
-            ax.scatter(pts[:, 0], pts[:, 1], c=y, s=5, cmap="tab10")
+            ax.scatter(pts[:, 0], pts[:, 1], c=y, s=size, cmap="tab10")
         ax.set_title(f"layer {k}, t = {k * T / K:.2g}", fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
@@ -229,6 +279,10 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     if options.dataset == "digits":
         refuse_unused(options, ["samples", "noise"],
                       "with --dataset digits (a fixed set of 1797 images)")
+    if options.sigma < 0:
+        raise InvalidArgumentError(f"sigma must be >= 0, got {options.sigma}")
+    if options.sigma == 0:
+        refuse_unused(options, ["paths"], "without --sigma > 0 (the deterministic network has one path)")
     seed = int(options.seed)
     X, y = load_dataset(options.dataset, options.samples, options.noise, random_state=seed)
     X_train, X_test, y_train, y_test = train_test_split(
@@ -238,7 +292,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         network=options.network, width=options.width, depth=options.depth, horizon=options.horizon,
         order=options.order, memory=options.memory, epochs=options.epochs,
         batch_size=options.batch_size, learning_rate=options.learning_rate, random_state=seed,
-        progress=bool(options.progress),
+        progress=bool(options.progress), noise=options.sigma, n_paths=options.paths,
     )
     model = make_pipeline(StandardScaler(), clf)
     start = time.perf_counter()
@@ -248,21 +302,36 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     train_accuracy = float(model.score(X_train, y_train))
 
     scaler = model[0]
-    gradient = _gradient_check(clf, scaler.transform(X_train[:_CHECK_BATCH]),
-                               np.searchsorted(clf.classes_, y_train[:_CHECK_BATCH]), seed)
+    X_check, y_check = scaler.transform(X_train[:_CHECK_BATCH]), np.searchsorted(clf.classes_, y_train[:_CHECK_BATCH])
+    gradient = _gradient_check(clf, X_check, y_check, seed)
     checks = {
         "gradient_matches_finite_difference":
             check(gradient["relative_error_vs_finite_difference"], GRADIENT_TOLERANCE),
         "reversible_gradient_matches_stored":
             check(gradient["relative_gap_reversible_vs_stored"], GRADIENT_TOLERANCE),
     }
+    noise = _noise_check(clf, X_check, y_check, seed) if options.sigma > 0 else None
+    if noise is not None:
+        checks["noisy_loss_tends_to_noise_free_at_first_order"] = check(
+            abs(noise["order_loss"] - 1.0), ORDER_TOLERANCE)
+        checks["noisy_gradient_tends_to_noise_free_at_first_order"] = check(
+            abs(noise["order_gradient"] - 1.0), ORDER_TOLERANCE)
     passed = all(c["passed"] for c in checks.values())
 
     name = f"{options.dataset}, {options.network} ResNet, K = {options.depth}, d = {options.width}"
+    if options.sigma > 0:
+        name += f", sigma = {options.sigma:g}"
     shown = slice(0, _PLOT_POINTS)
+    X_shown, y_shown, T = scaler.transform(X_test[shown]), y_test[shown], clf.network_.horizon
     plots = [Plot("deep_learning_flow.png", lambda path: _plot_flow(
-        clf, scaler.transform(X_test[shown]), y_test[shown], path,
-        f"{name}: test points and their density through depth"))]
+        clf.flow(X_shown), y_shown, T, path, f"{name}: test points and their density through depth"))]
+    if options.sigma > 0:
+        def plot_noisy(path):
+            states = clf.noisy_flow(X_shown, random_state=seed)
+            _plot_flow(states.reshape(states.shape[0], -1, states.shape[-1]), np.tile(y_shown, options.paths),
+                       T, path, f"{name}: test points on {options.paths} noisy paths each")
+
+        plots.append(Plot("deep_learning_noisy_flow.png", plot_noisy))
     if X.shape[1] == 2:
         plots.append(Plot("deep_learning_decision_boundary.png", lambda path: _plot_boundary(
             model, X_test, y_test, path, f"{name}: test accuracy {test_accuracy:.3f}")))
@@ -274,8 +343,10 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         f"deep-learning on {options.dataset}: test accuracy {test_accuracy:.4f} "
         f"(train {train_accuracy:.4f}), {epochs} epochs in {fit_seconds:.1f} s; gradient check "
         f"{gradient['relative_error_vs_finite_difference']:.1e} vs finite differences, "
-        f"reversible mode {gradient['relative_gap_reversible_vs_stored']:.1e} -> "
-        + ("passed" if passed else "FAILED")
+        f"reversible mode {gradient['relative_gap_reversible_vs_stored']:.1e}"
+        + ("" if noise is None else f"; sigma -> 0: gradient gap {noise['gradient_gaps'][-1]:.1e} at "
+           f"sigma/10^4, order {noise['order_gradient']:.2f}")
+        + " -> " + ("passed" if passed else "FAILED")
     )
     return {
         "dataset": options.dataset,
@@ -292,6 +363,9 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         "seconds_per_epoch": fit_seconds / epochs,
         "history": clf.history_,
         "gradient_check": gradient,
+        "sigma": options.sigma,
+        "paths": options.paths if options.sigma > 0 else 1,
+        **({} if noise is None else {"noise_check": noise}),
         **outcome(checks, plots, summary, complete=epochs == options.epochs),
     }
 

@@ -5,6 +5,12 @@ hyper-parameters in ``__init__`` (stored unchanged, so :func:`sklearn.base.clone
 ``get_params``/``set_params``, pipelines and model selection work), ``fit`` returns the
 estimator, fitted attributes end with an underscore. The inputs are used as given (put a
 :class:`~sklearn.preprocessing.StandardScaler` in front for unscaled features).
+
+With ``noise`` :math:`\\sigma > 0` the network is trained on the expected loss over noisy
+paths :math:`dX = f\\,dt + \\sigma\\,dW` (``n_paths`` per sample, fresh noise at every step;
+see :class:`~liepoisson_models.deep_learning.ControlProblem`). The predictions use the
+noise-free network (the deterministic flow of the trained vector field), so they are
+reproducible; :meth:`~ResNetClassifier.noisy_flow` gives the noisy paths.
 """
 
 from __future__ import annotations
@@ -62,8 +68,12 @@ class _ResNetEstimator(BaseEstimator, ABC):
     lr_schedule : {"constant", "cosine", "step"}
     tol : float
         Relative tolerance of the implicit solves.
+    noise : float
+        :math:`\\sigma \\ge 0`: train on noisy paths (default 0, the deterministic network).
+    n_paths : int
+        Noisy paths per sample, :math:`\\ge 1` (used when ``noise > 0``).
     random_state : int, optional
-        Seed of the initialisation and of the shuffling.
+        Seed of the initialisation, of the shuffling and of the noise.
     progress : bool
         Show a progress bar while fitting.
     """
@@ -83,6 +93,8 @@ class _ResNetEstimator(BaseEstimator, ABC):
         learning_rate=0.01,
         lr_schedule="cosine",
         tol=1e-10,
+        noise=0.0,
+        n_paths=1,
         random_state=None,
         progress=False,
     ):
@@ -99,6 +111,8 @@ class _ResNetEstimator(BaseEstimator, ABC):
         self.learning_rate = learning_rate
         self.lr_schedule = lr_schedule
         self.tol = tol
+        self.noise = noise
+        self.n_paths = n_paths
         self.random_state = random_state
         self.progress = progress
 
@@ -136,7 +150,7 @@ class _ResNetEstimator(BaseEstimator, ABC):
         network = self._build_network()
         problem = ControlProblem(
             network, loss=self._loss, lift=self.lift, regularization=self.regularization,
-            order=self.order, tol=self.tol,
+            order=self.order, tol=self.tol, noise=self.noise, n_paths=self.n_paths,
         )
         rng = np.random.default_rng(self.random_state)
         params = problem.init_parameters(X.shape[1], n_outputs, rng)
@@ -170,6 +184,27 @@ class _ResNetEstimator(BaseEstimator, ABC):
         X = check_inputs(X, n_features=self.n_features_in_)
         return self.problem_.forward(self.params_, X, keep_states=True)
 
+    def noisy_flow(self, X, random_state=None) -> np.ndarray:
+        """The states of the samples after every layer on ``n_paths`` noisy paths each
+        (the noise the network was trained with; the noise-free flow when ``noise=0``).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        random_state : int or numpy.random.Generator, optional
+            Seed of the noise.
+
+        Returns
+        -------
+        ndarray of shape (depth + 1, n_paths, n_samples, width)
+        """
+        check_is_fitted(self, "params_")
+        X = check_inputs(X, n_features=self.n_features_in_)
+        problem = self.problem_
+        xi = problem.draw_noise(X.shape[0], np.random.default_rng(random_state))
+        states = problem.forward(self.params_, X, keep_states=True, xi=xi)
+        return states.reshape(states.shape[0], -1, *X.shape[:1], states.shape[-1])
+
 
 @final
 class ResNetClassifier(ClassifierMixin, _ResNetEstimator):
@@ -182,11 +217,13 @@ class ResNetClassifier(ClassifierMixin, _ResNetEstimator):
     Parameters
     ----------
     network, width, depth, horizon, lift, order, memory, regularization, epochs,
-    batch_size, learning_rate, lr_schedule, tol, random_state, progress
+    batch_size, learning_rate, lr_schedule, tol, noise, n_paths, random_state, progress
         See :class:`ResNetRegressor`'s base: the same hyper-parameters (defaults:
         ``network="tanh"``, ``width=16``, ``depth=10``, ``horizon=1.0``, ``lift="linear"``,
         ``order=2``, ``memory="stored"``, ``regularization=1e-4``, ``epochs=50``,
-        ``batch_size=64``, ``learning_rate=0.01``, ``lr_schedule="cosine"``, ``tol=1e-10``).
+        ``batch_size=64``, ``learning_rate=0.01``, ``lr_schedule="cosine"``, ``tol=1e-10``,
+        ``noise=0.0``, ``n_paths=1``). With ``noise > 0`` the training loss is the expected
+        loss over noisy paths and the predictions are those of the noise-free network.
 
     Attributes
     ----------
@@ -245,7 +282,7 @@ class ResNetRegressor(RegressorMixin, _ResNetEstimator):
     Parameters
     ----------
     network, width, depth, horizon, lift, order, memory, regularization, epochs,
-    batch_size, learning_rate, lr_schedule, tol, random_state, progress
+    batch_size, learning_rate, lr_schedule, tol, noise, n_paths, random_state, progress
         As for :class:`ResNetClassifier`.
 
     Attributes

@@ -71,6 +71,36 @@ and :math:`\\partial J/\\partial x_0 = -P_0` (the gradient of the lift). The mid
 Heisenberg algebra is exactly :math:`\\frac12(\\mu_k + \\mu_{k+1})` for every generating
 function. There is no mismatch between the discretised adjoint and the adjoint of the
 discretisation: they are the same map.
+
+Stochastic (mean-field) training
+--------------------------------
+With noise :math:`\\sigma > 0` every sample follows :math:`M` noisy paths of
+:math:`dX = f(X, \\theta(t))\\,dt + \\sigma\\,dW`, discretised by a symmetric (Strang)
+splitting of each layer into the diffusion flow over :math:`h/2`, the LP-HJ step over
+:math:`h` and the diffusion flow over :math:`h/2`. The diffusion flow of :math:`dX = \\sigma dW`
+is exact (a Gaussian increment), and the two half-increments met at a layer boundary add up to
+one of variance :math:`\\sigma^2 h`, so the network is
+
+.. math::
+
+    x_0^+ = x_0 + \\eta_0, \\qquad x_{k+1}^+ = \\Phi_{h, \\theta_k}(x_k^+) + \\eta_{k+1},
+    \\qquad \\eta_k = \\sigma\\sqrt{w_k h}\\,\\xi_k, \\quad
+    w = (\\tfrac12, 1, \\dots, 1, \\tfrac12),
+
+with :math:`\\xi_k \\sim N(0, I)` drawn once per (layer boundary, path, sample)
+(:meth:`ControlProblem.draw_noise`). The splitting is symmetric, so the layers are a weak
+second-order scheme for the SDE (the midpoint step is second order for the drift). The loss is
+the expected loss estimated over the paths,
+
+.. math::
+
+    J = \\frac1{NM}\\sum_{i, m} \\ell(z_{i,m}, y_i) + \\text{regularisation},
+
+and with the increments held fixed (common random numbers) it is a smooth deterministic
+function of the parameters. A translation :math:`x \\mapsto x + \\eta` leaves :math:`P`
+unchanged and is symplectic, so each path's costate sweep is the same exact discrete adjoint
+on its noisy states: the gradient above, summed over the :math:`N M` rows of the batch, is
+the exact gradient of this :math:`J`.
 """
 
 from __future__ import annotations
@@ -82,7 +112,7 @@ from typing import final
 import numpy as np
 
 from liepoisson import LiePoissonHJ, LiePoissonSystem, heisenberg
-from liepoisson._validation import _describe, check_int, check_real
+from liepoisson._validation import _describe, as_finite_array, check_int, check_real
 from liepoisson.exceptions import InvalidArgumentError, ShapeError
 
 from .losses import LOSSES, Loss
@@ -283,11 +313,13 @@ class PontryaginGradient:
     loss : float
         :math:`J`, regularisation included.
     data_loss : float
-        The mean terminal loss :math:`\\frac1N\\sum_i \\ell_i` alone.
+        The mean terminal loss :math:`\\frac1N\\sum_i \\ell_i` alone (over the
+        :math:`N M` rows on noisy paths).
     gradient : Parameters
         :math:`\\partial J/\\partial(\\theta, L, V)`.
-    outputs : ndarray of shape (n_samples, n_outputs)
-        The readout :math:`z`.
+    outputs : ndarray of shape (n_rows, n_outputs)
+        The readout :math:`z`; ``n_rows = n_samples``, or ``n_paths * n_samples`` on noisy
+        paths (path-major, as the costates and the states).
     reconstruction_error : float
         Largest relative difference :math:`\\max|x_k' - x_k| / \\max(1, \\max|x_k|)` between
         the states rebuilt by the backward map and the forward ones: at the input in
@@ -296,9 +328,9 @@ class PontryaginGradient:
         costate sweep reuses the forward midpoints, which solve the backward step's
         equation too; the value is then the largest relative residual (or error estimate)
         of the layers' implicit solves.
-    costates : ndarray of shape (depth + 1, n_samples, dim) or None
+    costates : ndarray of shape (depth + 1, n_rows, dim) or None
         The canonical costates :math:`P_k` (when requested).
-    states : ndarray of shape (depth + 1, n_samples, dim) or None
+    states : ndarray of shape (depth + 1, n_rows, dim) or None
         The forward states (``"stored"`` mode).
     """
 
@@ -344,6 +376,12 @@ class ControlProblem:
         implicit equation specialised to the model: in :math:`x` forward, linearly in
         :math:`\bar P` backward. ``"auto"`` (default) picks ``"compiled"``, else
         ``"numpy"`` for order 2 and ``"generic"`` for order 4.
+    noise : float
+        :math:`\\sigma \\ge 0`, the strength of the noise on the states (default 0: the
+        deterministic network). See the module notes for the splitting.
+    n_paths : int
+        Number :math:`M \\ge 1` of noisy paths per sample of :meth:`draw_noise` (with
+        ``noise=0`` the paths coincide and one is computed).
 
     Examples
     --------
@@ -366,6 +404,8 @@ class ControlProblem:
     tol: float = 1e-12
     max_iter: int = 200
     backend: str = "auto"
+    noise: float = 0.0
+    n_paths: int = 1
     integrator: LiePoissonHJ = field(init=False, repr=False, compare=False)
     sweeps: Sweeps = field(init=False, repr=False, compare=False)
 
@@ -402,6 +442,11 @@ class ControlProblem:
                 f"backend={self.backend!r} computes order-2 layers; order={self.order} needs "
                 "backend='generic' or 'auto'"
             )
+        noise = check_real("noise", self.noise)
+        if noise < 0:
+            raise InvalidArgumentError(f"noise must be >= 0, got {noise}")
+        object.__setattr__(self, "noise", noise)
+        check_int("n_paths", self.n_paths, minimum=1)
         if self.backend == "compiled" and not has_compiled_form(self.network):
             raise InvalidArgumentError(
                 f"backend='compiled' needs a network of the form C^T tanh(Bx + b), not "
@@ -461,6 +506,80 @@ class ControlProblem:
                 f"params.readout must have shape ({net.dim + 1}, n_outputs), got {params.readout.shape}"
             )
 
+    # ------------------------------------------------------------------ noise
+    @property
+    def paths(self) -> int:
+        """The number of paths computed per sample: ``n_paths``, or 1 without noise."""
+        return self.n_paths if self.noise > 0 else 1
+
+    def draw_noise(self, n_samples: int, rng: np.random.Generator, antithetic: bool = False) -> np.ndarray:
+        """Standard normal :math:`\\xi` for the noisy paths of ``n_samples`` samples
+        (common random numbers: pass the same array to every evaluation).
+
+        Parameters
+        ----------
+        n_samples : int
+        rng : numpy.random.Generator
+        antithetic : bool
+            Draw the first half of the paths and give the second half the opposite signs
+            (``n_paths`` must be even): the estimate of the expected loss is then even in
+            :math:`\\sigma`, and its difference from the noise-free loss is
+            :math:`O(\\sigma^2)` instead of :math:`O(\\sigma)`.
+
+        Returns
+        -------
+        ndarray of shape (depth + 1, n_paths, n_samples, dim)
+            One draw per layer boundary, path and sample.
+        """
+        n_samples = check_int("n_samples", n_samples, minimum=1)
+        if not isinstance(rng, np.random.Generator):
+            raise InvalidArgumentError(f"rng must be a numpy.random.Generator, got {_describe(rng)}")
+        net, M = self.network, self.n_paths
+        if not antithetic:
+            return rng.standard_normal((net.depth + 1, M, n_samples, net.dim))
+        if M % 2:
+            raise InvalidArgumentError(f"antithetic paths need an even n_paths, got {M}")
+        half = rng.standard_normal((net.depth + 1, M // 2, n_samples, net.dim))
+        return np.concatenate([half, -half], axis=1)
+
+    def increments(self, xi: np.ndarray) -> np.ndarray:
+        """The increments :math:`\\eta_k = \\sigma\\sqrt{w_k h}\\,\\xi_k` added at the layer
+        boundaries, :math:`w = (\\frac12, 1, \\dots, 1, \\frac12)` (see the module notes).
+
+        Parameters
+        ----------
+        xi : ndarray of shape (depth + 1, n_paths, n_samples, dim)
+
+        Returns
+        -------
+        ndarray of shape (depth + 1, n_paths * n_samples, dim)
+            Path-major rows: row :math:`m N + i` is sample :math:`i` on path :math:`m`.
+        """
+        K, h = self.network.depth, self.network.step
+        weights = np.ones(K + 1)
+        weights[[0, -1]] = 0.5
+        scale = self.noise * np.sqrt(weights * h)
+        return (scale[:, None, None, None] * xi).reshape(K + 1, -1, self.network.dim)
+
+    def _increments(self, xi, n_samples: int) -> np.ndarray | None:
+        """Validated increments of ``xi`` for ``n_samples`` samples, None for the
+        noise-free network (``xi`` None or ``noise == 0``)."""
+        if xi is None or self.noise == 0:
+            return None
+        xi = as_finite_array("xi", xi, dtype=float)
+        net = self.network
+        shape = (net.depth + 1, self.n_paths, n_samples, net.dim)
+        if xi.shape != shape:
+            raise ShapeError(f"xi must have shape (depth + 1, n_paths, n_samples, dim) = {shape}, got {xi.shape}")
+        return self.increments(xi)
+
+    @staticmethod
+    def _on_paths(a: np.ndarray, increments: np.ndarray | None) -> np.ndarray:
+        """``a`` (samples along the first axis) repeated for every path of the increments
+        (path-major), or ``a`` itself for one path."""
+        paths = 1 if increments is None else increments.shape[1] // a.shape[0]
+        return np.concatenate([a] * paths, axis=0) if paths > 1 else a
+
     # ------------------------------------------------------------------ forward
     def system(self, theta: np.ndarray, n_samples: int) -> PontryaginSystem:
         """The Pontryagin system of one layer (see :class:`PontryaginSystem`)."""
@@ -474,7 +593,15 @@ class ControlProblem:
             return x0
         return X @ params.lift[:-1] + params.lift[-1]
 
-    def forward(self, params: Parameters, X: np.ndarray, keep_states: bool = False) -> np.ndarray:
+    def _forward(self, params, X, xi, **options):
+        """The forward sweep of the lifted inputs on every path, and the increments."""
+        x0 = self.lift_input(params, X)
+        increments = self._increments(xi, x0.shape[0])
+        return self.sweeps.forward(params.theta, self._on_paths(x0, increments), increments=increments,
+                                   **options), increments
+
+    def forward(self, params: Parameters, X: np.ndarray, keep_states: bool = False,
+                xi: np.ndarray | None = None) -> np.ndarray:
         """The forward sweep: the final states, or the states after every layer.
 
         Parameters
@@ -482,26 +609,34 @@ class ControlProblem:
         params : Parameters
         X : ndarray of shape (n_samples, n_features)
         keep_states : bool
+        xi : ndarray of shape (depth + 1, n_paths, n_samples, dim), optional
+            The standard normals of the noisy paths (:meth:`draw_noise`); without them (or
+            with ``noise=0``) the noise-free network.
 
         Returns
         -------
-        ndarray of shape (n_samples, dim), or (depth + 1, n_samples, dim) with
-        ``keep_states``
+        ndarray of shape (n_rows, dim), or (depth + 1, n_rows, dim) with ``keep_states``
+            ``n_rows = n_samples`` without noise, ``n_paths * n_samples`` with it
+            (path-major, see :meth:`increments`).
         """
-        result = self.sweeps.forward(params.theta, self.lift_input(params, X), keep_states)
+        result = self._forward(params, X, xi, keep_states=keep_states)[0]
         return result.states if keep_states else result.final
 
     def readout(self, params: Parameters, xT: np.ndarray) -> np.ndarray:
         """The outputs :math:`z = [x(T), 1]\\,V`, shape ``(n_samples, n_outputs)``."""
         return xT @ params.readout[:-1] + params.readout[-1]
 
-    def outputs(self, params: Parameters, X: np.ndarray) -> np.ndarray:
-        """Forward sweep and readout: the outputs of the network, ``(n_samples, n_outputs)``."""
-        return self.readout(params, self.forward(params, X))
+    def outputs(self, params: Parameters, X: np.ndarray, xi: np.ndarray | None = None) -> np.ndarray:
+        """Forward sweep and readout: the outputs of the network, ``(n_rows, n_outputs)``
+        (``xi`` and the rows as in :meth:`forward`)."""
+        return self.readout(params, self.forward(params, X, xi=xi))
 
-    def objective(self, params: Parameters, X: np.ndarray, y: np.ndarray) -> float:
-        """The loss :math:`J` of the discrete network (forward sweep only)."""
-        data, _ = self.loss.value_and_gradient(self.outputs(params, X), y)
+    def objective(self, params: Parameters, X: np.ndarray, y: np.ndarray,
+                  xi: np.ndarray | None = None) -> float:
+        """The loss :math:`J` of the discrete network (forward sweep only), the mean over
+        the noisy paths of ``xi`` when given (see :meth:`forward`)."""
+        result, increments = self._forward(params, X, xi)
+        data, _ = self.loss.value_and_gradient(self.readout(params, result.final), self._on_paths(y, increments))
         return data + self._penalty(params)
 
     def _penalty(self, params: Parameters) -> float:
@@ -519,6 +654,7 @@ class ControlProblem:
         y: np.ndarray,
         memory: str = "stored",
         return_costates: bool = False,
+        xi: np.ndarray | None = None,
     ) -> PontryaginGradient:
         """The loss and its exact gradient by a forward and a costate sweep.
 
@@ -536,6 +672,12 @@ class ControlProblem:
             backwards (memory :math:`O(N d)`, independent of the depth).
         return_costates : bool
             Keep the costates :math:`P_k` of every layer.
+        xi : ndarray of shape (depth + 1, n_paths, n_samples, dim), optional
+            The standard normals of the noisy paths (:meth:`draw_noise`; hold them fixed
+            for common random numbers). Then the loss is the mean over the
+            ``n_paths * n_samples`` rows, the gradient its exact gradient, and ``outputs``,
+            ``costates`` and ``states`` have one row per path and sample (path-major).
+            Without ``xi`` (or with ``noise=0``) the noise-free network.
 
         Returns
         -------
@@ -545,12 +687,11 @@ class ControlProblem:
             raise InvalidArgumentError(f"memory must be one of {MEMORY_MODES}, got {_describe(memory)}")
         lam = self.regularization
         stored = memory == "stored"
-        x0 = self.lift_input(params, X)
-        forward = self.sweeps.forward(params.theta, x0, keep_states=stored, for_costate=stored)
+        forward, increments = self._forward(params, X, xi, keep_states=stored, for_costate=stored)
         xT = forward.final
 
         z = self.readout(params, xT)
-        data_loss, dz = self.loss.value_and_gradient(z, y)
+        data_loss, dz = self.loss.value_and_gradient(z, self._on_paths(y, increments))
         V = params.readout
         g_readout = np.vstack([xT.T @ dz, dz.sum(axis=0, keepdims=True)]) + lam * V
         g_theta, P0, costates, error = self.sweeps.costate(
@@ -558,6 +699,8 @@ class ControlProblem:
         )
 
         g_x0 = -P0
+        if P0.shape[0] > X.shape[0]:  # sum over the paths
+            g_x0 = g_x0.reshape(-1, X.shape[0], g_x0.shape[1]).sum(axis=0)
         if self.lift == "pad":
             g_lift = np.zeros_like(params.lift)
         else:

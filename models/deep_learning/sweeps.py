@@ -23,6 +23,13 @@ step defines the map. Three backends compute it:
   series for :math:`\\bar P` (LU when it converges slowly), the samples advancing in
   lockstep so that every product is a matrix product over the batch.
 
+With noise (:attr:`ControlProblem.noise`), the forward sweep adds increments
+:math:`\\eta_k` at the layer boundaries, :math:`x_0^+ = x_0 + \\eta_0`,
+:math:`x_{k+1}^+ = \\Phi_k(x_k^+) + \\eta_{k+1}` (:math:`\\Phi_k` the layer's step), kept in
+:attr:`Forward.increments`. A translation leaves :math:`P` unchanged and is symplectic, so the
+costate sweep is the same map on the noisy states; in ``"reversible"`` mode it subtracts the
+increments while it rebuilds them.
+
 The midpoints in :math:`x` are solved to the problem's tolerance by all three, :math:`\\bar P`
 to round-off by the compiled kernels; with a tolerance near round-off the backends agree to
 round-off (tested), and the gradient is the exact one of the computed map for each.
@@ -65,9 +72,10 @@ class Forward:
     Attributes
     ----------
     initial, final : ndarray of shape (n_samples, dim)
-        The states before the first and after the last layer.
+        The states before the first layer (noise-free) and after the last one (its
+        increment included).
     states : ndarray of shape (depth + 1, n_samples, dim) or None
-        Every state, when kept.
+        Every state at the layer boundaries, increments included, when kept.
     midpoints : object
         What the backend keeps for a stored costate sweep (None when not asked): the
         midpoints :math:`\\bar x_k` (numpy); the layer arrays, the midpoints and
@@ -75,6 +83,8 @@ class Forward:
     residual : float
         The largest relative error estimate of the layers' midpoint solves (0 when the
         backend does not report it).
+    increments : ndarray of shape (depth + 1, n_samples, dim) or None
+        The noise increments :math:`\\eta_k` added at the layer boundaries (None: none).
     """
 
     initial: np.ndarray
@@ -82,6 +92,7 @@ class Forward:
     states: np.ndarray | None = None
     midpoints: object = None
     residual: float = 0.0
+    increments: np.ndarray | None = None
 
 
 class Sweeps(ABC):
@@ -98,10 +109,11 @@ class Sweeps(ABC):
 
     @abstractmethod
     def forward(self, theta: np.ndarray, x0: np.ndarray, keep_states: bool = False,
-                for_costate: bool = False) -> Forward:
+                for_costate: bool = False, increments: np.ndarray | None = None) -> Forward:
         """The forward sweep from ``x0`` (shape ``(n_samples, dim)``) through the layers
         ``theta`` (shape ``(depth, n_parameters)``); ``for_costate`` keeps what a stored
-        costate sweep needs."""
+        costate sweep needs; ``increments`` (shape ``(depth + 1, n_samples, dim)``), if
+        given, are added at the layer boundaries."""
 
     @abstractmethod
     def costate(self, theta: np.ndarray, forward: Forward, P_final: np.ndarray, memory: str,
@@ -126,26 +138,32 @@ class Sweeps(ABC):
 class GenericSweeps(Sweeps):
     """Every layer is the core's :meth:`LiePoissonHJ.step` on the Heisenberg state (final)."""
 
-    def forward(self, theta, x0, keep_states=False, for_costate=False):
+    def forward(self, theta, x0, keep_states=False, for_costate=False, increments=None):
         h, step = self.network.step, self.problem.integrator.step
         keep = keep_states or for_costate
+        x = x0 if increments is None else x0 + increments[0]
         system = None
-        states = [x0]
+        states = [x]
         mu = None
-        for layer in theta:
+        for k, layer in enumerate(theta):
             system = self.problem.system(layer, x0.shape[0])
-            mu = step(system, system.state(x0) if mu is None else mu, h)
+            mu = step(system, system.state(x) if mu is None else mu, h)
+            if increments is not None:
+                system.split(mu)[0][...] += increments[k + 1]
             if keep:
                 states.append(system.split(mu)[0])
-        final = x0 if system is None else system.split(mu)[0]
-        return Forward(x0, final, np.stack(states) if keep else None)
+        final = x if system is None else system.split(mu)[0]
+        return Forward(x0, final, np.stack(states) if keep else None, increments=increments)
 
     def costate(self, theta, forward, P_final, memory, return_costates=False):
         problem, step = self.problem, self.problem.integrator.step
         K, h = theta.shape[0], self.network.step
         stored = memory == "stored"
         systems = [problem.system(layer, P_final.shape[0]) for layer in theta]
+        increments = forward.increments
         mu = systems[0].state(forward.final, P_final)
+        if increments is not None:
+            systems[0].split(mu)[0][...] -= increments[K]
         g_theta = np.empty_like(theta)
         costates = [None] * (K + 1) if return_costates else None
         error = 0.0
@@ -160,6 +178,8 @@ class GenericSweeps(Sweeps):
                 x_prev = system.split(prev)[0]
                 error = max(error, _relative_gap(x_prev, forward.states[k]))
                 x_prev[...] = forward.states[k]
+            if increments is not None:
+                system.split(prev)[0][...] -= increments[k]
             mu = prev
         x0_back, P0 = systems[0].split(mu)
         if costates is not None:
@@ -198,25 +218,31 @@ class NumpySweeps(Sweeps):
                            x + c * net.vector_field(x, layer), f"layer {k}: implicit midpoint solve")
         return xbar, net.vector_field(xbar, layer)
 
-    def forward(self, theta, x0, keep_states=False, for_costate=False):
+    def forward(self, theta, x0, keep_states=False, for_costate=False, increments=None):
         h = self.network.step
-        x, states, midpoints, residual = x0, [x0], [], 0.0
+        x = x0 if increments is None else x0 + increments[0]
+        states, midpoints, residual = [x], [], 0.0
         for k, layer in enumerate(theta):
             xbar, f = self._midpoint(layer, x, 0.5 * h, k)
             residual = max(residual, _relative_gap(xbar - 0.5 * h * f, x))
             x = x + h * f
+            if increments is not None:
+                x = x + increments[k + 1]
             if keep_states:
                 states.append(x)
             if for_costate:
                 midpoints.append(xbar)
         return Forward(x0, x, np.stack(states) if keep_states else None,
-                       midpoints if for_costate else None, residual)
+                       midpoints if for_costate else None, residual, increments)
 
     def costate(self, theta, forward, P_final, memory, return_costates=False):
         net, h = self.network, self.network.step
         c, K = 0.5 * h, theta.shape[0]
         stored = memory == "stored"
+        increments = forward.increments
         x, P = forward.final, P_final
+        if increments is not None and not stored:
+            x = x - increments[K]
         g_theta = np.empty_like(theta)
         costates = [None] * (K + 1) if return_costates else None
         for k in range(K - 1, -1, -1):
@@ -228,6 +254,8 @@ class NumpySweeps(Sweeps):
             else:
                 xbar, f = self._midpoint(layer, x, -c, k)
                 x = x - h * f
+                if increments is not None:
+                    x = x - increments[k]
             # linear in Pbar: solve for Pbar / max|P| (relative accuracy at any scale)
             size = float(np.max(np.abs(P), initial=0.0)) or 1.0
             rhs = P / size
@@ -262,7 +290,14 @@ class CompiledSweeps(Sweeps):
                 f"after {it} iterations", residual=res, iterations=it,
             )
 
-    def forward(self, theta, x0, keep_states=False, for_costate=False):
+    @staticmethod
+    def _increments(increments, K, N, d):
+        """The increments with the samples along the last axis (``(0, d, N)`` for none)."""
+        if increments is None:
+            return np.empty((0, d, N))
+        return np.ascontiguousarray(np.swapaxes(increments, 1, 2), dtype=float)
+
+    def forward(self, theta, x0, keep_states=False, for_costate=False, increments=None):
         problem, h = self.problem, self.network.step
         layers = self._arrays(theta)
         K, (N, d), m = theta.shape[0], x0.shape, layers[0].shape[1]
@@ -271,10 +306,12 @@ class CompiledSweeps(Sweeps):
         midpoints, acts = np.empty((n, d, N)), np.empty((n, m, N))
         status = np.zeros(5)
         _kernels.forward_sweep(np.ascontiguousarray(x0, dtype=float), *layers, h, problem.tol,
-                               problem.max_iter, states, midpoints, acts, status)
+                               problem.max_iter, self._increments(increments, K, N, d), states,
+                               midpoints, acts, status)
         self._check(status, "implicit midpoint solve")
         return Forward(x0, states[-1], states if keep_states else None,
-                       (layers, midpoints, acts) if for_costate else None, float(status[4]))
+                       (layers, midpoints, acts) if for_costate else None, float(status[4]),
+                       increments)
 
     def costate(self, theta, forward, P_final, memory, return_costates=False):
         problem, h = self.problem, self.network.step
@@ -292,6 +329,7 @@ class CompiledSweeps(Sweeps):
         status = np.zeros(5)
         _kernels.costate_sweep(np.ascontiguousarray(P_final, dtype=float), *layers, h,
                                problem.tol, problem.max_iter, np.ascontiguousarray(forward.final),
+                               self._increments(None if stored else forward.increments, K, N, d),
                                midpoints, acts, costates, dB, db, dC, P0, x0, status)
         self._check(status, "implicit midpoint solve of the costate sweep")
         g_theta = -h * self.network._tanh_layers_adjoint(dB, db, dC) + self._penalty_gradient(theta)

@@ -6,6 +6,11 @@ Lie–Poisson Hamilton–Jacobi integrator) and moves all parameters (layers, li
 Adam. The learning rate of epoch :math:`e` of :math:`E` is
 :math:`\\eta\\,s(e)`: :math:`s = 1` (``"constant"``), :math:`s = \\frac12(1 + \\cos(\\pi e/E))`
 (``"cosine"``), or :math:`s = 10^{-\\lfloor 3e/E\\rfloor}` (``"step"``: three plateaus).
+
+With noise (:attr:`ControlProblem.noise` :math:`> 0`) every step draws the standard normals
+of the batch's noisy paths once (:meth:`ControlProblem.draw_noise`, from the training
+generator) and computes the loss and its exact gradient for them: common random numbers
+within a step, fresh noise at every step (stochastic gradient descent on the expected loss).
 """
 
 from __future__ import annotations
@@ -180,7 +185,7 @@ def train(
     memory : {"stored", "reversible"}
         See :meth:`ControlProblem.loss_and_gradient`.
     rng : numpy.random.Generator, optional
-        For the shuffling (default: a fresh generator with seed 0).
+        For the shuffling and the noise (default: a fresh generator with seed 0).
     progress : bool
         Show a progress bar (tqdm) with the loss of the last epoch.
     classification : bool
@@ -192,8 +197,8 @@ def train(
     -------
     params : Parameters
     history : dict of str to list
-        Per epoch: ``"loss"`` (mean over the batches, at the parameters the batch saw),
-        ``"accuracy"`` (classification), ``"learning_rate"``, ``"seconds"`` (wall time of
+        Per epoch: ``"loss"`` (mean over the batches, at the parameters the batch saw; on
+        the noisy paths with noise), ``"accuracy"`` (classification, over the paths), ``"learning_rate"``, ``"seconds"`` (wall time of
         the epoch) and ``"reconstruction_error"`` (largest over the batches).
 
     Raises
@@ -233,8 +238,10 @@ def train(
             worst = 0.0
             for b, first in enumerate(range(0, n, batch_size)):
                 idx = order[first : first + batch_size]
+                xi = problem.draw_noise(idx.size, rng) if problem.noise > 0 else None
                 try:
-                    result = problem.loss_and_gradient(Parameters(*arrays), X[idx], y[idx], memory=memory)
+                    result = problem.loss_and_gradient(Parameters(*arrays), X[idx], y[idx], memory=memory,
+                                                       xi=xi)
                 except ConvergenceError as exc:
                     raise ConvergenceError(
                         f"epoch {epoch}, batch {b}: {exc} (reduce the learning rate or the layer "
@@ -242,7 +249,8 @@ def train(
                     ) from exc
                 total += result.loss * idx.size
                 if classification:
-                    correct += np.count_nonzero(np.argmax(result.outputs, axis=1) == y[idx])
+                    hits = np.argmax(result.outputs, axis=1).reshape(-1, idx.size) == y[idx]
+                    correct += np.count_nonzero(hits) / hits.shape[0]
                 worst = max(worst, result.reconstruction_error)
                 arrays = optimiser.update(arrays, result.gradient.arrays(), lr)
             history["loss"].append(total / n)

@@ -43,13 +43,16 @@ from .fields import (
 from .grid import DERIVATIVES, MASS_RTOL, PeriodicGrid, normalize_density
 from .lq import LinearQuadratic
 from .network import (
+    PARTICLE_SCHEMES,
     RESIDUAL_TOLERANCE,
     NetworkFlow,
     NetworkHydrodynamics,
     gradient_network_hydrodynamics,
     kernel_density,
     network_density_flow,
+    network_fokker_planck,
     network_velocity,
+    noisy_network_particles,
 )
 from .particles import (
     grid_velocity,
@@ -137,7 +140,10 @@ __all__ = [
     "from_nls",
     # the network link
     "RESIDUAL_TOLERANCE",
+    "PARTICLE_SCHEMES",
     "network_velocity",
+    "network_fokker_planck",
+    "noisy_network_particles",
     "kernel_density",
     "NetworkFlow",
     "network_density_flow",

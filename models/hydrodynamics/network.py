@@ -6,7 +6,8 @@ A :class:`~liepoisson_models.deep_learning.ResidualNetwork` with parameters :mat
 :math:`dX = f\\,dt + \\sigma\\,dW` the data density solves the Fokker–Planck equation with the
 network's velocity. :func:`network_density_flow` computes that density twice, on the grid
 (Fokker–Planck, :func:`~liepoisson_models.hydrodynamics.solve_fokker_planck`) and from particles
-(Euler–Maruyama), from the same initial density: a Gaussian kernel estimate of the data.
+(Euler–Maruyama, or the noisy discrete network of stochastic training), from the same
+initial density: a Gaussian kernel estimate of the data.
 
 For a :class:`~liepoisson_models.deep_learning.GradientResNet`, :math:`f = -\\nabla\\Phi_\\theta`, so
 the drift has the potential :math:`\\varphi = -\\Phi_{\\theta_k}` on layer :math:`k`
@@ -43,7 +44,10 @@ from .residuals import (
 
 __all__ = [
     "RESIDUAL_TOLERANCE",
+    "PARTICLE_SCHEMES",
     "network_velocity",
+    "network_fokker_planck",
+    "noisy_network_particles",
     "kernel_density",
     "NetworkFlow",
     "network_density_flow",
@@ -53,6 +57,9 @@ __all__ = [
 
 #: A relative residual below this counts as "the equation holds" in the conditions report.
 RESIDUAL_TOLERANCE = 0.05
+#: How the particles of :func:`network_density_flow` move: Euler–Maruyama with the grid's
+#: time step, or the layers of the noisy network itself.
+PARTICLE_SCHEMES = ("euler-maruyama", "network")
 
 
 def _check_network(network, theta):
@@ -145,8 +152,11 @@ class NetworkFlow:
     particle_density : ndarray of shape (depth + 1, *shape)
         Their histograms.
     escaped : float
-        Fraction of particle steps that crossed the edge of the box (the network's velocity
+        Fraction of particle steps (Euler–Maruyama) or of particle positions at the layer
+        boundaries (network) that crossed the edge of the box (the network's velocity
         is not periodic; this should be 0).
+    scheme : {"euler-maruyama", "network"}
+        How the particles moved (see :func:`network_density_flow`).
     """
 
     grid: PeriodicGrid
@@ -161,6 +171,7 @@ class NetworkFlow:
     particles: np.ndarray
     particle_density: np.ndarray
     escaped: float
+    scheme: str = "euler-maruyama"
 
     def density_gap(self, block: int = 1) -> np.ndarray:
         """:math:`\\|\\rho_{FP} - \\rho_{particles}\\|_{L^1}` at each layer boundary, shape
@@ -206,16 +217,95 @@ class NetworkFlow:
         return worst
 
 
+def noisy_network_particles(network, theta, x0, sigma, rng: np.random.Generator) -> np.ndarray:
+    """Particles through the noisy discrete network of stochastic training, at the layer
+    boundaries :math:`t_k = k h`.
+
+    The layers of :class:`~liepoisson_models.deep_learning.ControlProblem` with
+    ``noise=sigma`` (one LP-HJ step per layer between exact Gaussian half-step increments,
+    a weak second-order scheme for :math:`dX = f\\,dt + \\sigma\\,dW`). The interior
+    increment :math:`\\eta_k = \\sigma\\sqrt h\\,\\xi_k` is drawn as the sum of the
+    Brownian increments over the half-steps before and after :math:`t_k`, and the position
+    at :math:`t_k` is the network's state less the second one.
+
+    Parameters
+    ----------
+    network : liepoisson_models.deep_learning.ResidualNetwork
+    theta : ndarray of shape (depth, n_parameters)
+    x0 : ndarray of shape (n_particles, network.dim)
+        The states at :math:`t = 0`.
+    sigma : float
+        >= 0.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ndarray of shape (depth + 1, n_particles, network.dim)
+    """
+    from ..deep_learning import ControlProblem
+
+    theta = _check_network(network, theta)
+    start = as_finite_array("x0", x0, dtype=float)
+    if start.ndim != 2 or start.shape[1] != network.dim:
+        raise ShapeError(f"x0 must have shape (n_particles, {network.dim}), got {start.shape}")
+    if not isinstance(rng, np.random.Generator):
+        raise InvalidArgumentError(f"rng must be a numpy.random.Generator, got {_describe(rng)}")
+    sigma = check_real("sigma", sigma)
+    if sigma < 0:
+        raise InvalidArgumentError(f"sigma must be >= 0, got {sigma}")
+    problem = ControlProblem(network, lift="pad", noise=sigma)
+    K, shape = network.depth, (network.depth + 1, 1) + start.shape
+    before, after = rng.standard_normal(shape), rng.standard_normal(shape)
+    before[0], after[-1] = 0.0, 0.0  # no noise before t = 0 or after t = T
+    xi = (before + after) / np.sqrt(2.0)
+    xi[[0, -1]] *= np.sqrt(2.0)  # the end increments are half-steps of variance h/2
+    states = problem.sweeps.forward(theta, start, keep_states=True,
+                                    increments=problem.increments(xi)).states
+    # the second half of each interior increment is after the layer boundary
+    states[1:K] -= sigma * np.sqrt(0.5 * network.step) * after[1:K, 0]
+    states[0] = start
+    return states
+
+
+def network_fokker_planck(network, theta, grid: PeriodicGrid, rho0, sigma, steps_per_layer: int) -> np.ndarray:
+    """The Fokker–Planck density of the network's flow with noise :math:`\\sigma`:
+    :func:`~liepoisson_models.hydrodynamics.solve_fokker_planck` with the face velocities
+    :math:`f(x_{j+1/2}, \\theta_k)` on layer :math:`k`, ``steps_per_layer`` implicit steps
+    per layer (validated by the callers).
+
+    Parameters
+    ----------
+    network : liepoisson_models.deep_learning.ResidualNetwork
+    theta : ndarray of shape (depth, n_parameters)
+    grid : PeriodicGrid
+    rho0 : ndarray of shape (*shape)
+    sigma : float
+    steps_per_layer : int
+
+    Returns
+    -------
+    ndarray of shape (depth * steps_per_layer + 1, *shape)
+    """
+    faces = [face_velocities_from_field(grid, lambda x, k=k: network.vector_field(x, theta[k]))
+             for k in range(network.depth)]
+    return solve_fokker_planck(grid, rho0, sigma, network.step / steps_per_layer, network.depth * steps_per_layer,
+                               lambda n: faces[(n - 1) // steps_per_layer])
+
+
 def network_density_flow(network, theta, x0, grid: PeriodicGrid, sigma, *, steps_per_layer: int = 8,
                          bandwidth: float | None = None, n_particles: int | None = None,
-                         rng: np.random.Generator | None = None) -> NetworkFlow:
+                         rng: np.random.Generator | None = None,
+                         particles: str = "euler-maruyama") -> NetworkFlow:
     """The density flow of the data through a network with noise :math:`\\sigma`.
 
     The initial density is the Gaussian kernel density of the samples ``x0`` (bandwidth
     ``bandwidth``). The grid solution is the Fokker–Planck equation with the network's
     velocity (face velocities :math:`f(x_{j+1/2}, \\theta_k)`, ``steps_per_layer`` implicit
     steps per layer); the particles are exact samples of the initial density (a sample of
-    ``x0`` plus Gaussian noise of the bandwidth) moved by Euler–Maruyama with the same steps.
+    ``x0`` plus Gaussian noise of the bandwidth) moved by Euler–Maruyama with the same steps,
+    or by the noisy discrete network of stochastic training (``particles="network"``: one
+    LP-HJ step per layer between exact Gaussian half-step increments, a weak second-order
+    scheme, see :mod:`liepoisson_models.deep_learning.pontryagin`).
 
     Parameters
     ----------
@@ -235,6 +325,8 @@ def network_density_flow(network, theta, x0, grid: PeriodicGrid, sigma, *, steps
         Default ``20 * n_samples``.
     rng : numpy.random.Generator, optional
         Default ``numpy.random.default_rng(0)``.
+    particles : {"euler-maruyama", "network"}
+        How the particles move.
 
     Returns
     -------
@@ -254,6 +346,8 @@ def network_density_flow(network, theta, x0, grid: PeriodicGrid, sigma, *, steps
             f"got {network.dim}"
         )
     sigma = check_sigma(sigma)
+    if particles not in PARTICLE_SCHEMES:
+        raise InvalidArgumentError(f"particles must be one of {PARTICLE_SCHEMES}, got {_describe(particles)}")
     steps_per_layer = check_int("steps_per_layer", steps_per_layer, minimum=2)
     x0 = as_finite_array("x0", x0, dtype=float)
     if x0.ndim != 2 or x0.shape[1] != grid.dim or x0.shape[0] == 0:
@@ -274,25 +368,29 @@ def network_density_flow(network, theta, x0, grid: PeriodicGrid, sigma, *, steps
     dt = network.step / steps_per_layer
     n_steps = network.depth * steps_per_layer
     t = dt * np.arange(n_steps + 1)
-    rho0 = kernel_density(grid, x0, bandwidth)
-    faces = [face_velocities_from_field(grid, lambda x, k=k: network.vector_field(x, theta[k]))
-             for k in range(network.depth)]
-    rho = solve_fokker_planck(grid, rho0, sigma, dt, n_steps, lambda n: faces[(n - 1) // steps_per_layer])
+    rho = network_fokker_planck(network, theta, grid, kernel_density(grid, x0, bandwidth), sigma, steps_per_layer)
 
     start = x0[rng.integers(0, x0.shape[0], n_particles)] + bandwidth * rng.standard_normal((n_particles, grid.dim))
     start = grid.wrap(start)
-    velocity = network_velocity(network, theta)
-    crossings = [0]
+    if particles == "network":
+        states = noisy_network_particles(network, theta, start, sigma, rng)
+        escaped = np.count_nonzero(np.any(np.abs(states) >= half, axis=-1)) / states[..., 0].size
+        states = grid.wrap(states)
+    else:
+        velocity = network_velocity(network, theta)
+        crossings = [0]
 
-    def tracked(x, time):
-        v = velocity(x, time)
-        crossings[0] += int(np.count_nonzero(np.any(np.abs(x + dt * v) >= half, axis=1)))
-        return v
+        def tracked(x, time):
+            v = velocity(x, time)
+            crossings[0] += int(np.count_nonzero(np.any(np.abs(x + dt * v) >= half, axis=1)))
+            return v
 
-    _, states = simulate_particles(start, tracked, sigma, dt, n_steps, rng, save_every=steps_per_layer, grid=grid)
+        _, states = simulate_particles(start, tracked, sigma, dt, n_steps, rng, save_every=steps_per_layer,
+                                       grid=grid)
+        escaped = crossings[0] / (n_particles * n_steps)
     density = np.stack([histogram_density(grid, x) for x in states])
     return NetworkFlow(grid, network, theta, sigma, bandwidth, steps_per_layer, t, rho,
-                       t[::steps_per_layer], states, density, crossings[0] / (n_particles * n_steps))
+                       t[::steps_per_layer], states, density, escaped, particles)
 
 
 @final

@@ -85,6 +85,14 @@ class KinkNet(SineNet):
         return 0.55 * z + 0.45 * np.abs(z)
 
 
+class AffineNet(SineNet):
+    """:math:`f(x) = Wx + b`: with noise, the Ornstein–Uhlenbeck process."""
+
+    def vector_field(self, x, theta):
+        p = self.unpack(theta)
+        return x @ p["W"].T + p["b"]
+
+
 @pytest.fixture(scope="session")
 def jacobians():
     """``_jacobians(net, x, theta)``: dense per-sample Jacobians of ``net.vector_field`` by
@@ -109,3 +117,9 @@ def sine_net():
 def kink_net():
     """A network class whose vector field is not complex-analytic."""
     return KinkNet
+
+
+@pytest.fixture(scope="session")
+def affine_net():
+    """The network class of an affine vector field."""
+    return AffineNet

@@ -19,10 +19,10 @@ NETWORKS = {
 }
 
 
-def make(kind, backend, dim=4, depth=5, horizon=1.5, n=11, seed=0, spread=0.3, network=None):
+def make(kind, backend, dim=4, depth=5, horizon=1.5, n=11, seed=0, spread=0.3, network=None, noise=0.0):
     rng = np.random.default_rng(seed)
     net = network if network is not None else NETWORKS[kind](dim, depth, horizon)
-    problem = ControlProblem(net, regularization=0.02, tol=1e-15, backend=backend)
+    problem = ControlProblem(net, regularization=0.02, tol=1e-15, backend=backend, noise=noise, n_paths=3)
     params = problem.init_parameters(3, 3, rng)
     v = params.vector()
     params = params.from_vector(v + spread * rng.standard_normal(v.size))
@@ -37,13 +37,15 @@ def rel(a, b):
     return np.max(np.abs(a - b)) / np.max(np.abs(b))
 
 
+@pytest.mark.parametrize("noise", [0.0, 0.3])
 @pytest.mark.parametrize("memory", ["stored", "reversible"])
 @pytest.mark.parametrize("kind", sorted(NETWORKS))
-def test_specialised_backends_agree_with_the_core_step_to_round_off(kind, memory):
+def test_specialised_backends_agree_with_the_core_step_to_round_off(kind, memory, noise):
     results = {}
     for backend in ("generic", "numpy", "compiled"):
-        problem, params, X, y = make(kind, backend)
-        results[backend] = problem.loss_and_gradient(params, X, y, memory=memory, return_costates=True)
+        problem, params, X, y = make(kind, backend, noise=noise)
+        xi = problem.draw_noise(X.shape[0], np.random.default_rng(1))  # ignored without noise
+        results[backend] = problem.loss_and_gradient(params, X, y, memory=memory, return_costates=True, xi=xi)
     ref = results["generic"]
     for backend in ("numpy", "compiled"):
         got = results[backend]

@@ -68,3 +68,29 @@ def test_deep_learning_run_rejects_bad_options_with_status_2(tmp_path, capsys, a
 def test_deep_learning_run_reports_a_bad_noise_value_with_status_2(tmp_path, capsys):
     assert main(["run", "deep-learning", "--noise", "-1", "--out", str(tmp_path)]) == 2
     assert "noise must be >= 0, got -1.0" in capsys.readouterr().err
+
+
+def test_deep_learning_run_with_noise_trains_on_noisy_paths_and_checks_sigma_to_zero(tmp_path):
+    code, report = _run(tmp_path, "--samples", "200", "--epochs", "4", "--depth", "3", "--width", "4",
+                        "--sigma", "0.3", "--paths", "2")
+    assert code == 0 and report["passed"] is True
+    assert report["sigma"] == 0.3 and report["paths"] == 2
+    noise = report["noise_check"]
+    assert noise["order_gradient"] == pytest.approx(1.0, abs=0.1)
+    # two decades of sigma, two decades of the gap
+    assert noise["gradient_gaps"][-1] < 0.02 * noise["gradient_gaps"][0]
+    assert report["checks"]["noisy_gradient_tends_to_noise_free_at_first_order"] is True
+    assert report["check_values"]["noisy_loss_tends_to_noise_free_at_first_order"]["value"] < 0.1
+    assert report["gradient_check"]["relative_error_vs_finite_difference"] < 1e-6
+    assert "deep_learning_noisy_flow.png" in report["plots"]
+    assert matplotlib.image.imread(tmp_path / "deep_learning_noisy_flow.png").shape[0] > 100
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--sigma", "-0.5"], "sigma must be >= 0, got -0.5"),
+    (["--paths", "3"], "--paths"),
+])
+def test_deep_learning_run_refuses_negative_sigma_and_paths_without_noise(tmp_path, capsys, argv, message):
+    assert main(["run", "deep-learning", *argv, "--out", str(tmp_path)]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "report.json").exists()
