@@ -69,6 +69,7 @@ from .qhd import (
     semidirect_bracket,
 )
 from .systems import MadelungChart, QHDSystem
+from .shooting import PhaseShooting, ShootingResult, align_phase_in_time, solve_real_time
 from .residuals import (
     TIME_DIRECTIONS,
     continuity_residual,
@@ -109,6 +110,11 @@ __all__ = [
     "solve_hjb",
     "solve_optimality",
     "hopf_cole",
+    # the real-time problem
+    "PhaseShooting",
+    "ShootingResult",
+    "solve_real_time",
+    "align_phase_in_time",
     # particles
     "simulate_particles",
     "sample_density",

@@ -537,11 +537,17 @@ class ControlSolution:
     rho : ndarray of shape (n_steps + 1, *shape)
     phi : ndarray of shape (n_steps + 1, *shape)
     method : str
-        ``"forward-backward"`` or ``"hopf-cole"``.
+        ``"forward-backward"`` (damped fixed point), ``"newton-krylov"``, ``"hopf-cole"``
+        or ``"shooting"`` (the real-time problem,
+        :func:`~liepoisson_models.hydrodynamics.solve_real_time`).
     iterations : int
-        Fixed-point iterations (1 for an uncoupled problem or Hopf–Cole).
+        Iterations of the solver (1 for an uncoupled problem or Hopf–Cole).
     changes : tuple of float
-        :math:`\\max_t\\|\\rho^{(k+1)} - \\rho^{(k)}\\|_{L^1}` per iteration.
+        The convergence history: :math:`\\max_t\\|\\rho^{(k+1)} - \\rho^{(k)}\\|_{L^1}` per
+        fixed-point iteration, the residual per Newton–Krylov iteration, or the terminal
+        residual per shooting iteration.
+    psi : ndarray of shape (n_steps + 1, *shape), complex, optional
+        The wavefunction a real-time solver advanced (then :meth:`wavefunction` returns it).
     """
 
     problem: MeanFieldControl
@@ -551,6 +557,7 @@ class ControlSolution:
     method: str
     iterations: int = 1
     changes: tuple = field(default=())
+    psi: np.ndarray | None = None
 
     @property
     def dt(self) -> float:
@@ -567,7 +574,9 @@ class ControlSolution:
 
     def wavefunction(self) -> np.ndarray:
         """:math:`\\psi = \\sqrt\\rho\\,e^{iS/\\hbar}`, :math:`\\hbar = \\sigma^2`, shape
-        ``(n_steps + 1, *shape)``."""
+        ``(n_steps + 1, *shape)`` (:attr:`psi` when the solver advanced one)."""
+        if self.psi is not None:
+            return self.psi
         S, _ = self.hydrodynamic()
         return madelung(self.rho, S, self.problem.hbar)
 
