@@ -300,7 +300,8 @@ def solve_contraction(update: Callable[[np.ndarray], np.ndarray], guess: np.ndar
     return x.reshape(shape)
 
 def solve_newton_krylov(residual: Callable[[np.ndarray], np.ndarray], guess: np.ndarray, tol: float,
-                        max_iter: int, what: str) -> np.ndarray:
+                        max_iter: int, what: str,
+                        callback: Callable[[np.ndarray, np.ndarray], None] | None = None) -> np.ndarray:
     """Solve ``residual(x) = 0`` for a real vector ``x`` by :func:`scipy.optimize.newton_krylov`
     (Jacobian-free: finite-difference Jacobian-vector products, a Krylov solve per step).
 
@@ -317,6 +318,8 @@ def solve_newton_krylov(residual: Callable[[np.ndarray], np.ndarray], guess: np.
     max_iter : int
     what : str
         Description used in error messages.
+    callback : callable, optional
+        ``callback(x, residual)`` after each Newton iteration.
 
     Returns
     -------
@@ -332,7 +335,7 @@ def solve_newton_krylov(residual: Callable[[np.ndarray], np.ndarray], guess: np.
     f_tol = max(tol, _PLATEAU) * scale
     try:
         with np.errstate(over="ignore", invalid="ignore"):
-            return scipy.optimize.newton_krylov(residual, guess, f_tol=f_tol, maxiter=max_iter)
+            return scipy.optimize.newton_krylov(residual, guess, f_tol=f_tol, maxiter=max_iter, callback=callback)
     except (scipy.optimize.NoConvergence, ValueError, ArithmeticError) as exc:
         last = np.asarray(exc.args[0]) if isinstance(exc, scipy.optimize.NoConvergence) and exc.args else guess
         res = float(np.max(np.abs(residual(last))) / scale)

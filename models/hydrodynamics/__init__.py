@@ -17,6 +17,7 @@ See ``docs/models/hydrodynamics.rst`` and ``theory/hydrodynamics.md`` of the des
 
 from .control import (
     HJB_SCHEMES,
+    OPTIMALITY_METHODS,
     ControlSolution,
     MeanFieldControl,
     face_velocities,
@@ -109,6 +110,7 @@ __all__ = [
     "solve_fokker_planck",
     "solve_hjb",
     "solve_optimality",
+    "OPTIMALITY_METHODS",
     "hopf_cole",
     # the real-time problem
     "PhaseShooting",

@@ -169,10 +169,10 @@ class PhaseShooting:
     def __init__(self, problem: MeanFieldControl, n_steps: int, order: int = 2):
         if not isinstance(problem, MeanFieldControl):
             raise InvalidArgumentError(f"problem must be a MeanFieldControl, got {_describe(problem)}")
-        if problem.fisher != 1.0:
+        if not 0.5 < problem.fisher <= 1.0:
             raise InvalidArgumentError(
-                f"problem.fisher must be 1 for the real-time shooting (the Schrodinger form), got "
-                f"{problem.fisher:g}; use solve_optimality for the imaginary-time problem"
+                f"problem.fisher must be in (1/2, 1] for the real-time shooting (the Schrodinger form), "
+                f"got {problem.fisher:g}; use solve_optimality for the imaginary-time problem"
             )
         self._problem = problem
         self._n_steps = check_int("n_steps", n_steps, minimum=1)
@@ -180,17 +180,20 @@ class PhaseShooting:
             raise InvalidArgumentError(f"order must be one of 2, 4, 6, 8, got {_describe(order)}")
         self._order = order
         grid = problem.grid
-        self._qhd = QHDSystem(grid, problem.hbar, potential=-problem.running_cost, coupling=-problem.congestion)
+        # the Bohm term of the transformed fields has the weight (1/2 - kappa) sigma^4: real time
+        # with hbar_e^2 = (2 kappa - 1) sigma^4 (hbar_e = sigma^2 = hbar at kappa = 1)
+        self._hbar = problem.hbar * math.sqrt(2.0 * problem.fisher - 1.0)
+        self._osmotic = problem.hbar / self._hbar
+        self._qhd = QHDSystem(grid, self._hbar, potential=-problem.running_cost, coupling=-problem.congestion)
         self._nls = self._qhd.nls
         self._method = LiePoissonHJ(order=order, chart="cayley")
         self._substep = LiePoissonHJ(order=2, chart="cayley")
         coefficients, _ = self._method.for_system(self._qhd).substeps()
         dt = problem.horizon / self._n_steps
         # the NLS of QHDSystem.nls runs in the time hbar * t
-        self._taus = tuple(problem.hbar * dt * c for c in coefficients)
+        self._taus = tuple(self._hbar * dt * c for c in coefficients)
         self._sqrt_rho0 = np.sqrt(problem.rho0).ravel()
-        self._hbar = problem.hbar
-        self._terminal_phase = (problem.terminal_cost / problem.hbar).ravel()
+        self._terminal_phase = (problem.terminal_cost / self._hbar).ravel()
         self._weight = math.sqrt(grid.cell_volume)
         self._cache: _Sweep | None = None
 
@@ -216,6 +219,13 @@ class PhaseShooting:
     def method(self) -> LiePoissonHJ:
         """The integrator of the sweeps (``LiePoissonHJ(order, chart="cayley")``)."""
         return self._method
+
+    @property
+    def hbar(self) -> float:
+        """The Planck constant of the transformed fields,
+        :math:`\\hbar_\\kappa = \\sigma^2\\sqrt{2\\kappa - 1}` (:math:`\\sigma^2` at
+        :math:`\\kappa = 1`)."""
+        return self._hbar
 
     @property
     def dt(self) -> float:
@@ -262,7 +272,7 @@ class PhaseShooting:
         r = np.abs(psi_T)
         positive = r > 0
         safe = np.where(positive, r, 1.0)
-        rotation = np.exp(1j * (self._terminal_phase + np.log(safe)))
+        rotation = np.exp(1j * (self._terminal_phase + self._osmotic * np.log(safe)))
         return rotation, np.where(positive, psi_T / safe, 0.0)
 
     def residual(self, theta0) -> np.ndarray:
@@ -297,7 +307,7 @@ class PhaseShooting:
         psi_T = sweep.final
         rotation, unit = self._terminal_parts(psi_T)
         # d(psi |psi| e^{i log|psi|}) = e^{i alpha} (|psi| dpsi + (1 + i) psi Re(conj(u) dpsi))
-        dz = rotation * (np.abs(psi_T) * v + (1 + 1j) * psi_T * np.real(np.conj(unit) * v))
+        dz = rotation * (np.abs(psi_T) * v + (1 + 1j * self._osmotic) * psi_T * np.real(np.conj(unit) * v))
         return self._weight * np.imag(dz)
 
     def vector_jacobian(self, theta0, cotangent) -> np.ndarray:
@@ -320,7 +330,7 @@ class PhaseShooting:
             raise ShapeError(f"cotangent must have shape ({size},) or (k, {size}), got {w.shape}")
         psi_T = sweep.final
         rotation, unit = self._terminal_parts(psi_T)
-        lam = self._weight * w * (1j * np.abs(psi_T) * np.conj(rotation) + np.imag((1 + 1j) * rotation * psi_T) * unit)
+        lam = self._weight * w * (1j * np.abs(psi_T) * np.conj(rotation) + np.imag((1 + 1j * self._osmotic) * rotation * psi_T) * unit)
         for k, m, tau in reversed(list(self._substeps(sweep))):
             lam = _midpoint_tangent(self._nls, m, tau, lam, True, f"adjoint of substep {k}")
         return np.real(np.conj(lam) * 1j * sweep.states[0])
@@ -360,7 +370,7 @@ class PhaseShooting:
         rho_T = p.rho0
         best, best_norm = None, math.inf
         for _ in range(passes + 1):
-            theta = -(p.terminal_cost / p.hbar + 0.5 * log_density(grid, rho_T)).ravel()
+            theta = -(p.terminal_cost + 0.5 * p.hbar * log_density(grid, rho_T)).ravel() / self._hbar
             if best is not None:
                 psi = np.sqrt(rho_T).ravel() * np.exp(1j * theta)
                 for _ in range(self._n_steps):
@@ -498,11 +508,14 @@ class ShootingResult:
         shooting = self.shooting
         problem = shooting.problem
         psi = shooting.wavefunctions(self.theta0)
-        rho, S = inverse_madelung(problem.grid, psi, problem.hbar)
-        S = align_phase_in_time(problem.grid, rho, S, problem.hbar)
+        hbar = shooting.hbar
+        rho, S = inverse_madelung(problem.grid, psi, hbar)
+        S = align_phase_in_time(problem.grid, rho, S, hbar)
         phi = S + 0.5 * problem.hbar * log_density(problem.grid, rho)
         t = shooting.dt * np.arange(shooting.n_steps + 1)
-        return ControlSolution(problem, t, rho, phi, "shooting", self.iterations, self.residuals, psi)
+        # psi is the wavefunction of hbar = sigma^2 (what ControlSolution.wavefunction means) at kappa = 1
+        return ControlSolution(problem, t, rho, phi, "shooting", self.iterations, self.residuals,
+                               psi if problem.fisher == 1.0 else None)
 
 
 def align_phase_in_time(grid, rho, S, hbar) -> np.ndarray:

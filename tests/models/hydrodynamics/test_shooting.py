@@ -155,7 +155,7 @@ def test_shooting_matches_linear_quadratic_spectrally_in_dx():
 
 def test_shooting_refuses_an_imaginary_time_problem():
     lq = LinearQuadratic(sigma=1.0, horizon=0.5, mean0=[0.0], var0=0.5, p=1.0, target=0.5, fisher=0.5)
-    with pytest.raises(InvalidArgumentError, match="fisher must be 1"):
+    with pytest.raises(InvalidArgumentError, match=r"fisher must be in \(1/2, 1\]"):
         PhaseShooting(lq.problem(PeriodicGrid(32, 12.0)), 10)
     with pytest.raises(InvalidArgumentError, match="order"):
         PhaseShooting(_bimodal(PeriodicGrid(32, 8.0)), 10, order=3)
@@ -171,3 +171,22 @@ def test_shooting_that_runs_out_of_iterations_names_them():
     with pytest.raises(ConvergenceError, match=r"after 1 Gauss-Newton iterations") as info:
         shooting.solve(guess=np.zeros(32), tol=1e-300, max_iter=1)
     assert info.value.iterations == 1 and info.value.residual > 0
+
+
+def test_liepoisson_run_hydrodynamics_shooting_reports_orders_and_a_plot(tmp_path, read_report, monkeypatch):
+    from liepoisson.cli import main
+    from liepoisson_models.hydrodynamics import cli
+
+    # a lighter refinement study than the default (the default's numbers are the tests above)
+    monkeypatch.setattr(cli, "SHOOTING_RUNS", {
+        "dt_order_2": [(2, 64, 16.0, n) for n in (20, 40)],
+        "dt_order_4": [(4, 32, 12.0, n) for n in (10, 20)],
+        "dx_order_4": [(4, n, 12.0, 40) for n in (18, 20)],
+    })
+    code = main(["run", "hydrodynamics", "--case", "shooting", "--out", str(tmp_path)])
+    report = read_report(tmp_path / "report.json")
+    assert code == 0 and report["passed"] and set(report["shooting"]) >= {"dt_order_2", "dt_order_4", "dx_order_4"}
+    assert report["shooting"]["dt_order_2"]["orders"][0] > 1.5
+    assert report["checks"]["shooting_meets_terminal_condition"] is True
+    assert (tmp_path / "hydrodynamics_shooting.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["run", "hydrodynamics", "--case", "shooting", "--points", "64", "--out", str(tmp_path)]) == 2
