@@ -22,7 +22,8 @@ from liepoisson.cli import main  # noqa: E402
 STATIC = Path(__file__).resolve().parent / "_static"
 MODELS = ("rigid-body", "heavy-top", "graph-nls", "deep-learning", "hydrodynamics", "euler-sphere")
 #: Runs with options: (model, options, prefix of the figure names).
-VARIANTS = (("nls", ("--solution", "collision"), "collision_"),)
+VARIANTS = (("nls", ("--solution", "collision"), "collision_"),
+            ("hydrodynamics", ("--case", "shooting"), ""))
 
 
 def make_figures(target: Path = STATIC) -> list[Path]:
