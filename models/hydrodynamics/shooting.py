@@ -1,7 +1,9 @@
-"""The real-time (:math:`\\kappa = 1`) optimal-control problem by shooting on the initial
-phase, with exact gradients from the adjoint of the discrete flow.
+"""The real-time (:math:`1/2 < \\kappa \\le 1`) optimal-control problem by shooting on the
+initial phase, with exact gradients from the adjoint of the discrete flow.
 
-With the Fisher weight :math:`\\kappa = 1` the optimality system of a
+With the Fisher weight :math:`\\kappa = 1` (for :math:`1/2 < \\kappa < 1` replace
+:math:`\\hbar` by :math:`\\hbar_\\kappa = \\sigma^2\\sqrt{2\\kappa - 1}` in the wavefunction, keeping
+:math:`\\sigma^2` in :math:`S`) the optimality system of a
 :class:`~liepoisson_models.hydrodynamics.MeanFieldControl` is, in the transformed fields
 :math:`\\psi = \\sqrt\\rho\\,e^{iS/\\hbar}` (:math:`\\hbar = \\sigma^2`,
 :math:`S = \\varphi - \\frac\\hbar2\\log\\rho`), the nonlinear Schrödinger equation
@@ -19,7 +21,8 @@ rule on :math:`\\psi`; orders 4, 6, 8 by symmetric composition) on the
 :class:`~liepoisson_models.hydrodynamics.QHDSystem` of the problem.
 
 **The terminal residual.** With :math:`\\Theta = (\\varphi_T + \\Phi)/\\hbar =
-S_T/\\hbar + \\log|\\psi_T| + \\Phi/\\hbar` the terminal condition is :math:`\\Theta = 0`
+S_T/\\hbar + \\log|\\psi_T| + \\Phi/\\hbar` (at :math:`\\kappa = 1`; in general
+:math:`S_T/\\hbar_\\kappa + (\\sigma^2/\\hbar_\\kappa)\\log|\\psi_T| + \\Phi/\\hbar_\\kappa`) the terminal condition is :math:`\\Theta = 0`
 (modulo :math:`2\\pi`: the phase of a wavefunction; the constant of a value function is
 seen by no control). The residual
 
@@ -135,7 +138,9 @@ class PhaseShooting:
     Parameters
     ----------
     problem : MeanFieldControl
-        With ``fisher == 1`` (the real-time case).
+        With ``fisher`` in :math:`(1/2, 1]` (the real-time side; for :math:`\\kappa < 1` the
+        transformed fields use :math:`\\hbar_\\kappa = \\sigma^2\\sqrt{2\\kappa - 1}`, see
+        :attr:`hbar`).
     n_steps : int
         Time steps over :math:`[0, T]`, ``>= 1``.
     order : {2, 4, 6, 8}
@@ -145,7 +150,7 @@ class PhaseShooting:
     Raises
     ------
     InvalidArgumentError
-        For a problem that is not a :class:`MeanFieldControl` with ``fisher == 1``, or an
+        For a problem that is not a :class:`MeanFieldControl` with ``fisher`` in (1/2, 1], or an
         invalid ``n_steps`` or ``order``.
 
     Examples
@@ -551,7 +556,7 @@ def solve_real_time(problem: MeanFieldControl, n_steps: int, order: int = 2, gue
     Parameters
     ----------
     problem : MeanFieldControl
-        With ``fisher == 1``.
+        With ``fisher`` in :math:`(1/2, 1]`.
     n_steps : int
     order : {2, 4, 6, 8}
     guess : ndarray of shape (N,) or grid.shape, optional
