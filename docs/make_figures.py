@@ -25,6 +25,7 @@ MODELS = ("rigid-body", "heavy-top", "graph-nls", "deep-learning", "hydrodynamic
 VARIANTS = (
     ("nls", ("--solution", "collision"), "collision_"),
     ("deep-learning", ("--sigma", "0.3"), "", ("deep_learning_noisy_flow.png",)),
+    ("hydrodynamics", ("--case", "shooting"), ""),
 )
 
 

@@ -51,7 +51,7 @@ import numpy as np
 import scipy.linalg
 
 from .exceptions import ConvergenceError
-from .solvers import solve_fixed_point, solve_newton_krylov
+from .solvers import solve_contraction
 
 __all__ = ["FunctionalGradient", "Generator", "lanczos_exponential", "matrix_free_step"]
 
@@ -206,30 +206,6 @@ def lanczos_exponential(apply, psi: np.ndarray, tol: float, max_dim: int = MAX_K
     )
 
 
-def _solve(update, guess: np.ndarray, tol: float, max_iter: int, what: str) -> np.ndarray:
-    """The fixed point of ``update`` from ``guess`` (real or complex), and where the fixed
-    point iteration does not contract (large steps), Newton–Krylov on ``update(x) - x``."""
-    try:
-        with np.errstate(over="ignore", invalid="ignore"):
-            return solve_fixed_point(update, guess, np.ndim(guess), tol, max_iter, what)[0]
-    except ConvergenceError:
-        pass
-    if np.iscomplexobj(guess):
-        n = guess.size
-
-        def residual(x):
-            z = x[:n] + 1j * x[n:]
-            r = update(z) - z
-            return np.concatenate([r.real, r.imag])
-
-        x = solve_newton_krylov(residual, np.concatenate([guess.real, guess.imag]), tol, max_iter, what)
-        return x[:n] + 1j * x[n:]
-    shape = np.shape(guess)
-    x = solve_newton_krylov(lambda v: (update(v.reshape(shape)) - v.reshape(shape)).ravel(),
-                            np.ravel(guess), tol, max_iter, what)
-    return x.reshape(shape)
-
-
 def _exp_step(fg: FunctionalGradient, psi, tau, order, tol, max_iter, what):
     krylov_tol = 0.1 * tol
 
@@ -239,7 +215,7 @@ def _exp_step(fg: FunctionalGradient, psi, tau, order, tol, max_iter, what):
         return fg.functionals(Y, E, order)
 
     guess = fg.functionals(psi[:, None], np.ones((1, 1)), order)
-    d = _solve(update, guess, tol, max_iter, what)
+    d = solve_contraction(update, guess, tol, max_iter, what)
     # the generator of the converged functionals moves the state (a unitary in any case)
     Y, theta, c = lanczos_exponential(fg.generator(d, tau, order).apply, psi, krylov_tol)
     # psi = Y c: adding only the change keeps the round-off of the mass small
@@ -265,7 +241,7 @@ def _cayley_step(fg: FunctionalGradient, psi, tau, tol, max_iter, what):
         phi = psi + delta
         return linear(generator(phi), phi)
 
-    delta = _solve(update, np.zeros_like(psi), tol, max_iter, what)
+    delta = solve_contraction(update, np.zeros_like(psi), tol, max_iter, what)
     # the state moves by the Cayley transform of the last generator, a unitary: solving its
     # linear equation to round-off keeps the mass to round-off whatever tol is
     K = generator(psi + delta)

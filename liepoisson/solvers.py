@@ -7,6 +7,9 @@ One module for every implicit equation of the library and its models:
   :class:`~liepoisson.ImplicitMidpoint` and the models' sweeps);
 * :func:`solve_damped_fixed_point`: ``x <- (1 - theta) x + theta G(x)`` for maps that only
   contract once damped (forward–backward optimality systems);
+* :func:`solve_contraction`: the fixed point of one element (real or complex), falling back
+  to Newton–Krylov where the iteration does not contract (the matrix-free steps and their
+  linearisations);
 * :func:`solve_newton`: Newton's method in algebra coordinates, dense (finite-difference
   Jacobian) or Newton–Krylov.
 
@@ -24,7 +27,13 @@ import scipy.optimize
 
 from .exceptions import ConvergenceError, InvalidArgumentError
 
-__all__ = ["solve_fixed_point", "solve_damped_fixed_point", "solve_newton", "solve_newton_krylov"]
+__all__ = [
+    "solve_fixed_point",
+    "solve_damped_fixed_point",
+    "solve_contraction",
+    "solve_newton",
+    "solve_newton_krylov",
+]
 
 
 #: Changes or residuals below this relative size are round-off.
@@ -233,8 +242,66 @@ def solve_damped_fixed_point(
     )
 
 
+
+def solve_contraction(update: Callable[[np.ndarray], np.ndarray], guess: np.ndarray, tol: float,
+                      max_iter: int, what: str) -> np.ndarray:
+    """The fixed point of ``update`` from ``guess`` (one element, real or complex), and where
+    the fixed-point iteration does not contract (large steps), Newton–Krylov on
+    ``update(x) - x`` from the same guess.
+
+    Parameters
+    ----------
+    update : callable
+        Maps arrays of the shape of ``guess`` to the same shape.
+    guess : ndarray, real or complex
+    tol : float
+        Relative tolerance (see :func:`solve_fixed_point`).
+    max_iter : int
+        Iterations of each method.
+    what : str
+        Description used in error messages.
+
+    Returns
+    -------
+    ndarray of the shape and kind of ``guess``
+
+    Raises
+    ------
+    ConvergenceError
+        When neither method converges.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = solve_contraction(lambda z: 0.5j * z + 1.0, np.zeros(2, dtype=complex), 1e-14, 100, "z")
+    >>> bool(np.allclose(x, 1.0 / (1.0 - 0.5j)))
+    True
+    """
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return solve_fixed_point(update, guess, np.ndim(guess), tol, max_iter, what)[0]
+    except ConvergenceError:
+        pass
+    if np.iscomplexobj(guess):
+        n = guess.size
+        shape = np.shape(guess)
+
+        def residual(x):
+            z = (x[:n] + 1j * x[n:]).reshape(shape)
+            r = (update(z) - z).ravel()
+            return np.concatenate([r.real, r.imag])
+
+        flat = np.ravel(guess)
+        x = solve_newton_krylov(residual, np.concatenate([flat.real, flat.imag]), tol, max_iter, what)
+        return (x[:n] + 1j * x[n:]).reshape(shape)
+    shape = np.shape(guess)
+    x = solve_newton_krylov(lambda v: (update(v.reshape(shape)) - v.reshape(shape)).ravel(),
+                            np.ravel(guess), tol, max_iter, what)
+    return x.reshape(shape)
+
 def solve_newton_krylov(residual: Callable[[np.ndarray], np.ndarray], guess: np.ndarray, tol: float,
-                        max_iter: int, what: str) -> np.ndarray:
+                        max_iter: int, what: str,
+                        callback: Callable[[np.ndarray, np.ndarray], None] | None = None) -> np.ndarray:
     """Solve ``residual(x) = 0`` for a real vector ``x`` by :func:`scipy.optimize.newton_krylov`
     (Jacobian-free: finite-difference Jacobian-vector products, a Krylov solve per step).
 
@@ -251,6 +318,8 @@ def solve_newton_krylov(residual: Callable[[np.ndarray], np.ndarray], guess: np.
     max_iter : int
     what : str
         Description used in error messages.
+    callback : callable, optional
+        ``callback(x, residual)`` after each Newton iteration.
 
     Returns
     -------
@@ -266,7 +335,7 @@ def solve_newton_krylov(residual: Callable[[np.ndarray], np.ndarray], guess: np.
     f_tol = max(tol, _PLATEAU) * scale
     try:
         with np.errstate(over="ignore", invalid="ignore"):
-            return scipy.optimize.newton_krylov(residual, guess, f_tol=f_tol, maxiter=max_iter)
+            return scipy.optimize.newton_krylov(residual, guess, f_tol=f_tol, maxiter=max_iter, callback=callback)
     except (scipy.optimize.NoConvergence, ValueError, ArithmeticError) as exc:
         last = np.asarray(exc.args[0]) if isinstance(exc, scipy.optimize.NoConvergence) and exc.args else guess
         res = float(np.max(np.abs(residual(last))) / scale)

@@ -17,6 +17,7 @@ See ``docs/models/hydrodynamics.rst`` and ``theory/hydrodynamics.md`` of the des
 
 from .control import (
     HJB_SCHEMES,
+    OPTIMALITY_METHODS,
     ControlSolution,
     MeanFieldControl,
     face_velocities,
@@ -72,6 +73,7 @@ from .qhd import (
     semidirect_bracket,
 )
 from .systems import MadelungChart, QHDSystem
+from .shooting import PhaseShooting, ShootingResult, align_phase_in_time, solve_real_time
 from .residuals import (
     TIME_DIRECTIONS,
     continuity_residual,
@@ -111,7 +113,13 @@ __all__ = [
     "solve_fokker_planck",
     "solve_hjb",
     "solve_optimality",
+    "OPTIMALITY_METHODS",
     "hopf_cole",
+    # the real-time problem
+    "PhaseShooting",
+    "ShootingResult",
+    "solve_real_time",
+    "align_phase_in_time",
     # particles
     "simulate_particles",
     "sample_density",

@@ -73,6 +73,7 @@ from .lq import LinearQuadratic
 from .network import gradient_network_hydrodynamics, network_density_flow
 from .particles import histogram_density, simulate_particles
 from .qhd import from_nls
+from .shooting import PhaseShooting
 from .systems import QHDSystem
 from .residuals import (
     continuity_residual,
@@ -81,11 +82,11 @@ from .residuals import (
     weighted_norm,
 )
 
-__all__ = ["ENTRY", "CASES", "TOLERANCES", "PLAIN", "FISHER", "LQ_OPTIONS", "NETWORK_OPTIONS",
+__all__ = ["ENTRY", "CASES", "TOLERANCES", "PLAIN", "FISHER", "SHOOTING", "SHOOTING_RUNS", "LQ_OPTIONS", "NETWORK_OPTIONS",
            "NETWORK_BLOCKS", "network_points", "add_arguments", "run"]
 
 #: What ``--case`` selects.
-CASES = ("both", "lq", "network")
+CASES = ("both", "lq", "network", "shooting")
 #: The checks of ``passed``: bound of each measured error.
 TOLERANCES = {
     "grid_vs_closed_form": 2e-2,         # L1 error of rho, forward-backward solver
@@ -98,6 +99,18 @@ TOLERANCES = {
     "qhd_vs_nls_run": 1e-12,              # L2 of psi: the QHD run against the NLS run of its data
     "energy_drift": 1e-10,
     "network_density_gap": 0.15,          # L1, cells of 1/2 (statistical)
+    "shooting_order_2": 1.8,              # measured orders in dt (at least)
+    "shooting_order_4": 3.5,
+    "shooting_spectral_gain": 8.0,        # error ratio per refinement in dx (at least)
+    "shooting_residual": 1e-4,            # |R| at the end / |R| of the guess (at most)
+}
+#: The real-time LQ problem of ``--case shooting`` (kappa = 1, hbar = sigma^2 = 1).
+SHOOTING = dict(sigma=1.0, horizon=0.5, mean0=[0.0], var0=0.5, q=0.0, p=1.0, target=0.5, fisher=1.0)
+#: Its refinements: (order, points, box length, steps) per run.
+SHOOTING_RUNS = {
+    "dt_order_2": [(2, 64, 16.0, n) for n in (20, 40, 80)],
+    "dt_order_4": [(4, 32, 12.0, n) for n in (10, 20, 40)],
+    "dx_order_4": [(4, n, 12.0, 40) for n in (18, 20, 24)],
 }
 #: The plain LQ problem (noise set by ``--sigma``).
 PLAIN = dict(horizon=1.0, mean0=[-0.5], var0=0.5, q=0.5, p=1.0, target=1.0)
@@ -148,7 +161,8 @@ def _at_least_two(text: str) -> int:
 def add_arguments(parser) -> None:
     """The options of ``liepoisson run hydrodynamics``."""
     parser.add_argument("--case", choices=CASES, default="both",
-                        help="the linear-quadratic closed form, the trained network, or both (default)")
+                        help="the linear-quadratic closed form, the trained network, both (default), or "
+                             "the real-time (Fisher) problem by shooting against the closed form")
     parser.add_argument("--points", type=positive_int, default=256,
                         help="grid points of the 1-D LQ box [-8, 8) (default: 256)")
     add_steps_argument(parser, 256, help="time steps of the LQ grid solver over T = 1 (default: 256)")
@@ -392,6 +406,96 @@ def _plot_lq_residuals(cases: dict, path: Path) -> Path:
     return path
 
 
+# ---------------------------------------------------------------------- the shooting part
+def _shooting_part() -> tuple[dict, dict]:
+    """The real-time LQ problem by :class:`PhaseShooting` on the refinements of
+    :data:`SHOOTING_RUNS`: errors of the wavefunction against the closed form, measured
+    orders, and the Gauss–Newton histories."""
+    lq = LinearQuadratic(**SHOOTING)
+    report: dict[str, Any] = {"parameters": dict(SHOOTING, mean0=SHOOTING["mean0"][0])}
+    fields = {}
+    for name, runs in SHOOTING_RUNS.items():
+        rows = []
+        for order, n_points, length, n_steps in runs:
+            grid = PeriodicGrid(n_points, length)
+            start = time.perf_counter()
+            result = PhaseShooting(lq.problem(grid), n_steps, order).solve()
+            wall = time.perf_counter() - start
+            solution = result.solution()
+            exact = lq.wavefunction(grid, solution.t)
+            error = float(np.max(np.sqrt(grid.integrate(np.abs(solution.psi - exact) ** 2))))
+            rows.append({"order": order, "points": n_points, "length": length, "steps": n_steps,
+                         "error": error, "iterations": result.iterations,
+                         "residuals": list(result.residuals), "wall_time_s": wall})
+            fields[(name, n_steps, n_points)] = (grid, solution)
+        errors = np.array([r["error"] for r in rows])
+        if name.startswith("dt"):
+            measured = np.log2(errors[:-1] / errors[1:])
+        else:
+            measured = errors[:-1] / errors[1:]
+        report[name] = {"runs": rows, ("orders" if name.startswith("dt") else "gains"): measured.tolist()}
+    return report, fields
+
+
+def _shooting_checks(report: dict) -> dict[str, dict]:
+    tol = TOLERANCES
+    relative = max(r["residuals"][-1] / r["residuals"][0] for runs in SHOOTING_RUNS
+                   for r in report[runs]["runs"])
+    return {
+        "shooting_order_2_in_dt": check(min(report["dt_order_2"]["orders"]), tol["shooting_order_2"],
+                                        min(report["dt_order_2"]["orders"]) >= tol["shooting_order_2"]),
+        "shooting_order_4_in_dt": check(min(report["dt_order_4"]["orders"]), tol["shooting_order_4"],
+                                        min(report["dt_order_4"]["orders"]) >= tol["shooting_order_4"]),
+        "shooting_spectral_in_dx": check(min(report["dx_order_4"]["gains"]), tol["shooting_spectral_gain"],
+                                         min(report["dx_order_4"]["gains"]) >= tol["shooting_spectral_gain"]),
+        "shooting_meets_terminal_condition": _below(relative, tol["shooting_residual"]),
+    }
+
+
+def _plot_shooting(report: dict, fields: dict, path: Path) -> Path:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11.0, 3.4), layout="constrained")
+    axes = fig.subplots(1, 3)
+    ax = axes[0]
+    for name, marker in (("dt_order_2", "o"), ("dt_order_4", "s")):
+        for r in report[name]["runs"]:
+            ax.semilogy(np.array(r["residuals"]) / r["residuals"][0], marker + "-", ms=3,
+                        label=f"order {r['order']}, {r['steps']} steps")
+    ax.set_xlabel("Gauss-Newton iteration")
+    ax.set_ylabel(r"terminal residual $|R| / |R_{\mathrm{guess}}|$")
+    ax.set_title("shooting on the initial phase", fontsize=9)
+    ax.legend(fontsize=6)
+    ax.grid(True, alpha=0.3)
+    ax = axes[1]
+    for name, slope in (("dt_order_2", 2), ("dt_order_4", 4)):
+        rows = report[name]["runs"]
+        dt = np.array([SHOOTING["horizon"] / r["steps"] for r in rows])
+        err = np.array([r["error"] for r in rows])
+        ax.loglog(dt, err, "o-", label=f"order {slope}: " + ", ".join(f"{o:.2f}" for o in report[name]["orders"]))
+        ax.loglog(dt, err[-1] * (dt / dt[-1]) ** slope, "k:", lw=0.8)
+    ax.set_xlabel(r"$\Delta t$")
+    ax.set_ylabel(r"$\max_t\|\psi - \psi_{\mathrm{exact}}\|_{L^2}$")
+    ax.set_title("error against the LQ closed form", fontsize=9)
+    ax.legend(fontsize=7)
+    ax.grid(True, alpha=0.3)
+    ax = axes[2]
+    last = report["dt_order_2"]["runs"][-1]
+    grid, solution = fields[("dt_order_2", last["steps"], last["points"])]
+    x = grid.x
+    for n in np.linspace(0, solution.t.size - 1, 5).astype(int):
+        ax.plot(x, solution.rho[n], label=f"t = {solution.t[n]:.2g}")
+    exact = LinearQuadratic(**SHOOTING).density(grid, solution.t[[0, -1]])
+    ax.plot(x, exact[-1], "k:", lw=1.0, label="closed form, t = T")
+    ax.set_xlim(-4, 4)
+    ax.set_xlabel("x")
+    ax.set_ylabel(r"$\rho$")
+    ax.set_title(rf"density of the solution ($\kappa = 1$, order 2, {last['steps']} steps)", fontsize=9)
+    ax.legend(fontsize=6)
+    fig.savefig(path, dpi=80)
+    return path
+
+
 # ---------------------------------------------------------------------- the network part
 def _train(options, seed: int):
     from ..deep_learning import GradientResNet, ResNetClassifier, load_dataset
@@ -517,6 +621,9 @@ def run(options) -> dict[str, Any]:
         refuse_unused(options, NETWORK_OPTIONS, "with --case lq (options of the network part)")
     if options.case == "network":
         refuse_unused(options, LQ_OPTIONS, "with --case network (options of the LQ part)")
+    if options.case == "shooting":
+        refuse_unused(options, LQ_OPTIONS + NETWORK_OPTIONS + ("particles",),
+                      "with --case shooting (a fixed refinement study)")
     seed = int(getattr(options, "seed", 0) or 0)
     result: dict[str, Any] = {"case": options.case}
     checks: dict[str, bool | dict] = {}
@@ -564,6 +671,22 @@ def run(options) -> dict[str, Any]:
             f"real-time quantum HJ {res['nls_phase']:.1e}, Schrodinger {res['nls']:.1e}",
             "  conditions: " + ", ".join(f"{k} {'holds' if v['holds'] else 'does not hold'}"
                                          for k, v in report["conditions"].items()),
+        ]
+    if options.case == "shooting":
+        report, fields = _shooting_part()
+        result["shooting"] = report
+        checks.update(_shooting_checks(report))
+        plots.append(Plot("hydrodynamics_shooting.png", lambda path: _plot_shooting(report, fields, path)))
+        lines += [
+            "real-time (Fisher) LQ problem by shooting on the initial phase (errors of psi against the closed form):",
+            "  order 2 in dt: errors " + ", ".join(f"{r['error']:.2e}" for r in report["dt_order_2"]["runs"])
+            + "; orders " + ", ".join(f"{o:.2f}" for o in report["dt_order_2"]["orders"]),
+            "  order 4 in dt: errors " + ", ".join(f"{r['error']:.2e}" for r in report["dt_order_4"]["runs"])
+            + "; orders " + ", ".join(f"{o:.2f}" for o in report["dt_order_4"]["orders"]),
+            "  spectral in dx: errors " + ", ".join(f"{r['error']:.2e}" for r in report["dx_order_4"]["runs"])
+            + "; gains " + ", ".join(f"{g:.1f}" for g in report["dx_order_4"]["gains"]),
+            "  Gauss-Newton iterations: " + ", ".join(str(r["iterations"]) for name in SHOOTING_RUNS
+                                                      for r in report[name]["runs"]),
         ]
     result.update(outcome(checks, plots, "\n".join(lines)))
     return result

@@ -63,7 +63,7 @@ import scipy.linalg
 
 from liepoisson._validation import _describe, check_int, check_real
 from liepoisson.exceptions import ConvergenceError, InvalidArgumentError
-from liepoisson.solvers import solve_damped_fixed_point
+from liepoisson.solvers import solve_damped_fixed_point, solve_newton_krylov
 
 from .fields import bohm_potential, fisher_information, madelung, osmotic_transform
 from .grid import PeriodicGrid, check_sigma
@@ -77,6 +77,7 @@ __all__ = [
     "solve_hjb",
     "HJB_SCHEMES",
     "solve_optimality",
+    "OPTIMALITY_METHODS",
     "hopf_cole",
 ]
 
@@ -537,11 +538,17 @@ class ControlSolution:
     rho : ndarray of shape (n_steps + 1, *shape)
     phi : ndarray of shape (n_steps + 1, *shape)
     method : str
-        ``"forward-backward"`` or ``"hopf-cole"``.
+        ``"forward-backward"`` (damped fixed point), ``"newton-krylov"``, ``"hopf-cole"``
+        or ``"shooting"`` (the real-time problem,
+        :func:`~liepoisson_models.hydrodynamics.solve_real_time`).
     iterations : int
-        Fixed-point iterations (1 for an uncoupled problem or Hopf–Cole).
+        Iterations of the solver (1 for an uncoupled problem or Hopf–Cole).
     changes : tuple of float
-        :math:`\\max_t\\|\\rho^{(k+1)} - \\rho^{(k)}\\|_{L^1}` per iteration.
+        The convergence history: :math:`\\max_t\\|\\rho^{(k+1)} - \\rho^{(k)}\\|_{L^1}` per
+        fixed-point iteration, the residual per Newton–Krylov iteration, or the terminal
+        residual per shooting iteration.
+    psi : ndarray of shape (n_steps + 1, *shape), complex, optional
+        The wavefunction a real-time solver advanced (then :meth:`wavefunction` returns it).
     """
 
     problem: MeanFieldControl
@@ -551,6 +558,7 @@ class ControlSolution:
     method: str
     iterations: int = 1
     changes: tuple = field(default=())
+    psi: np.ndarray | None = None
 
     @property
     def dt(self) -> float:
@@ -567,7 +575,9 @@ class ControlSolution:
 
     def wavefunction(self) -> np.ndarray:
         """:math:`\\psi = \\sqrt\\rho\\,e^{iS/\\hbar}`, :math:`\\hbar = \\sigma^2`, shape
-        ``(n_steps + 1, *shape)``."""
+        ``(n_steps + 1, *shape)`` (:attr:`psi` when the solver advanced one)."""
+        if self.psi is not None:
+            return self.psi
         S, _ = self.hydrodynamic()
         return madelung(self.rho, S, self.problem.hbar)
 
@@ -615,50 +625,75 @@ def _check_problem(problem) -> MeanFieldControl:
     return problem
 
 
+#: The methods of :func:`solve_optimality`.
+OPTIMALITY_METHODS = ("auto", "fixed-point", "newton-krylov", "shooting")
+
+
 def solve_optimality(problem: MeanFieldControl, n_steps: int, damping: float = 0.5,
-                     tol: float = 1e-10, max_iter: int = 200, hjb: str = "log") -> ControlSolution:
-    """The forward–backward optimality system (HJB backward, Fokker–Planck forward) by a
-    damped fixed point.
+                     tol: float = 1e-10, max_iter: int = 200, hjb: str = "log",
+                     method: str = "auto") -> ControlSolution:
+    """The optimality system of a :class:`MeanFieldControl`: the forward–backward system
+    (HJB backward, Fokker–Planck forward) or, for :math:`\\kappa > 1/2`, its real-time form.
 
-    Iteration :math:`k`: solve the HJB equation with the source
-    :math:`V + \\delta F/\\delta\\rho(\\rho^{(k)})`, then the Fokker–Planck equation with its
-    drift; :math:`\\rho^{(k+1)} = (1 - \\theta)\\rho^{(k)} + \\theta\\,\\rho_{FP}`. For an
-    uncoupled problem (:math:`F = 0`) one pass is exact.
+    Methods:
 
-    Convergence: the congestion term (:math:`\\gamma > 0`, convex :math:`F`) converges with
-    moderate damping. The Fisher term does not for :math:`\\kappa \\ge 1/2`: linearised
-    at fine scales (where the diffusion balances the sources), a density perturbation
-    :math:`\\delta\\rho = \\epsilon\\rho\\cos kx` changes the source by
-    :math:`\\kappa\\sigma^4\\delta Q \\approx -\\frac12\\kappa\\sigma^4k^2\\epsilon\\cos kx`, the
-    value by :math:`\\delta\\varphi \\approx \\kappa\\sigma^2\\epsilon\\cos kx` and the next density
-    by :math:`2\\kappa\\,\\delta\\rho`: a gain :math:`2\\kappa` that damping cannot reduce
-    below 1. That case (the NLS one) is reached from the real-time side (see
-    :class:`~liepoisson_models.hydrodynamics.LinearQuadratic` and the docs).
+    ``"fixed-point"``
+        Iteration :math:`k`: solve the HJB equation with the source
+        :math:`V + \\delta F/\\delta\\rho(\\rho^{(k)})`, then the Fokker–Planck equation with its
+        drift; :math:`\\rho^{(k+1)} = (1 - \\theta)\\rho^{(k)} + \\theta\\,\\rho_{FP}`. For an
+        uncoupled problem (:math:`F = 0`) one pass is exact. The congestion term
+        (:math:`\\gamma > 0`, convex :math:`F`) converges with moderate damping. The Fisher term
+        does not for :math:`\\kappa \\ge 1/2`: linearised at fine scales (where the diffusion
+        balances the sources), a density perturbation :math:`\\delta\\rho = \\epsilon\\rho\\cos kx`
+        changes the source by :math:`\\kappa\\sigma^4\\delta Q \\approx
+        -\\frac12\\kappa\\sigma^4k^2\\epsilon\\cos kx`, the value by :math:`\\delta\\varphi \\approx
+        \\kappa\\sigma^2\\epsilon\\cos kx` and the next density by :math:`2\\kappa\\,\\delta\\rho`: a
+        gain :math:`2\\kappa` that damping cannot reduce below 1.
+    ``"newton-krylov"``
+        Newton–Krylov (:func:`liepoisson.solvers.solve_newton_krylov`) on the value:
+        :math:`\\varphi - \\mathrm{HJB}(V + \\delta F/\\delta\\rho(\\mathrm{FP}(\\varphi))) = 0` at the
+        time levels :math:`0, \\dots, N - 1` (the Fokker–Planck solve keeps every iterate's
+        density :math:`\\ge 0`). It converges where the fixed point's gain :math:`2\\kappa`
+        reaches 1 (:math:`\\kappa = 1/2`, where the transformed fields obey a classical
+        Hamilton–Jacobi equation: the Bohm term's weight :math:`(\\frac12 - \\kappa)\\sigma^4`
+        vanishes); for :math:`\\kappa > 1/2` the linearisation :math:`1 - 2\\kappa` changes sign
+        between coarse and fine scales and the Krylov solves stall.
+    ``"shooting"``
+        For :math:`1/2 < \\kappa \\le 1` the transformed fields obey the real-time NLS with
+        :math:`\\hbar_\\kappa = \\sigma^2\\sqrt{2\\kappa - 1}`: solved by shooting on the initial
+        phase (:func:`~liepoisson_models.hydrodynamics.solve_real_time`, order 2).
+    ``"auto"`` (default)
+        The fixed point for :math:`\\kappa < 1/2`, Newton–Krylov at :math:`\\kappa = 1/2`, the
+        shooting above.
 
     Parameters
     ----------
     problem : MeanFieldControl
     n_steps : int
         Time steps over :math:`[0, T]` (:math:`\\Delta t = T/N`; take
-        :math:`\\Delta t \\propto h^2` for second-order convergence).
+        :math:`\\Delta t \\propto h^2` for second-order convergence of the grid solvers).
     damping : float
-        :math:`\\theta \\in (0, 1]`.
+        :math:`\\theta \\in (0, 1]` (fixed point).
     tol : float
-        Stop when :math:`\\max_t\\|\\rho_{FP} - \\rho^{(k)}\\|_{L^1} \\le` ``tol``.
+        Fixed point: stop when :math:`\\max_t\\|\\rho_{FP} - \\rho^{(k)}\\|_{L^1} \\le` ``tol``;
+        Newton–Krylov: relative tolerance on the residual of the value, at least ``1e-8``
+        (the finite-difference Jacobian-vector products stall below).
     max_iter : int
     hjb : {"log", "direct"}
         The scheme of :func:`solve_hjb`.
+    method : {"auto", "fixed-point", "newton-krylov", "shooting"}
 
     Returns
     -------
     ControlSolution
-        ``rho`` is the Fokker–Planck solution with the returned ``phi``.
+        ``rho`` is the Fokker–Planck solution with the returned ``phi`` (grid methods);
+        ``method`` names the method used.
 
     Raises
     ------
     ConvergenceError
-        If the fixed point does not reach ``tol`` in ``max_iter`` iterations (the message
-        gives the last change).
+        If the method does not converge (the message gives the iterations and the last
+        change or residual).
     """
     problem = _check_problem(problem)
     n_steps = check_int("n_steps", n_steps, minimum=1)
@@ -667,6 +702,15 @@ def solve_optimality(problem: MeanFieldControl, n_steps: int, damping: float = 0
         raise InvalidArgumentError(f"damping must be in (0, 1], got {damping}")
     tol = check_real("tol", tol, positive=True)
     max_iter = check_int("max_iter", max_iter, minimum=1)
+    if method not in OPTIMALITY_METHODS:
+        raise InvalidArgumentError(f"method must be one of {OPTIMALITY_METHODS}, got {_describe(method)}")
+    kappa = problem.fisher
+    if method == "auto":
+        method = "fixed-point" if kappa < 0.5 else "newton-krylov" if kappa == 0.5 else "shooting"
+    if method == "shooting":
+        from .shooting import solve_real_time
+
+        return solve_real_time(problem, n_steps)
     grid, sigma = problem.grid, problem.sigma
     dt = problem.horizon / n_steps
     t = dt * np.arange(n_steps + 1)
@@ -675,13 +719,21 @@ def solve_optimality(problem: MeanFieldControl, n_steps: int, damping: float = 0
         phi = solve_hjb(grid, terminal, sigma, dt, n_steps, problem.running_cost, hjb)
         rho = solve_fokker_planck(grid, problem.rho0, sigma, dt, n_steps, face_velocities(grid, phi))
         return ControlSolution(problem, t, rho, phi, "forward-backward", 1, (0.0,))
+
+    def backward(rho):
+        return solve_hjb(grid, terminal, sigma, dt, n_steps, problem.running_cost + problem.coupling(rho), hjb)
+
+    def forward(phi):
+        return solve_fokker_planck(grid, problem.rho0, sigma, dt, n_steps, face_velocities(grid, phi))
+
+    if method == "newton-krylov":
+        return _solve_newton_krylov(problem, t, terminal, forward, backward, tol, max_iter, hjb)
     rho0 = np.broadcast_to(problem.rho0, (n_steps + 1,) + grid.shape).copy()
     solved = {}
 
     def forward_backward(rho):
-        source = problem.running_cost + problem.coupling(rho)
-        solved["phi"] = solve_hjb(grid, terminal, sigma, dt, n_steps, source, hjb)
-        return solve_fokker_planck(grid, problem.rho0, sigma, dt, n_steps, face_velocities(grid, solved["phi"]))
+        solved["phi"] = backward(rho)
+        return forward(solved["phi"])
 
     def change(new, rho):
         return float(np.max(grid.integrate(np.abs(new - rho))))
@@ -694,10 +746,29 @@ def solve_optimality(problem: MeanFieldControl, n_steps: int, damping: float = 0
         hint = "lower the damping or the horizon"
         if problem.fisher >= 0.5:
             hint = (f"with fisher = {problem.fisher:g} >= 1/2 the fixed-point map amplifies fine-scale "
-                    "density perturbations (gain 2*fisher), so no damping converges; solve the "
-                    "real-time side as a Schrodinger initial-value problem instead")
+                    "density perturbations (gain 2*fisher), so no damping converges; use "
+                    "method='newton-krylov' (fisher = 1/2) or 'shooting' (fisher > 1/2)")
         raise ConvergenceError(f"{exc} ({hint})", residual=exc.residual, iterations=exc.iterations) from None
     return ControlSolution(problem, t, rho, solved["phi"], "forward-backward", iterations, changes)
+
+
+def _solve_newton_krylov(problem, t, terminal, forward, backward, tol, max_iter, hjb) -> ControlSolution:
+    """Newton–Krylov on the value at the time levels before the last (see
+    :func:`solve_optimality`)."""
+    shape = (t.size - 1,) + problem.grid.shape
+
+    def residual(x):
+        phi = np.concatenate([x.reshape(shape), terminal[None]])
+        return x - backward(forward(phi))[:-1].ravel()
+
+    guess = solve_hjb(problem.grid, terminal, problem.sigma, t[1] - t[0], t.size - 1,
+                      problem.running_cost, hjb)[:-1].ravel()
+    history = []
+    x = solve_newton_krylov(residual, guess, max(tol, 1e-8), max_iter, f"Newton-Krylov on the optimality system "
+                            f"(fisher={problem.fisher:g})",
+                            callback=lambda x, f: history.append(float(np.max(np.abs(f)))))
+    phi = np.concatenate([x.reshape(shape), terminal[None]])
+    return ControlSolution(problem, t, forward(phi), phi, "newton-krylov", len(history), tuple(history))
 
 
 def _heat_step(grid: PeriodicGrid, f, diffusion, potential, tau, axes):

@@ -192,7 +192,7 @@ def test_congestion_couples_the_system_and_the_damped_fixed_point_converges():
 def test_fisher_term_makes_the_fixed_point_diverge_and_the_error_says_why():
     lq = LinearQuadratic(sigma=1.0, horizon=1.0, mean0=[-0.5], var0=1.0, p=1.0, target=1.0, fisher=1.0)
     with pytest.raises(ConvergenceError, match="gain"):
-        solve_optimality(lq.problem(PeriodicGrid(32, 16.0)), 8, damping=0.5, max_iter=6)
+        solve_optimality(lq.problem(PeriodicGrid(32, 16.0)), 8, damping=0.5, max_iter=6, method="fixed-point")
 
 
 # ------------------------------------------------------------------ particles
