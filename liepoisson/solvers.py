@@ -242,7 +242,6 @@ def solve_damped_fixed_point(
     )
 
 
-
 def solve_contraction(update: Callable[[np.ndarray], np.ndarray], guess: np.ndarray, tol: float,
                       max_iter: int, what: str) -> np.ndarray:
     """The fixed point of ``update`` from ``guess`` (one element, real or complex), and where
