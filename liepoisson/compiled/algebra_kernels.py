@@ -10,7 +10,8 @@ nonzero structure constants otherwise). The stepping loops call them through
 dispatch on the family code: direct calls, compiled (and inlined) into the loops. They
 follow the numpy reference implementations of :mod:`liepoisson.algebra`:
 
-* so(3): the closed (Rodrigues-type) forms of :class:`~liepoisson.SO3`, formula by formula;
+* so(3): the closed (Rodrigues-type) forms of :class:`~liepoisson.SO3`, formula by formula
+  (the coefficient of ``dexpinv_star`` by its Taylor series below :math:`|\\xi| = 1`);
 * heisenberg(n): the exact nilpotent polynomials of :class:`~liepoisson.Heisenberg`;
 * se(3): the bracket and :math:`\\operatorname{ad}^*` as cross products, the closed-form
   coadjoint action and, for ``dexpinv_star``, so(3)'s closed form
@@ -34,7 +35,7 @@ from numba import njit
 from ..algebra.base import _BERNOULLI_TAYLOR, LieAlgebra, _bernoulli_terms
 from ..algebra.catalog import se3
 from ..algebra.heisenberg import Heisenberg
-from ..algebra.so3 import SO3, _even_coefficient_scalar, _rotation_coefficients
+from ..algebra.so3 import SO3, _rotation_coefficients
 from . import MAX_DENSE_DIM, NotCompilable
 
 __all__ = ["AlgebraKernels", "algebra_kernels", "bracket", "ad_star", "dexpinv_star", "coadjoint_exp"]
@@ -62,9 +63,36 @@ def so3_ad_star(x, mu, data, out):
 
 
 #: The scalar formulas of the numpy path, compiled.
-_so3_even_coefficient = njit(cache=True)(_even_coefficient_scalar)
 _so3_rotation_coefficients = njit(cache=True)(_rotation_coefficients)
 _series_terms = njit(cache=True)(_bernoulli_terms)
+
+
+#: Taylor coefficients in :math:`\theta^2` of so(3)'s :math:`c(\theta) = (1 - (\theta/2)
+#: \cot(\theta/2))/\theta^2 = \sum_k |B_{2k+2}|\,\theta^{2k}/(2k+2)!` and of
+#: :math:`c'(\theta)/\theta = \sum_k 2(k+1)|B_{2k+4}|\,\theta^{2k}/(2k+4)!`: for
+#: :math:`\theta < 1` fourteen terms leave less than 1e-17 relative (the terms fall by
+#: :math:`(2\pi)^{-2}` each).
+_SO3_C_SERIES = np.ascontiguousarray(np.abs(_BERNOULLI_TAYLOR[2:30:2]))
+_SO3_DC_SERIES = np.ascontiguousarray(2.0 * np.arange(1, 15) * np.abs(_BERNOULLI_TAYLOR[4:32:2]))
+
+
+@njit(cache=True, inline="always")
+def _so3_c_and_derivative(t2):
+    """:math:`c(\\theta)` and :math:`c'(\\theta)/\\theta` at :math:`\\theta^2 =` ``t2``: the
+    series for :math:`\\theta < 1`, the closed forms (one tangent) above."""
+    if t2 < 1.0:
+        c = 0.0
+        e = 0.0
+        for k in range(_SO3_C_SERIES.shape[0] - 1, -1, -1):
+            c = c * t2 + _SO3_C_SERIES[k]
+            e = e * t2 + _SO3_DC_SERIES[k]
+        return c, e
+    theta = math.sqrt(t2)
+    u = 0.5 * theta
+    cot = 1.0 / math.tan(u)
+    c = (1.0 - u * cot) / t2
+    # c' = -(cot u - u csc^2 u) / (2 theta^2) - 2 c / theta
+    return c, -(cot - u * (1.0 + cot * cot)) / (2.0 * theta * t2) - 2.0 * c / t2
 
 
 @njit(cache=True, inline="always")
@@ -72,7 +100,8 @@ def so3_dexpinv_star(xi, nu, data, out):
     for r in range(xi.shape[0]):
         x0, x1, x2 = xi[r, 0], xi[r, 1], xi[r, 2]
         n0, n1, n2 = nu[r, 0], nu[r, 1], nu[r, 2]
-        c = _so3_even_coefficient(math.sqrt(x0 * x0 + x1 * x1 + x2 * x2))
+        # the series below |xi| = 1: no tangent in the usual steps
+        c = _so3_c_and_derivative(x0 * x0 + x1 * x1 + x2 * x2)[0]
         y0, y1, y2 = x1 * n2 - x2 * n1, x2 * n0 - x0 * n2, x0 * n1 - x1 * n0
         out[r, 0] = n0 + 0.5 * y0 + c * (x1 * y2 - x2 * y1)
         out[r, 1] = n1 + 0.5 * y1 + c * (x2 * y0 - x0 * y2)
@@ -346,34 +375,6 @@ def _so3_rotate_back(w0, w1, w2, c, sinc, half, m0, m1, m2):
     return (c * m0 - sinc * (w1 * m2 - w2 * m1) + dot * w0,
             c * m1 - sinc * (w2 * m0 - w0 * m2) + dot * w1,
             c * m2 - sinc * (w0 * m1 - w1 * m0) + dot * w2)
-
-
-#: Taylor coefficients in :math:`\theta^2` of so(3)'s :math:`c(\theta) = (1 - (\theta/2)
-#: \cot(\theta/2))/\theta^2 = \sum_k |B_{2k+2}|\,\theta^{2k}/(2k+2)!` and of
-#: :math:`c'(\theta)/\theta = \sum_k 2(k+1)|B_{2k+4}|\,\theta^{2k}/(2k+4)!`: for
-#: :math:`\theta < 1` fourteen terms leave less than 1e-17 relative (the terms fall by
-#: :math:`(2\pi)^{-2}` each).
-_SO3_C_SERIES = np.ascontiguousarray(np.abs(_BERNOULLI_TAYLOR[2:30:2]))
-_SO3_DC_SERIES = np.ascontiguousarray(2.0 * np.arange(1, 15) * np.abs(_BERNOULLI_TAYLOR[4:32:2]))
-
-
-@njit(cache=True, inline="always")
-def _so3_c_and_derivative(t2):
-    """:math:`c(\\theta)` and :math:`c'(\\theta)/\\theta` at :math:`\\theta^2 =` ``t2``: the
-    series for :math:`\\theta < 1`, the closed forms (one tangent) above."""
-    if t2 < 1.0:
-        c = 0.0
-        e = 0.0
-        for k in range(_SO3_C_SERIES.shape[0] - 1, -1, -1):
-            c = c * t2 + _SO3_C_SERIES[k]
-            e = e * t2 + _SO3_DC_SERIES[k]
-        return c, e
-    theta = math.sqrt(t2)
-    u = 0.5 * theta
-    cot = 1.0 / math.tan(u)
-    c = (1.0 - u * cot) / t2
-    # c' = -(cot u - u csc^2 u) / (2 theta^2) - 2 c / theta
-    return c, -(cot - u * (1.0 + cot * cot)) / (2.0 * theta * t2) - 2.0 * c / t2
 
 
 @njit(cache=True)
