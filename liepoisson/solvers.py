@@ -281,22 +281,27 @@ def solve_contraction(update: Callable[[np.ndarray], np.ndarray], guess: np.ndar
             return solve_fixed_point(update, guess, np.ndim(guess), tol, max_iter, what)[0]
     except ConvergenceError:
         pass
+    # Newton-Krylov in real coordinates: (Re, Im) of a complex unknown
+    shape, n = np.shape(guess), np.size(guess)
     if np.iscomplexobj(guess):
-        n = guess.size
-        shape = np.shape(guess)
+        def pack(z):
+            z = np.ravel(z)
+            return np.concatenate([z.real, z.imag])
 
-        def residual(x):
-            z = (x[:n] + 1j * x[n:]).reshape(shape)
-            r = (update(z) - z).ravel()
-            return np.concatenate([r.real, r.imag])
+        def unpack(x):
+            return (x[:n] + 1j * x[n:]).reshape(shape)
+    else:
+        pack = np.ravel
 
-        flat = np.ravel(guess)
-        x = solve_newton_krylov(residual, np.concatenate([flat.real, flat.imag]), tol, max_iter, what)
-        return (x[:n] + 1j * x[n:]).reshape(shape)
-    shape = np.shape(guess)
-    x = solve_newton_krylov(lambda v: (update(v.reshape(shape)) - v.reshape(shape)).ravel(),
-                            np.ravel(guess), tol, max_iter, what)
-    return x.reshape(shape)
+        def unpack(x):
+            return x.reshape(shape)
+
+    def residual(x):
+        z = unpack(x)
+        return pack(update(z) - z)
+
+    return unpack(solve_newton_krylov(residual, pack(guess), tol, max_iter, what))
+
 
 def solve_newton_krylov(residual: Callable[[np.ndarray], np.ndarray], guess: np.ndarray, tol: float,
                         max_iter: int, what: str,

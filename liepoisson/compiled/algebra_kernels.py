@@ -77,20 +77,24 @@ _SO3_DC_SERIES = np.ascontiguousarray(2.0 * np.arange(1, 15) * np.abs(_BERNOULLI
 
 
 @njit(cache=True, inline="always")
-def _so3_c_and_derivative(t2):
-    """:math:`c(\\theta)` and :math:`c'(\\theta)/\\theta` at :math:`\\theta^2 =` ``t2``: the
-    series for :math:`\\theta < 1`, the closed forms (one tangent) above."""
+def _so3_coefficients(t2, derivative):
+    """:math:`c(\\theta)` and, if ``derivative``, :math:`c'(\\theta)/\\theta` (else 0) at
+    :math:`\\theta^2 =` ``t2``: the series for :math:`\\theta < 1`, the closed forms (one
+    tangent) above."""
     if t2 < 1.0:
         c = 0.0
         e = 0.0
         for k in range(_SO3_C_SERIES.shape[0] - 1, -1, -1):
             c = c * t2 + _SO3_C_SERIES[k]
-            e = e * t2 + _SO3_DC_SERIES[k]
+            if derivative:
+                e = e * t2 + _SO3_DC_SERIES[k]
         return c, e
     theta = math.sqrt(t2)
     u = 0.5 * theta
     cot = 1.0 / math.tan(u)
     c = (1.0 - u * cot) / t2
+    if not derivative:
+        return c, 0.0
     # c' = -(cot u - u csc^2 u) / (2 theta^2) - 2 c / theta
     return c, -(cot - u * (1.0 + cot * cot)) / (2.0 * theta * t2) - 2.0 * c / t2
 
@@ -101,7 +105,7 @@ def so3_dexpinv_star(xi, nu, data, out):
         x0, x1, x2 = xi[r, 0], xi[r, 1], xi[r, 2]
         n0, n1, n2 = nu[r, 0], nu[r, 1], nu[r, 2]
         # the series below |xi| = 1: no tangent in the usual steps
-        c = _so3_c_and_derivative(x0 * x0 + x1 * x1 + x2 * x2)[0]
+        c = _so3_coefficients(x0 * x0 + x1 * x1 + x2 * x2, False)[0]
         y0, y1, y2 = x1 * n2 - x2 * n1, x2 * n0 - x0 * n2, x0 * n1 - x1 * n0
         out[r, 0] = n0 + 0.5 * y0 + c * (x1 * y2 - x2 * y1)
         out[r, 1] = n1 + 0.5 * y1 + c * (x2 * y0 - x0 * y2)
@@ -395,7 +399,7 @@ def se3_dexpinv_star(xi, nu, data, out):
         v0, v1, v2 = xi[r, 3], xi[r, 4], xi[r, 5]
         P0, P1, P2 = nu[r, 0], nu[r, 1], nu[r, 2]
         G0, G1, G2 = nu[r, 3], nu[r, 4], nu[r, 5]
-        c, e = _so3_c_and_derivative(w0 * w0 + w1 * w1 + w2 * w2)
+        c, e = _so3_coefficients(w0 * w0 + w1 * w1 + w2 * w2, True)
         # F(w, P)
         y0, y1, y2 = w1 * P2 - w2 * P1, w2 * P0 - w0 * P2, w0 * P1 - w1 * P0
         # F(w, G) = G + z/2 + c w x z with z = w x G

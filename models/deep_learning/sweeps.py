@@ -291,7 +291,7 @@ class CompiledSweeps(Sweeps):
             )
 
     @staticmethod
-    def _increments(increments, K, N, d):
+    def _increments(increments, N, d):
         """The increments with the samples along the last axis (``(0, d, N)`` for none)."""
         if increments is None:
             return np.empty((0, d, N))
@@ -306,7 +306,7 @@ class CompiledSweeps(Sweeps):
         midpoints, acts = np.empty((n, d, N)), np.empty((n, m, N))
         status = np.zeros(5)
         _kernels.forward_sweep(np.ascontiguousarray(x0, dtype=float), *layers, h, problem.tol,
-                               problem.max_iter, self._increments(increments, K, N, d), states,
+                               problem.max_iter, self._increments(increments, N, d), states,
                                midpoints, acts, status)
         self._check(status, "implicit midpoint solve")
         return Forward(x0, states[-1], states if keep_states else None,
@@ -329,7 +329,7 @@ class CompiledSweeps(Sweeps):
         status = np.zeros(5)
         _kernels.costate_sweep(np.ascontiguousarray(P_final, dtype=float), *layers, h,
                                problem.tol, problem.max_iter, np.ascontiguousarray(forward.final),
-                               self._increments(None if stored else forward.increments, K, N, d),
+                               self._increments(None if stored else forward.increments, N, d),
                                midpoints, acts, costates, dB, db, dC, P0, x0, status)
         self._check(status, "implicit midpoint solve of the costate sweep")
         g_theta = -h * self.network._tanh_layers_adjoint(dB, db, dC) + self._penalty_gradient(theta)

@@ -77,7 +77,7 @@ from typing import final
 import numpy as np
 
 from liepoisson import LiePoissonHJ
-from liepoisson._validation import _describe, check_int, check_real
+from liepoisson._validation import _describe, as_finite_array, check_int, check_real
 from liepoisson.exceptions import ConvergenceError, InvalidArgumentError, ShapeError
 from liepoisson.solvers import solve_contraction
 
@@ -238,12 +238,10 @@ class PhaseShooting:
 
     # ------------------------------------------------------------------ the sweeps
     def _check_theta(self, theta0) -> np.ndarray:
-        theta0 = np.asarray(theta0, dtype=float)
+        theta0 = as_finite_array("theta0", theta0, dtype=float)
         size = self._problem.grid.size
         if theta0.shape not in ((size,), tuple(self._problem.grid.shape)):
             raise ShapeError(f"theta0 must have shape {self._problem.grid.shape} or ({size},), got {theta0.shape}")
-        if not np.all(np.isfinite(theta0)):
-            raise InvalidArgumentError("theta0 must be finite")
         return theta0.ravel()
 
     def initial_wavefunction(self, theta0) -> np.ndarray:
@@ -256,7 +254,7 @@ class PhaseShooting:
         theta0 = self._check_theta(theta0)
         if self._cache is not None and np.array_equal(self._cache.theta0, theta0):
             return self._cache
-        psi = self._sqrt_rho0 * np.exp(1j * theta0)
+        psi = self.initial_wavefunction(theta0)
         states = [psi]
         for n in range(self._n_steps):
             for tau in self._taus:
@@ -494,7 +492,7 @@ class ShootingResult:
     theta0 : ndarray of shape (N,)
         :math:`S_0/\\hbar` on the flattened grid.
     iterations : int
-        Levenberg–Marquardt iterations.
+        Gauss–Newton iterations.
     residuals : tuple of float
         :math:`|R|` before the first and after every iteration.
     """
@@ -567,7 +565,7 @@ def solve_real_time(problem: MeanFieldControl, n_steps: int, order: int = 2, gue
     Returns
     -------
     ControlSolution
-        ``method="shooting"``, ``iterations`` the Levenberg–Marquardt iterations,
+        ``method="shooting"``, ``iterations`` the Gauss–Newton iterations,
         ``changes`` the terminal residual :math:`|R|` per iteration, ``psi`` the
         wavefunction.
 
