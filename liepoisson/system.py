@@ -7,7 +7,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from ._validation import _describe
+from ._validation import _describe, as_finite_array
 from .algebra.base import LieAlgebra
 from .derivatives import COMPLEX_STEP, central_difference, complex_step, complex_step_second, numerical_gradient
 from .exceptions import InvalidArgumentError, NonFiniteError, ShapeError
@@ -72,6 +72,13 @@ class LiePoissonSystem:
         called once per state of a batch (as ``scipy.integrate.solve_ivp`` does by default;
         slower). :func:`liepoisson.integrate` checks the shapes the callables return once,
         before the first step (:meth:`check_callables`).
+    affine_gradient : tuple of (array_like of shape (dim, dim), array_like of shape (dim,)), optional
+        :math:`(M, c)` when the gradient is exactly affine, :math:`\\nabla H(\\mu) = M\\mu + c`
+        (quadratic Hamiltonians; states must be coefficient vectors). The compiled path of
+        :func:`liepoisson.integrate` then evaluates the gradient as this matrix without
+        calling ``gradient`` at every step to confirm it (which it does for an affine form
+        it reads off the gradient itself). Checked against ``gradient`` here, at three
+        random states.
 
     Examples
     --------
@@ -99,6 +106,7 @@ class LiePoissonSystem:
         name: str | None = None,
         chart=None,
         vectorized: bool = True,
+        affine_gradient=None,
     ):
         if not isinstance(algebra, LieAlgebra):
             raise InvalidArgumentError(f"algebra must be a LieAlgebra, got {_describe(algebra)}")
@@ -143,6 +151,9 @@ class LiePoissonSystem:
         self._hessian_vector = hessian_vector
         self._third_derivative = third_derivative
         self.name = name if name is not None else f"Lie-Poisson system on {algebra.name}*"
+        self._affine_gradient = None
+        if affine_gradient is not None:
+            self._affine_gradient = _checked_affine_gradient(self, affine_gradient)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
@@ -222,7 +233,8 @@ class LiePoissonSystem:
 
     def derivative_callables(self) -> dict:
         """The callables given at construction: ``"gradient"``, ``"hessian_vector"`` and
-        ``"third_derivative"`` (None where the system uses its numerical fallback).
+        ``"third_derivative"`` (None where the system uses its numerical fallback), and
+        ``"affine_gradient"``, the declared :math:`(M, c)` (read-only arrays) or None.
 
         The compiled path of :func:`liepoisson.integrate` compiles these.
         """
@@ -230,6 +242,7 @@ class LiePoissonSystem:
             "gradient": self._gradient,
             "hessian_vector": self._hessian_vector,
             "third_derivative": self._third_derivative,
+            "affine_gradient": self._affine_gradient,
         }
 
     @property
@@ -454,3 +467,50 @@ class _PerState:
         flat = [np.broadcast_to(a, batch + t).reshape((-1,) + t) for a, t in zip(arrays, tails)]
         results = [np.asarray(self.fn(*row)) for row in zip(*flat)]
         return np.stack(results).reshape(batch + results[0].shape)
+
+
+def _checked_affine_gradient(system: LiePoissonSystem, affine_gradient) -> tuple:
+    """``affine_gradient`` as read-only float arrays ``(M, c)``, after checking shapes,
+    finiteness, and agreement with the system's gradient at three random states (to 1e-12
+    relative).
+
+    Raises
+    ------
+    InvalidArgumentError
+    """
+    algebra = system.algebra
+    dim = algebra.dim
+    if system.chart is not None or tuple(algebra.shape) != (dim,):
+        raise InvalidArgumentError(
+            f"affine_gradient needs states that are coefficient vectors of shape ({dim},); "
+            f"{algebra.name} has elements of shape {tuple(algebra.shape)}"
+            + (" and the system has a chart" if system.chart is not None else "")
+        )
+    if system.derivative_callables()["gradient"] is None:
+        raise InvalidArgumentError("affine_gradient needs the gradient it describes, got gradient=None")
+    try:
+        M, c = affine_gradient
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(
+            f"affine_gradient must be a pair (M, c), got {_describe(affine_gradient)}"
+        ) from None
+    M = as_finite_array("affine_gradient[0] (M)", M)
+    c = as_finite_array("affine_gradient[1] (c)", c)
+    if M.shape != (dim, dim) or c.shape != (dim,):
+        raise InvalidArgumentError(
+            f"affine_gradient must be (M, c) of shapes ({dim}, {dim}) and ({dim},), got {M.shape} and {c.shape}"
+        )
+    states = np.random.default_rng(0).standard_normal((3, dim))
+    exact = np.asarray(system.gradient(states), dtype=float)
+    model = states @ M.T + c
+    scale = max(1.0, float(np.max(np.abs(exact))), float(np.max(np.abs(model))))
+    gap = float(np.max(np.abs(exact - model)))
+    if not gap <= 1e-12 * scale:
+        raise InvalidArgumentError(
+            f"affine_gradient (M, c) does not match the gradient: |grad H(mu) - (M mu + c)| = "
+            f"{gap:.3e} at random states (relative tolerance 1e-12)"
+        )
+    M, c = np.ascontiguousarray(M, dtype=float), np.ascontiguousarray(c, dtype=float)
+    M.setflags(write=False)
+    c.setflags(write=False)
+    return M, c

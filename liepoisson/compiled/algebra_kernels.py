@@ -7,8 +7,11 @@ alias ``x`` or ``y``: the stepping loops allocate nothing per iteration), with `
 float vector of the algebra's parameters (nothing for so(3), ``n`` for heisenberg(n), the
 nonzero structure constants otherwise). The stepping loops call them through
 :func:`bracket`, :func:`ad_star`, :func:`dexpinv_star` and :func:`coadjoint_exp`, which
-dispatch on the family code: direct calls, compiled (and inlined) into the loops. They
-follow the numpy reference implementations of :mod:`liepoisson.algebra`:
+dispatch on the family code: direct calls, compiled (and inlined) into the loops. The
+families with closed forms (so(3), se(3), heisenberg(n)) are written as *row kernels*
+``family_op_row(x, y, data, out)`` on one element (1-D arrays), which the block kernels
+apply row by row and the fused loops of :mod:`liepoisson.compiled.lie_poisson_hj` call
+directly. They follow the numpy reference implementations of :mod:`liepoisson.algebra`:
 
 * so(3): the closed (Rodrigues-type) forms of :class:`~liepoisson.SO3`, formula by formula
   (the coefficient of ``dexpinv_star`` by its Taylor series below :math:`|\\xi| = 1`);
@@ -38,28 +41,30 @@ from ..algebra.heisenberg import Heisenberg
 from ..algebra.so3 import SO3, _rotation_coefficients
 from . import MAX_DENSE_DIM, NotCompilable
 
-__all__ = ["AlgebraKernels", "algebra_kernels", "bracket", "ad_star", "dexpinv_star", "coadjoint_exp"]
+__all__ = ["AlgebraKernels", "algebra_kernels", "bracket", "ad_star", "dexpinv_star", "coadjoint_exp",
+           "bracket_row", "ad_star_row", "dexpinv_star_row", "coadjoint_exp_row"]
 
 _BERNOULLI = np.ascontiguousarray(_BERNOULLI_TAYLOR)
 _BERNOULLI.setflags(write=False)
 
 
 # ----------------------------------------------------------------------- so(3)
+# Row kernels ``op_row(x, y, data, out)`` act on one element (1-D arrays); the block kernels
+# apply them row by row. The fused steps of :mod:`liepoisson.compiled.lie_poisson_hj` call
+# the row kernels directly.
 @njit(cache=True, inline="always")
-def so3_bracket(x, y, data, out):
-    for r in range(x.shape[0]):
-        out[r, 0] = x[r, 1] * y[r, 2] - x[r, 2] * y[r, 1]
-        out[r, 1] = x[r, 2] * y[r, 0] - x[r, 0] * y[r, 2]
-        out[r, 2] = x[r, 0] * y[r, 1] - x[r, 1] * y[r, 0]
+def so3_bracket_row(x, y, data, out):
+    out[0] = x[1] * y[2] - x[2] * y[1]
+    out[1] = x[2] * y[0] - x[0] * y[2]
+    out[2] = x[0] * y[1] - x[1] * y[0]
 
 
 @njit(cache=True, inline="always")
-def so3_ad_star(x, mu, data, out):
+def so3_ad_star_row(x, mu, data, out):
     # (ad_x)^T mu = mu x x
-    for r in range(x.shape[0]):
-        out[r, 0] = mu[r, 1] * x[r, 2] - mu[r, 2] * x[r, 1]
-        out[r, 1] = mu[r, 2] * x[r, 0] - mu[r, 0] * x[r, 2]
-        out[r, 2] = mu[r, 0] * x[r, 1] - mu[r, 1] * x[r, 0]
+    out[0] = mu[1] * x[2] - mu[2] * x[1]
+    out[1] = mu[2] * x[0] - mu[0] * x[2]
+    out[2] = mu[0] * x[1] - mu[1] * x[0]
 
 
 #: The scalar formulas of the numpy path, compiled.
@@ -100,73 +105,72 @@ def _so3_coefficients(t2, derivative):
 
 
 @njit(cache=True, inline="always")
-def so3_dexpinv_star(xi, nu, data, out):
-    for r in range(xi.shape[0]):
-        x0, x1, x2 = xi[r, 0], xi[r, 1], xi[r, 2]
-        n0, n1, n2 = nu[r, 0], nu[r, 1], nu[r, 2]
-        # the series below |xi| = 1: no tangent in the usual steps
-        c = _so3_coefficients(x0 * x0 + x1 * x1 + x2 * x2, False)[0]
-        y0, y1, y2 = x1 * n2 - x2 * n1, x2 * n0 - x0 * n2, x0 * n1 - x1 * n0
-        out[r, 0] = n0 + 0.5 * y0 + c * (x1 * y2 - x2 * y1)
-        out[r, 1] = n1 + 0.5 * y1 + c * (x2 * y0 - x0 * y2)
-        out[r, 2] = n2 + 0.5 * y2 + c * (x0 * y1 - x1 * y0)
+def so3_dexpinv_star_row(xi, nu, data, out):
+    x0, x1, x2 = xi[0], xi[1], xi[2]
+    n0, n1, n2 = nu[0], nu[1], nu[2]
+    # the series below |xi| = 1: no tangent in the usual steps
+    c = _so3_coefficients(x0 * x0 + x1 * x1 + x2 * x2, False)[0]
+    y0, y1, y2 = x1 * n2 - x2 * n1, x2 * n0 - x0 * n2, x0 * n1 - x1 * n0
+    out[0] = n0 + 0.5 * y0 + c * (x1 * y2 - x2 * y1)
+    out[1] = n1 + 0.5 * y1 + c * (x2 * y0 - x0 * y2)
+    out[2] = n2 + 0.5 * y2 + c * (x0 * y1 - x1 * y0)
 
 
 @njit(cache=True, inline="always")
-def so3_coadjoint_exp(xi, mu, data, out):
-    for r in range(xi.shape[0]):
-        x0, x1, x2 = xi[r, 0], xi[r, 1], xi[r, 2]
-        m0, m1, m2 = mu[r, 0], mu[r, 1], mu[r, 2]
-        c, sinc, half = _so3_rotation_coefficients(math.sqrt(x0 * x0 + x1 * x1 + x2 * x2))
-        dot = half * (x0 * m0 + x1 * m1 + x2 * m2)
-        out[r, 0] = c * m0 - sinc * (x1 * m2 - x2 * m1) + dot * x0
-        out[r, 1] = c * m1 - sinc * (x2 * m0 - x0 * m2) + dot * x1
-        out[r, 2] = c * m2 - sinc * (x0 * m1 - x1 * m0) + dot * x2
+def so3_coadjoint_exp_row(xi, mu, data, out):
+    x0, x1, x2 = xi[0], xi[1], xi[2]
+    c, sinc, half = _so3_rotation_coefficients(math.sqrt(x0 * x0 + x1 * x1 + x2 * x2))
+    out[0], out[1], out[2] = _so3_rotate_back(x0, x1, x2, c, sinc, half, mu[0], mu[1], mu[2])
+
+
+@njit(cache=True, inline="always")
+def _so3_rotate_back(w0, w1, w2, c, sinc, half, m0, m1, m2):
+    """:math:`e^{-\\hat\\omega} m` from the coefficients of :func:`_rotation_coefficients`."""
+    dot = half * (w0 * m0 + w1 * m1 + w2 * m2)
+    return (c * m0 - sinc * (w1 * m2 - w2 * m1) + dot * w0,
+            c * m1 - sinc * (w2 * m0 - w0 * m2) + dot * w1,
+            c * m2 - sinc * (w0 * m1 - w1 * m0) + dot * w2)
 
 
 # -------------------------------------------------------------- heisenberg(n)
 @njit(cache=True, inline="always")
-def heisenberg_bracket(x, y, data, out):
+def heisenberg_bracket_row(x, y, data, out):
     n = int(data[0])
-    for r in range(x.shape[0]):
-        s = 0.0
-        for i in range(n):
-            s += x[r, n + i] * y[r, i] - x[r, i] * y[r, n + i]
-        out[r, :] = 0.0
-        out[r, 2 * n] = s
+    s = 0.0
+    for i in range(n):
+        s += x[n + i] * y[i] - x[i] * y[n + i]
+    out[:] = 0.0
+    out[2 * n] = s
 
 
 @njit(cache=True, inline="always")
-def heisenberg_ad_star(x, mu, data, out):
+def heisenberg_ad_star_row(x, mu, data, out):
     n = int(data[0])
-    for r in range(x.shape[0]):
-        gamma = mu[r, 2 * n]
-        for i in range(n):
-            out[r, i] = gamma * x[r, n + i]
-            out[r, n + i] = -gamma * x[r, i]
-        out[r, 2 * n] = 0.0
+    gamma = mu[2 * n]
+    for i in range(n):
+        out[i] = gamma * x[n + i]
+        out[n + i] = -gamma * x[i]
+    out[2 * n] = 0.0
 
 
 @njit(cache=True, inline="always")
-def heisenberg_dexpinv_star(xi, nu, data, out):
+def heisenberg_dexpinv_star_row(xi, nu, data, out):
     n = int(data[0])
-    for r in range(xi.shape[0]):
-        gamma = nu[r, 2 * n]
-        for i in range(n):
-            out[r, i] = nu[r, i] - 0.5 * gamma * xi[r, n + i]
-            out[r, n + i] = nu[r, n + i] + 0.5 * gamma * xi[r, i]
-        out[r, 2 * n] = nu[r, 2 * n]
+    gamma = nu[2 * n]
+    for i in range(n):
+        out[i] = nu[i] - 0.5 * gamma * xi[n + i]
+        out[n + i] = nu[n + i] + 0.5 * gamma * xi[i]
+    out[2 * n] = nu[2 * n]
 
 
 @njit(cache=True, inline="always")
-def heisenberg_coadjoint_exp(xi, mu, data, out):
+def heisenberg_coadjoint_exp_row(xi, mu, data, out):
     n = int(data[0])
-    for r in range(xi.shape[0]):
-        gamma = mu[r, 2 * n]
-        for i in range(n):
-            out[r, i] = mu[r, i] + gamma * xi[r, n + i]
-            out[r, n + i] = mu[r, n + i] - gamma * xi[r, i]
-        out[r, 2 * n] = mu[r, 2 * n]
+    gamma = mu[2 * n]
+    for i in range(n):
+        out[i] = mu[i] + gamma * xi[n + i]
+        out[n + i] = mu[n + i] - gamma * xi[i]
+    out[2 * n] = mu[2 * n]
 
 
 # ---------------------------------------------------- dense structure constants
@@ -345,44 +349,33 @@ def _abs_max(v):
 
 # ---------------------------------------------------------------------- se(3)
 @njit(cache=True, inline="always")
-def se3_bracket(x, y, data, out):
+def se3_bracket_row(x, y, data, out):
     # [(w1, v1), (w2, v2)] = (w1 x w2, w1 x v2 - w2 x v1)
-    for r in range(x.shape[0]):
-        a0, a1, a2, b0, b1, b2 = x[r, 0], x[r, 1], x[r, 2], x[r, 3], x[r, 4], x[r, 5]
-        c0, c1, c2, d0, d1, d2 = y[r, 0], y[r, 1], y[r, 2], y[r, 3], y[r, 4], y[r, 5]
-        out[r, 0] = a1 * c2 - a2 * c1
-        out[r, 1] = a2 * c0 - a0 * c2
-        out[r, 2] = a0 * c1 - a1 * c0
-        out[r, 3] = (a1 * d2 - a2 * d1) - (c1 * b2 - c2 * b1)
-        out[r, 4] = (a2 * d0 - a0 * d2) - (c2 * b0 - c0 * b2)
-        out[r, 5] = (a0 * d1 - a1 * d0) - (c0 * b1 - c1 * b0)
+    a0, a1, a2, b0, b1, b2 = x[0], x[1], x[2], x[3], x[4], x[5]
+    c0, c1, c2, d0, d1, d2 = y[0], y[1], y[2], y[3], y[4], y[5]
+    out[0] = a1 * c2 - a2 * c1
+    out[1] = a2 * c0 - a0 * c2
+    out[2] = a0 * c1 - a1 * c0
+    out[3] = (a1 * d2 - a2 * d1) - (c1 * b2 - c2 * b1)
+    out[4] = (a2 * d0 - a0 * d2) - (c2 * b0 - c0 * b2)
+    out[5] = (a0 * d1 - a1 * d0) - (c0 * b1 - c1 * b0)
 
 
 @njit(cache=True, inline="always")
-def se3_ad_star(x, mu, data, out):
+def se3_ad_star_row(x, mu, data, out):
     # (ad_(w, v))^T (Pi, Gamma) = (Pi x w + Gamma x v, Gamma x w)
-    for r in range(x.shape[0]):
-        w0, w1, w2, v0, v1, v2 = x[r, 0], x[r, 1], x[r, 2], x[r, 3], x[r, 4], x[r, 5]
-        P0, P1, P2, G0, G1, G2 = mu[r, 0], mu[r, 1], mu[r, 2], mu[r, 3], mu[r, 4], mu[r, 5]
-        out[r, 0] = (P1 * w2 - P2 * w1) + (G1 * v2 - G2 * v1)
-        out[r, 1] = (P2 * w0 - P0 * w2) + (G2 * v0 - G0 * v2)
-        out[r, 2] = (P0 * w1 - P1 * w0) + (G0 * v1 - G1 * v0)
-        out[r, 3] = G1 * w2 - G2 * w1
-        out[r, 4] = G2 * w0 - G0 * w2
-        out[r, 5] = G0 * w1 - G1 * w0
+    w0, w1, w2, v0, v1, v2 = x[0], x[1], x[2], x[3], x[4], x[5]
+    P0, P1, P2, G0, G1, G2 = mu[0], mu[1], mu[2], mu[3], mu[4], mu[5]
+    out[0] = (P1 * w2 - P2 * w1) + (G1 * v2 - G2 * v1)
+    out[1] = (P2 * w0 - P0 * w2) + (G2 * v0 - G0 * v2)
+    out[2] = (P0 * w1 - P1 * w0) + (G0 * v1 - G1 * v0)
+    out[3] = G1 * w2 - G2 * w1
+    out[4] = G2 * w0 - G0 * w2
+    out[5] = G0 * w1 - G1 * w0
 
 
 @njit(cache=True)
-def _so3_rotate_back(w0, w1, w2, c, sinc, half, m0, m1, m2):
-    """:math:`e^{-\\hat\\omega} m` from the coefficients of :func:`_rotation_coefficients`."""
-    dot = half * (w0 * m0 + w1 * m1 + w2 * m2)
-    return (c * m0 - sinc * (w1 * m2 - w2 * m1) + dot * w0,
-            c * m1 - sinc * (w2 * m0 - w0 * m2) + dot * w1,
-            c * m2 - sinc * (w0 * m1 - w1 * m0) + dot * w2)
-
-
-@njit(cache=True)
-def se3_dexpinv_star(xi, nu, data, out):
+def se3_dexpinv_star_row(xi, nu, data, out):
     """:math:`A(\\operatorname{ad}_\\xi)^T\\nu` on se(3)*: ``ad`` is block triangular,
     :math:`\\begin{pmatrix} \\hat\\omega & 0 \\\\ \\hat v & \\hat\\omega\\end{pmatrix}`, so
     :math:`A(\\operatorname{ad}_\\xi)^T(\\Pi, \\Gamma) = (F(\\omega, \\Pi) +
@@ -391,36 +384,35 @@ def se3_dexpinv_star(xi, nu, data, out):
     \\times n)` and its exact derivative :math:`D_\\omega F(\\omega, n)[v] = \\frac12 v\\times
     n + c\\,(v\\times(\\omega\\times n) + \\omega\\times(v\\times n)) + \\frac{c'(\\theta)}
     \\theta(\\omega\\cdot v)\\,\\omega\\times(\\omega\\times n)`, all in real arithmetic."""
-    for r in range(xi.shape[0]):
-        w0, w1, w2 = xi[r, 0], xi[r, 1], xi[r, 2]
-        if not (math.isfinite(w0) and math.isfinite(w1) and math.isfinite(w2)):
-            out[r, :] = math.nan
-            continue
-        v0, v1, v2 = xi[r, 3], xi[r, 4], xi[r, 5]
-        P0, P1, P2 = nu[r, 0], nu[r, 1], nu[r, 2]
-        G0, G1, G2 = nu[r, 3], nu[r, 4], nu[r, 5]
-        c, e = _so3_coefficients(w0 * w0 + w1 * w1 + w2 * w2, True)
-        # F(w, P)
-        y0, y1, y2 = w1 * P2 - w2 * P1, w2 * P0 - w0 * P2, w0 * P1 - w1 * P0
-        # F(w, G) = G + z/2 + c w x z with z = w x G
-        z0, z1, z2 = w1 * G2 - w2 * G1, w2 * G0 - w0 * G2, w0 * G1 - w1 * G0
-        q0, q1, q2 = w1 * z2 - w2 * z1, w2 * z0 - w0 * z2, w0 * z1 - w1 * z0
-        # its derivative along v: s = v x G, v x z + w x s, and (w.v) w x z
-        s0, s1, s2 = v1 * G2 - v2 * G1, v2 * G0 - v0 * G2, v0 * G1 - v1 * G0
-        m0 = (v1 * z2 - v2 * z1) + (w1 * s2 - w2 * s1)
-        m1 = (v2 * z0 - v0 * z2) + (w2 * s0 - w0 * s2)
-        m2 = (v0 * z1 - v1 * z0) + (w0 * s1 - w1 * s0)
-        ew = e * (w0 * v0 + w1 * v1 + w2 * v2)
-        out[r, 0] = P0 + 0.5 * y0 + c * (w1 * y2 - w2 * y1) + 0.5 * s0 + c * m0 + ew * q0
-        out[r, 1] = P1 + 0.5 * y1 + c * (w2 * y0 - w0 * y2) + 0.5 * s1 + c * m1 + ew * q1
-        out[r, 2] = P2 + 0.5 * y2 + c * (w0 * y1 - w1 * y0) + 0.5 * s2 + c * m2 + ew * q2
-        out[r, 3] = G0 + 0.5 * z0 + c * q0
-        out[r, 4] = G1 + 0.5 * z1 + c * q1
-        out[r, 5] = G2 + 0.5 * z2 + c * q2
+    w0, w1, w2 = xi[0], xi[1], xi[2]
+    if not (math.isfinite(w0) and math.isfinite(w1) and math.isfinite(w2)):
+        out[:] = math.nan
+        return
+    v0, v1, v2 = xi[3], xi[4], xi[5]
+    P0, P1, P2 = nu[0], nu[1], nu[2]
+    G0, G1, G2 = nu[3], nu[4], nu[5]
+    c, e = _so3_coefficients(w0 * w0 + w1 * w1 + w2 * w2, True)
+    # F(w, P)
+    y0, y1, y2 = w1 * P2 - w2 * P1, w2 * P0 - w0 * P2, w0 * P1 - w1 * P0
+    # F(w, G) = G + z/2 + c w x z with z = w x G
+    z0, z1, z2 = w1 * G2 - w2 * G1, w2 * G0 - w0 * G2, w0 * G1 - w1 * G0
+    q0, q1, q2 = w1 * z2 - w2 * z1, w2 * z0 - w0 * z2, w0 * z1 - w1 * z0
+    # its derivative along v: s = v x G, v x z + w x s, and (w.v) w x z
+    s0, s1, s2 = v1 * G2 - v2 * G1, v2 * G0 - v0 * G2, v0 * G1 - v1 * G0
+    m0 = (v1 * z2 - v2 * z1) + (w1 * s2 - w2 * s1)
+    m1 = (v2 * z0 - v0 * z2) + (w2 * s0 - w0 * s2)
+    m2 = (v0 * z1 - v1 * z0) + (w0 * s1 - w1 * s0)
+    ew = e * (w0 * v0 + w1 * v1 + w2 * v2)
+    out[0] = P0 + 0.5 * y0 + c * (w1 * y2 - w2 * y1) + 0.5 * s0 + c * m0 + ew * q0
+    out[1] = P1 + 0.5 * y1 + c * (w2 * y0 - w0 * y2) + 0.5 * s1 + c * m1 + ew * q1
+    out[2] = P2 + 0.5 * y2 + c * (w0 * y1 - w1 * y0) + 0.5 * s2 + c * m2 + ew * q2
+    out[3] = G0 + 0.5 * z0 + c * q0
+    out[4] = G1 + 0.5 * z1 + c * q1
+    out[5] = G2 + 0.5 * z2 + c * q2
 
 
 @njit(cache=True)
-def se3_coadjoint_exp(xi, mu, data, out):
+def se3_coadjoint_exp_row(xi, mu, data, out):
     """Closed form on se(3)* = (so(3) x R^3)*, :math:`\\xi = (\\omega, v)`,
     :math:`\\mu = (\\Pi, \\Gamma)`: with :math:`e^{\\operatorname{ad}_\\xi} =
     \\begin{pmatrix} R & 0 \\\\ \\hat p R & R\\end{pmatrix}`, :math:`R = e^{\\hat\\omega}`,
@@ -428,26 +420,25 @@ def se3_coadjoint_exp(xi, mu, data, out):
     :math:`(e^{\\operatorname{ad}_\\xi})^T\\mu = (R^T(\\Pi - p\\times\\Gamma), R^T\\Gamma)`:
     rotations, so :math:`|\\Gamma|^2` and :math:`\\Pi\\cdot\\Gamma` keep their values to
     round-off."""
-    for r in range(xi.shape[0]):
-        w0, w1, w2 = xi[r, 0], xi[r, 1], xi[r, 2]
-        v0, v1, v2 = xi[r, 3], xi[r, 4], xi[r, 5]
-        theta = math.sqrt(w0 * w0 + w1 * w1 + w2 * w2)
-        c, sinc, half = _so3_rotation_coefficients(theta)
-        if theta < 1e-2:
-            t2 = theta * theta
-            third = 1.0 / 6 - t2 / 120 + t2 * t2 / 5040 - t2 * t2 * t2 / 362880
-        else:
-            third = (1.0 - sinc) / (theta * theta)
-        # p = v + half (w x v) + third (w x (w x v))
-        a0, a1, a2 = w1 * v2 - w2 * v1, w2 * v0 - w0 * v2, w0 * v1 - w1 * v0
-        b0, b1, b2 = w1 * a2 - w2 * a1, w2 * a0 - w0 * a2, w0 * a1 - w1 * a0
-        p0, p1, p2 = v0 + half * a0 + third * b0, v1 + half * a1 + third * b1, v2 + half * a2 + third * b2
-        g0, g1, g2 = mu[r, 3], mu[r, 4], mu[r, 5]
-        q0 = mu[r, 0] - (p1 * g2 - p2 * g1)
-        q1 = mu[r, 1] - (p2 * g0 - p0 * g2)
-        q2 = mu[r, 2] - (p0 * g1 - p1 * g0)
-        out[r, 0], out[r, 1], out[r, 2] = _so3_rotate_back(w0, w1, w2, c, sinc, half, q0, q1, q2)
-        out[r, 3], out[r, 4], out[r, 5] = _so3_rotate_back(w0, w1, w2, c, sinc, half, g0, g1, g2)
+    w0, w1, w2 = xi[0], xi[1], xi[2]
+    v0, v1, v2 = xi[3], xi[4], xi[5]
+    theta = math.sqrt(w0 * w0 + w1 * w1 + w2 * w2)
+    c, sinc, half = _so3_rotation_coefficients(theta)
+    if theta < 1e-2:
+        t2 = theta * theta
+        third = 1.0 / 6 - t2 / 120 + t2 * t2 / 5040 - t2 * t2 * t2 / 362880
+    else:
+        third = (1.0 - sinc) / (theta * theta)
+    # p = v + half (w x v) + third (w x (w x v))
+    a0, a1, a2 = w1 * v2 - w2 * v1, w2 * v0 - w0 * v2, w0 * v1 - w1 * v0
+    b0, b1, b2 = w1 * a2 - w2 * a1, w2 * a0 - w0 * a2, w0 * a1 - w1 * a0
+    p0, p1, p2 = v0 + half * a0 + third * b0, v1 + half * a1 + third * b1, v2 + half * a2 + third * b2
+    g0, g1, g2 = mu[3], mu[4], mu[5]
+    q0 = mu[0] - (p1 * g2 - p2 * g1)
+    q1 = mu[1] - (p2 * g0 - p0 * g2)
+    q2 = mu[2] - (p0 * g1 - p1 * g0)
+    out[0], out[1], out[2] = _so3_rotate_back(w0, w1, w2, c, sinc, half, q0, q1, q2)
+    out[3], out[4], out[5] = _so3_rotate_back(w0, w1, w2, c, sinc, half, g0, g1, g2)
 
 
 # ------------------------------------------------------------------- dispatch
@@ -458,55 +449,91 @@ _FAMILIES = {"so3": SO3_FAMILY, "heisenberg": HEISENBERG_FAMILY, "se3": SE3_FAMI
 
 
 @njit(cache=True, inline="always")
+def bracket_row(family, x, y, data, out):
+    """``out = [x, y]`` for one element (1-D arrays) of a family with closed forms (so(3), se(3),
+    heisenberg(n))."""
+    if family == SO3_FAMILY:
+        so3_bracket_row(x, y, data, out)
+    elif family == SE3_FAMILY:
+        se3_bracket_row(x, y, data, out)
+    else:
+        heisenberg_bracket_row(x, y, data, out)
+
+
+@njit(cache=True, inline="always")
 def bracket(family, x, y, data, out):
     """``out = [x, y]`` row by row, with the kernels of ``family``."""
-    if family == SO3_FAMILY:
-        so3_bracket(x, y, data, out)
-    elif family == HEISENBERG_FAMILY:
-        heisenberg_bracket(x, y, data, out)
-    elif family == SE3_FAMILY:
-        se3_bracket(x, y, data, out)
-    else:
+    if family == DENSE_FAMILY:
         dense_bracket(x, y, data, out)
+    else:
+        for r in range(x.shape[0]):
+            bracket_row(family, x[r], y[r], data, out[r])
+
+
+@njit(cache=True, inline="always")
+def ad_star_row(family, x, mu, data, out):
+    """``out = ad*_x mu`` for one element (1-D arrays) of a family with closed forms (so(3), se(3),
+    heisenberg(n))."""
+    if family == SO3_FAMILY:
+        so3_ad_star_row(x, mu, data, out)
+    elif family == SE3_FAMILY:
+        se3_ad_star_row(x, mu, data, out)
+    else:
+        heisenberg_ad_star_row(x, mu, data, out)
 
 
 @njit(cache=True, inline="always")
 def ad_star(family, x, mu, data, out):
-    """``out = ad*_x mu`` row by row."""
-    if family == SO3_FAMILY:
-        so3_ad_star(x, mu, data, out)
-    elif family == HEISENBERG_FAMILY:
-        heisenberg_ad_star(x, mu, data, out)
-    elif family == SE3_FAMILY:
-        se3_ad_star(x, mu, data, out)
-    else:
+    """``out = ad*_x mu`` row by row, with the kernels of ``family``."""
+    if family == DENSE_FAMILY:
         dense_ad_star(x, mu, data, out)
+    else:
+        for r in range(x.shape[0]):
+            ad_star_row(family, x[r], mu[r], data, out[r])
+
+
+@njit(cache=True, inline="always")
+def dexpinv_star_row(family, xi, nu, data, out):
+    """``out = A(ad_xi)^T nu`` for one element (1-D arrays) of a family with closed forms (so(3), se(3),
+    heisenberg(n))."""
+    if family == SO3_FAMILY:
+        so3_dexpinv_star_row(xi, nu, data, out)
+    elif family == SE3_FAMILY:
+        se3_dexpinv_star_row(xi, nu, data, out)
+    else:
+        heisenberg_dexpinv_star_row(xi, nu, data, out)
 
 
 @njit(cache=True, inline="always")
 def dexpinv_star(family, xi, nu, data, out):
-    """``out = A(ad_xi)^T nu`` row by row."""
-    if family == SO3_FAMILY:
-        so3_dexpinv_star(xi, nu, data, out)
-    elif family == HEISENBERG_FAMILY:
-        heisenberg_dexpinv_star(xi, nu, data, out)
-    elif family == SE3_FAMILY:
-        se3_dexpinv_star(xi, nu, data, out)
-    else:
+    """``out = A(ad_xi)^T nu`` row by row, with the kernels of ``family``."""
+    if family == DENSE_FAMILY:
         dense_dexpinv_star(xi, nu, data, out)
+    else:
+        for r in range(xi.shape[0]):
+            dexpinv_star_row(family, xi[r], nu[r], data, out[r])
+
+
+@njit(cache=True, inline="always")
+def coadjoint_exp_row(family, xi, mu, data, out):
+    """``out = (e^{ad_xi})^T mu`` for one element (1-D arrays) of a family with closed forms (so(3), se(3),
+    heisenberg(n))."""
+    if family == SO3_FAMILY:
+        so3_coadjoint_exp_row(xi, mu, data, out)
+    elif family == SE3_FAMILY:
+        se3_coadjoint_exp_row(xi, mu, data, out)
+    else:
+        heisenberg_coadjoint_exp_row(xi, mu, data, out)
 
 
 @njit(cache=True, inline="always")
 def coadjoint_exp(family, xi, mu, data, out):
-    """``out = (e^{ad_xi})^T mu`` row by row."""
-    if family == SO3_FAMILY:
-        so3_coadjoint_exp(xi, mu, data, out)
-    elif family == HEISENBERG_FAMILY:
-        heisenberg_coadjoint_exp(xi, mu, data, out)
-    elif family == SE3_FAMILY:
-        se3_coadjoint_exp(xi, mu, data, out)
-    else:
+    """``out = (e^{ad_xi})^T mu`` row by row, with the kernels of ``family``."""
+    if family == DENSE_FAMILY:
         dense_coadjoint_exp(xi, mu, data, out)
+    else:
+        for r in range(xi.shape[0]):
+            coadjoint_exp_row(family, xi[r], mu[r], data, out[r])
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,13 @@ that otherwise take half the time of a step of a small system).
 (quadratic Hamiltonians: the rigid body, the heavy top, ...), the loop evaluates it as a
 matrix product, and its derivatives exactly (:math:`D^2H[v] = Mv`, :math:`D^3H = 0`); the
 user's gradient is then called once per step, at the solved midpoints, to confirm that it
-still equals :math:`M\\nu + c` there (else the member stops, status ``NOT_AFFINE``).
+still equals :math:`M\\nu + c` there (else the member stops, status ``NOT_AFFINE``), unless
+the system declared the affine form itself (``LiePoissonSystem(affine_gradient=...)``).
+On so(3), se(3) and heisenberg(n) an affine gradient runs the *fused* loops of
+:func:`affine_loop`: each member's substep is solved and updated on its own, start to end,
+by the row kernels of its family with the dimension a compile-time constant (no dispatch,
+unrolled loops), one compiled loop per family, compiled on first use; they give the bits
+of the general loop.
 
 A member's step whose solve does not converge, or that produces a non-finite state, is not
 taken: the member stops before it and the loop reports it; the caller repeats that step on
@@ -36,13 +42,35 @@ the numpy path (Newton fallback, the library's errors).
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 from numba import carray, njit, types
 from numba.extending import intrinsic
 
 from ..solvers import _converged as _converged_rule
-from .algebra_kernels import ad_star, bracket, coadjoint_exp, dexpinv_star
+from .algebra_kernels import (
+    DENSE_FAMILY,
+    HEISENBERG_FAMILY,
+    SE3_FAMILY,
+    SO3_FAMILY,
+    ad_star,
+    bracket,
+    coadjoint_exp,
+    dexpinv_star,
+    heisenberg_ad_star_row,
+    heisenberg_bracket_row,
+    heisenberg_coadjoint_exp_row,
+    heisenberg_dexpinv_star_row,
+    se3_ad_star_row,
+    se3_bracket_row,
+    se3_coadjoint_exp_row,
+    se3_dexpinv_star_row,
+    so3_ad_star_row,
+    so3_bracket_row,
+    so3_coadjoint_exp_row,
+    so3_dexpinv_star_row,
+)
 from .signatures import (
     BINARY,
     BINARY_F,
@@ -56,7 +84,7 @@ from .signatures import (
     VEC,
 )
 
-__all__ = ["run_single", "no_complex_gradient", "no_hessian_vector",
+__all__ = ["run_single", "affine_loop", "no_complex_gradient", "no_hessian_vector",
            "no_third_derivative", "OK", "NOT_CONVERGED", "NON_FINITE", "NOT_AFFINE",
            "BLOCK_ROWS"]
 
@@ -71,6 +99,8 @@ _ROTATION = complex(math.cos(0.25 * math.pi), math.sin(0.25 * math.pi))
 _AFFINE_RTOL = 1e-13
 #: Blocks of the work array: a, w, t, u, b (order 4), x, xi, d, g, r, hv, a1, a2.
 _WORK_BLOCKS = 13
+#: Work rows per member of the fused affine substep: xi, d, g, r, hv, a1, a2, a, w, u, b.
+_FUSED_WORK_ROWS = 11
 
 #: The stopping rule of :func:`liepoisson.solvers.solve_fixed_point`, compiled.
 _converged = njit(cache=True)(_converged_rule)
@@ -315,6 +345,18 @@ def _hj_substep(mu, out, active, h, order, tol, max_iter, precond, family, data,
             status[r] = NOT_CONVERGED
             active[r] = False
     _gradient(x, g, grad, affine, M, c)
+    _generating_gradient(x, g, h, order, xi, family, data, grad_c, hvp, d3, has_hvp,
+                         has_d3, affine, M, zero, W)
+    coadjoint_exp(family, xi, mu, data, out)
+    _end_of_substep(x, g, out, active, status, grad, affine, M, c, holds)
+
+
+@njit(cache=True, inline="always")
+def _end_of_substep(x, g, out, active, status, grad, affine, M, c, holds):
+    """The checks after a substep's update, with ``g`` the gradient at the solved
+    midpoints ``x``: an affine model must agree with the user's gradient there (else the
+    row stops, ``NOT_AFFINE``), and the new state must be finite (``NON_FINITE``)."""
+    rows, n = x.shape
     if affine:
         holds[:] = active
         _affine_holds(x, g, grad, M, c, holds)
@@ -322,9 +364,6 @@ def _hj_substep(mu, out, active, h, order, tol, max_iter, precond, family, data,
             if active[r] and not holds[r]:
                 status[r] = NOT_AFFINE
                 active[r] = False
-    _generating_gradient(x, g, h, order, xi, family, data, grad_c, hvp, d3, has_hvp,
-                         has_d3, affine, M, zero, W)
-    coadjoint_exp(family, xi, mu, data, out)
     for r in range(rows):
         if active[r]:
             for i in range(n):
@@ -332,6 +371,169 @@ def _hj_substep(mu, out, active, h, order, tol, max_iter, precond, family, data,
                     status[r] = NON_FINITE
                     active[r] = False
                     break
+
+
+# ------------------------------------------------------- fused steps, affine gradients
+@njit(cache=True, inline="always")
+def _affine_row(M, v, c, out, n):
+    """``out = M v + c`` for one element (``n`` its dimension: a constant where the family
+    fixes it, so that the loops unroll)."""
+    for i in range(n):
+        s = c[i]
+        for j in range(n):
+            s += M[i, j] * v[j]
+        out[i] = s
+
+
+@njit(cache=True, inline="always")
+def _affine_generating_gradient_row(x, g, h, order, xi, bracket_k, ad_star_k, data, M, zero, n,
+                                    a, w, u, b):
+    """:func:`_generating_gradient` for one element and an affine gradient
+    (:math:`D^2H[v] = Mv`, :math:`D^3H = 0`), formula by formula."""
+    if order == 2:
+        for i in range(n):
+            xi[i] = h * g[i]
+        return
+    ad_star_k(g, x, data, a)
+    _affine_row(M, a, zero, w, n)
+    ad_star_k(w, x, data, u)
+    _affine_row(M, u, zero, b, n)
+    bracket_k(g, w, data, u)
+    h3 = h**3
+    for i in range(n):
+        xi[i] = h * g[i] + h3 * ((0.0 - 2.0 * b[i] + 2.0 * u[i]) / 24.0)
+
+
+@njit(cache=True, inline="always")
+def _affine_substep_row(mu, out, x, h, order, tol, max_iter, precond, bracket_k, ad_star_k,
+                        dexpinv_k, coadjoint_k, data, M, c, zero, n, V):
+    """One generating-function step of one element whose gradient is affine, solved to its
+    own stopping rule: the operations of :func:`_hj_substep` on one row, with every
+    intermediate in the work rows ``V`` (shape ``(11, dim)``). Leaves the solved midpoint
+    in ``x`` and the new state in ``out``; returns ``(status, residual, iterations)``."""
+    xi, d, g, res, hv, a1, a2 = V[0], V[1], V[2], V[3], V[4], V[5], V[6]
+    a, w, u, b = V[7], V[8], V[9], V[10]
+    _affine_row(M, mu, c, g, n)
+    ad_star_k(g, mu, data, d)
+    largest = 0.0  # max |x|, NaN if an entry is NaN (as _row_max_abs)
+    for i in range(n):
+        x[i] = mu[i] + (0.5 * h) * d[i]
+        if not abs(x[i]) <= largest:
+            largest = abs(x[i])
+    scale = max(1.0, largest)
+    prev = math.nan
+    change = math.nan
+    it = 0
+    converged = False
+    while it < max_iter:
+        it += 1
+        _affine_row(M, x, c, g, n)
+        _affine_generating_gradient_row(x, g, h, order, xi, bracket_k, ad_star_k, data, M, zero,
+                                        n, a, w, u, b)
+        dexpinv_k(xi, x, data, d)
+        if precond:
+            for i in range(n):
+                res[i] = d[i] - mu[i]
+            ad_star_k(g, res, data, a1)
+            _affine_row(M, res, zero, hv, n)
+            ad_star_k(hv, x, data, a2)
+        change = 0.0
+        for i in range(n):
+            if precond:
+                new = x[i] - res[i] - (0.5 * h) * (a1[i] + a2[i])
+            else:
+                new = x[i] - (d[i] - mu[i])
+            delta = abs(new - x[i])
+            if not delta <= change:
+                change = delta
+            x[i] = new
+        change /= scale
+        if _converged(change, prev, tol, _PLATEAU):
+            converged = True
+            break
+        if not math.isfinite(change):
+            break
+        prev = change
+    if not converged:
+        return NOT_CONVERGED, change, it
+    _affine_row(M, x, c, g, n)
+    _affine_generating_gradient_row(x, g, h, order, xi, bracket_k, ad_star_k, data, M, zero, n,
+                                    a, w, u, b)
+    coadjoint_k(xi, mu, data, out)
+    return OK, change, it
+
+
+@njit(cache=True, inline="always")
+def _affine_substep_rows(mu, out, active, h, order, tol, max_iter, precond, bracket_k, ad_star_k,
+                         dexpinv_k, coadjoint_k, data, grad, checked, M, c, zero, n, W, V,
+                         status, residual, iters, holds):
+    """:func:`_hj_substep` for an affine gradient on a family with closed forms: each active
+    row solved and updated on its own (:func:`_affine_substep_row`, work rows ``V[r]``),
+    then the checks of the block (:func:`_end_of_substep`; if ``checked``, one call of the
+    user's gradient for all rows)."""
+    x, g = W[0], W[1]
+    for r in range(mu.shape[0]):
+        if not active[r]:
+            continue
+        code, change, it = _affine_substep_row(mu[r], out[r], x[r], h, order, tol, max_iter,
+                                               precond, bracket_k, ad_star_k, dexpinv_k,
+                                               coadjoint_k, data, M, c, zero, n, V[r])
+        residual[r] = change
+        iters[r] = it
+        if code != OK:
+            status[r] = code
+            active[r] = False
+    _affine_rows(M, x, c, g)
+    _end_of_substep(x, g, out, active, status, grad, checked, M, c, holds)
+
+
+@njit(cache=True, inline="always")
+def _block_owners(mu0, data, coeffs, M, c, n_flags):
+    """The arrays of a block's loop: a zero vector, two state buffers, copies of ``data``,
+    ``coeffs``, ``M``, ``c`` and ``mu0`` (the current states), ``n_flags`` rows of flags and
+    four of integers (status, iterations, steps done, saved count)."""
+    rows, n = mu0.shape
+    return (np.zeros(n), np.empty((2, rows, n)), data.copy(), coeffs.copy(), M.copy(), c.copy(),
+            mu0.copy(), np.empty((n_flags, rows), dtype=np.bool_),
+            np.zeros((4, rows), dtype=np.int64))
+
+
+@njit(cache=True, inline="always")
+def _block_views(owners):
+    """Views without an owner of the arrays of :func:`_block_owners`."""
+    return (_unowned(owners[0]), _unowned(owners[1]), _unowned(owners[2]), _unowned(owners[3]),
+            _unowned(owners[4]), _unowned(owners[5]), _unowned(owners[6]), _unowned(owners[7]),
+            _unowned(owners[8]))
+
+
+@njit(cache=True, inline="always")
+def _accept_step(k, n_steps, save_every, src, cur, active, done, count, saved):
+    """Take step ``k`` of the active rows: ``cur`` from ``src``, saved if the step is one
+    to save. Returns the number of active rows."""
+    saving = (k + 1) % save_every == 0 or k + 1 == n_steps
+    alive = 0
+    for r in range(cur.shape[0]):
+        if active[r]:
+            alive += 1
+            cur[r, :] = src[r, :]
+            done[r] = k + 1
+            if saving:
+                saved[r, count[r], :] = cur[r, :]
+                count[r] += 1
+    return alive
+
+
+@njit(cache=True, inline="always")
+def _report(cur, final, info, done, count, status, residual, iters):
+    """The last states and ``info[r] = (steps done, saved count, status, residual,
+    iterations)``."""
+    for r in range(cur.shape[0]):
+        final[r, :] = cur[r, :]
+        info[r, 0] = done[r]
+        info[r, 1] = count[r]
+        info[r, 2] = status[r]
+        info[r, 3] = residual[r]
+        info[r, 4] = iters[r]
 
 
 @njit(cache=True)
@@ -346,26 +548,10 @@ def _advance_block(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max
     # views without an owner (see _unowned), so that the kernels it calls do not touch
     # reference counts
     own_W = np.empty((_WORK_BLOCKS, rows, n))
-    own_zero = np.zeros(n)
-    own_buffers = np.empty((2, rows, n))
-    own_data = data.copy()
-    own_coeffs = coeffs.copy()
-    own_M = M.copy()
-    own_c = c.copy()
-    own_cur = mu0.copy()
-    own_flags = np.empty((3, rows), dtype=np.bool_)
-    own_ints = np.zeros((4, rows), dtype=np.int64)
     own_reals = np.zeros((3, rows))
+    owners = _block_owners(mu0, data, coeffs, M, c, 3)
+    zero, buffers, data, coeffs, M, c, cur, flags, ints = _block_views(owners)
     W = _unowned(own_W)
-    zero = _unowned(own_zero)
-    buffers = _unowned(own_buffers)
-    data = _unowned(own_data)
-    coeffs = _unowned(own_coeffs)
-    M = _unowned(own_M)
-    c = _unowned(own_c)
-    cur = _unowned(own_cur)
-    flags = _unowned(own_flags)
-    ints = _unowned(own_ints)
     reals = _unowned(own_reals)
     active, solving, holds = flags[0], flags[1], flags[2]
     active[:] = True
@@ -381,27 +567,45 @@ def _advance_block(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max
                         affine, M, c, zero, W, status, residual, iters, scale, prev, solving,
                         holds)
             src = dst
-        saving = (k + 1) % save_every == 0 or k + 1 == n_steps
-        alive = 0
-        for r in range(rows):
-            if active[r]:
-                alive += 1
-                cur[r, :] = src[r, :]
-                done[r] = k + 1
-                if saving:
-                    saved[r, count[r], :] = cur[r, :]
-                    count[r] += 1
-        if alive == 0:
+        if _accept_step(k, n_steps, save_every, src, cur, active, done, count, saved) == 0:
             break
-    for r in range(rows):
-        final[r, :] = cur[r, :]
-        info[r, 0] = done[r]
-        info[r, 1] = count[r]
-        info[r, 2] = status[r]
-        info[r, 3] = residual[r]
-        info[r, 4] = iters[r]
-    _keep_alive(own_W, own_zero, own_buffers, own_data, own_coeffs, own_M, own_c, own_cur,
-                own_flags, own_ints, own_reals)
+    _report(cur, final, info, done, count, status, residual, iters)
+    _keep_alive(own_W, own_reals, owners)
+
+
+@njit(cache=True, inline="always")
+def _advance_affine_block(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter,
+                          precond, bracket_k, ad_star_k, dexpinv_k, coadjoint_k, n, data, grad,
+                          checked, M, c, saved, final, info):
+    """:func:`_advance_block` for an affine gradient on a family with closed forms, each
+    member's substep fused (:func:`_affine_substep_rows`); ``n`` the dimension."""
+    rows = mu0.shape[0]
+    # owners and views as in _advance_block
+    own_W = np.empty((2, rows, n))
+    own_V = np.empty((rows, _FUSED_WORK_ROWS, n))
+    own_reals = np.zeros(rows)
+    owners = _block_owners(mu0, data, coeffs, M, c, 2)
+    zero, buffers, data, coeffs, M, c, cur, flags, ints = _block_views(owners)
+    W = _unowned(own_W)
+    V = _unowned(own_V)
+    residual = _unowned(own_reals)
+    active, holds = flags[0], flags[1]
+    active[:] = True
+    status, iters, done, count = ints[0], ints[1], ints[2], ints[3]
+    done[:] = k0
+    for k in range(k0, k1):
+        src = cur
+        for j in range(coeffs.shape[0]):
+            dst = buffers[j % 2]
+            _affine_substep_rows(src, dst, active, coeffs[j] * dt, order, tol, max_iter, precond,
+                                 bracket_k, ad_star_k, dexpinv_k, coadjoint_k, data, grad,
+                                 checked, M, c, zero, n, W, V, status,
+                                 residual, iters, holds)
+            src = dst
+        if _accept_step(k, n_steps, save_every, src, cur, active, done, count, saved) == 0:
+            break
+    _report(cur, final, info, done, count, status, residual, iters)
+    _keep_alive(own_W, own_V, own_reals, owners)
 
 
 _ARGS = (
@@ -440,3 +644,75 @@ def run_single(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_ite
                        max_iter, precond, family, data, grad, grad_c,
                        hvp, d3, has_hvp, has_d3, affine, M, c, saved[start:stop],
                        final[start:stop], info[start:stop])
+
+
+# ----------------------------------------------------- the fused loops, compiled on demand
+_AFFINE_ARGS = (
+    BLOCK, types.float64, types.int64, types.int64, types.int64, types.int64,  # as _ARGS
+    VEC, types.int64, types.float64, types.int64, types.boolean,
+    VEC,  # algebra data
+    UNARY_F,  # grad
+    types.boolean,  # check the affine model against grad at every step
+    BLOCK, VEC,  # M, c
+    MAT3, BLOCK, BLOCK,  # saved, final, info
+)
+
+
+@njit(cache=True, inline="always")
+def _run_affine(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter, precond,
+                bracket_k, ad_star_k, dexpinv_k, coadjoint_k, n, data, grad, checked, M, c, saved,
+                final, info):
+    for start in range(0, mu0.shape[0], BLOCK_ROWS):
+        stop = min(mu0.shape[0], start + BLOCK_ROWS)
+        _advance_affine_block(mu0[start:stop], dt, k0, k1, n_steps, save_every, coeffs, order,
+                              tol, max_iter, precond, bracket_k, ad_star_k, dexpinv_k,
+                              coadjoint_k, n, data, grad, checked, M, c, saved[start:stop],
+                              final[start:stop], info[start:stop])
+
+
+def _run_affine_so3(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter, precond,
+                    data, grad, checked, M, c, saved, final, info):
+    _run_affine(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter, precond,
+                so3_bracket_row, so3_ad_star_row, so3_dexpinv_star_row,
+                so3_coadjoint_exp_row, 3, data, grad, checked, M, c, saved, final, info)
+
+
+def _run_affine_se3(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter, precond,
+                    data, grad, checked, M, c, saved, final, info):
+    _run_affine(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter, precond,
+                se3_bracket_row, se3_ad_star_row, se3_dexpinv_star_row,
+                se3_coadjoint_exp_row, 6, data, grad, checked, M, c, saved, final, info)
+
+
+def _run_affine_heisenberg(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter,
+                           precond, data, grad, checked, M, c, saved, final, info):
+    _run_affine(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter, precond,
+                heisenberg_bracket_row, heisenberg_ad_star_row, heisenberg_dexpinv_star_row,
+                heisenberg_coadjoint_exp_row, mu0.shape[1], data, grad, checked, M, c, saved,
+                final, info)
+
+
+_AFFINE_LOOPS = {SO3_FAMILY: _run_affine_so3, SE3_FAMILY: _run_affine_se3,
+                 HEISENBERG_FAMILY: _run_affine_heisenberg}
+_AFFINE_COMPILED: dict = {}
+_AFFINE_LOCK = threading.Lock()
+
+
+def affine_loop(family: int):
+    """The loop of :func:`run_single` for an affine gradient on ``family`` (so(3), se(3),
+    heisenberg(n)), each member's substep fused with the dimension a constant; compiled on
+    first use (cached on disk), None for the dense family.
+
+    Its arguments are those of :func:`run_single` without ``family``, the complex gradient
+    and the exact derivatives, and with ``checked`` (bool) after ``grad``: whether the
+    user's gradient is called at every step to confirm the affine model (not for a model
+    declared by the system). It returns the same bits as :func:`run_single`.
+    """
+    if family not in _AFFINE_LOOPS:
+        return None
+    with _AFFINE_LOCK:
+        loop = _AFFINE_COMPILED.get(family)
+        if loop is None:
+            loop = njit(types.void(*_AFFINE_ARGS), cache=True, nogil=True)(_AFFINE_LOOPS[family])
+            _AFFINE_COMPILED[family] = loop
+    return loop

@@ -54,6 +54,9 @@ class CompiledRunner:
     preconditioned : bool
     description : str
         What was compiled, for the trajectory's metadata.
+    checked : bool
+        Whether the affine model is confirmed by the system's gradient at every step (a
+        model read off the gradient); False for a model the system declares.
     compile_seconds : float
         Time spent preparing the runner (set by :func:`liepoisson.integrate`).
     """
@@ -69,6 +72,7 @@ class CompiledRunner:
     max_iter: int
     preconditioned: bool
     description: str
+    checked: bool = True
     compile_seconds: float = 0.0
 
     def advance(self, mu: np.ndarray, dt: float, k0: int, k1: int, n_steps: int, save_every: int):
@@ -106,8 +110,14 @@ class CompiledRunner:
         k = self.kernels
         grad, grad_c, hvp, d3 = self.callables
         M, c = self.affine if self.affine is not None else (np.zeros((1, 1)), np.zeros(1))
+        fused = kernels.affine_loop(k.family) if self.affine is not None else None
 
         def run(part: slice) -> None:
+            if fused is not None:
+                fused(mu[part], float(dt), int(k0), int(k1), int(n_steps), int(save_every),
+                      self.coefficients, self.order, self.tol, self.max_iter, self.preconditioned,
+                      k.data, grad, self.checked, M, c, saved[part], final[part], info[part])
+                return
             kernels.run_single(
                 mu[part], float(dt), int(k0), int(k1), int(n_steps), int(save_every),
                 self.coefficients, self.order, self.tol, self.max_iter, self.preconditioned,
@@ -261,13 +271,19 @@ def lie_poisson_hj_runner(method, system, probe: np.ndarray, affine: bool = True
         A valid state (the run's initial state) at which the compiled callables are
         checked against the numpy ones.
     affine : bool
-        Detect an affine gradient (:func:`affine_model`) and evaluate it as a matrix.
+        Evaluate an affine gradient as a matrix: the one the system declares, else one
+        detected by :func:`affine_model`.
 
     Raises
     ------
     NotCompilable
     """
-    from .lie_poisson_hj import no_complex_gradient, no_hessian_vector, no_third_derivative
+    from .lie_poisson_hj import (
+        affine_loop,
+        no_complex_gradient,
+        no_hessian_vector,
+        no_third_derivative,
+    )
 
     check_structure(method, system)
     overridden = _overridden_methods(system)
@@ -287,7 +303,11 @@ def lie_poisson_hj_runner(method, system, probe: np.ndarray, affine: bool = True
     block = np.ascontiguousarray(np.stack([probe, probe + 0.1 * rng.standard_normal(probe.shape)]))
     vs = np.ascontiguousarray(np.stack([v, v[::-1]]))
     grad = compiled_and_checked(fns["gradient"], "real", "gradient", (block,))
-    model = affine_model(fns, probe, rng) if affine else None
+    declared = fns.get("affine_gradient") if affine else None
+    if declared is not None:
+        model = (np.array(declared[0]), np.array(declared[1]))  # writable: the loops' types
+    else:
+        model = affine_model(fns, probe, rng) if affine else None
     # as on the numpy path, "auto" preconditions when exact Hessian-vector products are
     # at hand: given by the system, or M v for an affine gradient
     preconditioned = method.solver == "preconditioned" or (
@@ -312,8 +332,12 @@ def lie_poisson_hj_runner(method, system, probe: np.ndarray, affine: bool = True
                                   (block, vs, vs))
         parts.append("third_derivative")
     description = f"numba: {kernels.kind} algebra kernels; compiled {', '.join(parts)}"
-    if model is not None:
+    if declared is not None:
+        description += "; affine gradient declared by the system, evaluated as a matrix"
+    elif model is not None:
         description += "; affine gradient evaluated as a matrix (checked at every step)"
+    if model is not None and affine_loop(kernels.family) is not None:  # compiled on first use
+        description += "; fused substeps per member"
     if needs_complex:
         description += "; complex-step second derivatives"
     return CompiledRunner(
@@ -328,4 +352,5 @@ def lie_poisson_hj_runner(method, system, probe: np.ndarray, affine: bool = True
         max_iter=int(method.max_iter),
         preconditioned=bool(preconditioned),
         description=description,
+        checked=declared is None,
     )

@@ -134,6 +134,8 @@ class HeavyTop(LiePoissonSystem):
             hessian_vector=hessian_vector,
             third_derivative=zero_third_derivative,
             name=name,
+            affine_gradient=(np.diag(np.concatenate([inv, np.zeros(3)])),
+                             np.concatenate([np.zeros(3), force])),
         )
 
     @property

@@ -184,6 +184,7 @@ class RigidBody(LiePoissonSystem):
             hessian_vector=hessian_vector,
             third_derivative=zero_third_derivative,
             name=name,
+            affine_gradient=(np.diag(inv), np.zeros(3)),
         )
 
     @property

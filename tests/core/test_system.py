@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from liepoisson import LiePoissonSystem, VerificationError, se3, so3, su
+from liepoisson import InvalidArgumentError, LiePoissonSystem, NonFiniteError, VerificationError, se3, so3, su
 from liepoisson.testing import (
     SYSTEM_LAWS,
     catalog_algebra,
@@ -226,3 +226,26 @@ def test_report_prints_a_table_with_every_law():
     assert "all 6 laws passed" in text
     for check in report.checks:
         assert check.law in text
+
+
+# ------------------------------------------------------------ declared affine gradients
+def test_a_declared_affine_gradient_must_match_the_gradient():
+    inertia = np.array([1.0, 2.0, 3.0])
+    H = lambda m: 0.5 * np.sum(m**2 / inertia, axis=-1)  # noqa: E731
+    grad = lambda m: m / inertia  # noqa: E731
+    system = LiePoissonSystem(so3(), H, gradient=grad, affine_gradient=(np.diag(1 / inertia), np.zeros(3)))
+    M, c = system.derivative_callables()["affine_gradient"]
+    assert np.array_equal(M, np.diag(1 / inertia)) and not M.flags.writeable
+    with pytest.raises(InvalidArgumentError, match="does not match the gradient"):
+        LiePoissonSystem(so3(), H, gradient=grad, affine_gradient=(np.eye(3), np.zeros(3)))
+    with pytest.raises(InvalidArgumentError, match=r"shapes \(3, 3\) and \(3,\)"):
+        LiePoissonSystem(so3(), H, gradient=grad, affine_gradient=(np.eye(2), np.zeros(3)))
+    with pytest.raises(InvalidArgumentError, match="must be a pair"):
+        LiePoissonSystem(so3(), H, gradient=grad, affine_gradient=np.eye(3))
+    with pytest.raises(InvalidArgumentError, match="needs the gradient"):
+        LiePoissonSystem(so3(), H, affine_gradient=(np.eye(3), np.zeros(3)))
+    with pytest.raises(NonFiniteError, match="affine_gradient"):
+        LiePoissonSystem(so3(), H, gradient=grad, affine_gradient=(np.full((3, 3), np.nan), np.zeros(3)))
+    with pytest.raises(InvalidArgumentError, match="coefficient vectors"):
+        LiePoissonSystem(su(2), lambda m: 0.0 * np.sum(np.abs(m) ** 2, axis=(-2, -1)),
+                         gradient=lambda m: 0.0 * m, affine_gradient=(np.eye(3), np.zeros(3)))

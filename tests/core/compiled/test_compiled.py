@@ -328,3 +328,46 @@ def test_auto_scheme_uses_the_series_unless_the_gradient_is_not_analytic():
                               gradient=lambda m: 3.0 * m * np.abs(m) / inertia)
     traj = integrate(kinked, mu0, 0.1, 2, method=LiePoissonHJ(order=4))
     assert traj.metadata["method"] == "LiePoissonHJ(order=4, composition)"
+
+
+# ------------------------------------------------------------ fused affine loops
+@pytest.mark.parametrize("name", ["so3", "se3", "heisenberg2"])
+@pytest.mark.parametrize("order", [2, 4])
+@pytest.mark.parametrize("solver", ["preconditioned", "fixed_point"])
+def test_fused_affine_loops_equal_the_general_loop_bit_for_bit(name, order, solver, monkeypatch):
+    """An affine gradient on so(3), se(3) or heisenberg(n) runs each member's substeps in
+    one fused loop: the same states, saved states, statuses, residuals and iteration
+    counts, bit for bit, as the general block loop."""
+    from liepoisson.compiled import lie_poisson_hj as kernels
+    from liepoisson.compiled.runner import lie_poisson_hj_runner
+
+    algebra = ALGEBRAS[name]()
+    system = user_system(algebra, 0.0, exact=False)
+    mu0 = initial_states(algebra, 70)  # more than one block
+    method = LiePoissonHJ(order=order, solver=solver).for_system(system)
+    runner = lie_poisson_hj_runner(method, system, mu0[0])
+    assert "fused" in runner.description
+    fused = runner.advance(mu0, 0.1, 0, 12, 12, 5)
+    monkeypatch.setattr(kernels, "affine_loop", lambda family: None)
+    general = runner.advance(mu0, 0.1, 0, 12, 12, 5)
+    for a, b in zip(fused, general):
+        assert np.array_equal(a, b)
+    assert np.all(fused[2][:, 2] == kernels.OK)
+
+
+def test_a_declared_affine_gradient_runs_unchecked_with_the_same_result():
+    """A system that declares its gradient affine runs the fused loop without confirming
+    the model at every step, and gives the bits of the same system without the
+    declaration (whose affine form the loop reads off and checks)."""
+    inertia = np.array([1.0, 2.0, 3.5])
+    H = lambda m: 0.5 * np.sum(m**2 / inertia, axis=-1)  # noqa: E731
+    gradient = lambda m: m / inertia  # noqa: E731
+    declared = LiePoissonSystem(so3(), H, gradient=gradient,
+                                affine_gradient=(np.diag(1.0 / inertia), np.zeros(3)))
+    detected = LiePoissonSystem(so3(), H, gradient=gradient)
+    mu0 = initial_states(so3(), 5)
+    a = integrate(declared, mu0, 0.1, 30, method=LiePoissonHJ(order=4), engine="compiled")
+    b = integrate(detected, mu0, 0.1, 30, method=LiePoissonHJ(order=4), engine="compiled")
+    assert "declared" in a.metadata["engine_detail"]
+    assert "checked at every step" in b.metadata["engine_detail"]
+    assert np.array_equal(a.states, b.states)
