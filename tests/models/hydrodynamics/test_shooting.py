@@ -5,6 +5,8 @@ to the linear-quadratic closed form at the scheme's order in dt and spectrally i
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -21,6 +23,7 @@ from liepoisson_models.hydrodynamics import (
     schrodinger_residual,
     solve_real_time,
 )
+from liepoisson_models.hydrodynamics import shooting as shooting_module
 from liepoisson_models.hydrodynamics.cli import bimodal_problem
 from liepoisson_models.hydrodynamics.shooting import _midpoint_tangent
 
@@ -190,6 +193,33 @@ def test_bimodal_shooting_solution_converges_at_the_scheme_order_in_dt(order, st
         levels.append(solution.psi[:: n_steps // steps[0]])
     differences = [float(np.max(np.sqrt(grid.integrate(np.abs(a - b) ** 2)))) for a, b in zip(levels[:-1], levels[1:])]
     assert np.all(_orders(differences) >= slowest), differences
+
+
+def test_shooting_continues_by_levenberg_marquardt_where_the_line_search_stalls(monkeypatch):
+    """Bimodal data at T = 0.22 on 64 points: no fraction of the Gauss-Newton step decreases
+    |R| at 4.0e-3; the damped steps on the same Jacobian reach round-off."""
+    created = []
+
+    class Recorded(shooting_module._LevenbergMarquardt):
+        def __init__(self, *args):
+            created.append(self)
+            super().__init__(*args)
+
+    monkeypatch.setattr(shooting_module, "_LevenbergMarquardt", Recorded)
+    result = PhaseShooting(bimodal_problem(points=64, horizon=0.22), 40).solve()
+    assert len(created) == 1
+    assert result.residuals[-1] <= 1e-12
+
+
+def test_shooting_at_a_fold_reports_a_stationary_point_with_a_rank_deficient_jacobian():
+    """Bimodal data at T = 0.28 on 64 points: the iterations end where DR^T R = 0 with R != 0
+    and one singular value of DR near zero (a fold of the solution branch)."""
+    with pytest.raises(ConvergenceError, match=r"stationary point of \|R\|\^2") as info:
+        PhaseShooting(bimodal_problem(points=64, horizon=0.28), 40).solve()
+    gradient, smallest = map(float, re.search(r"\|DR\^T R\| = (\S+) \|DR\| \|R\| and smallest singular value (\S+) of",
+                                              str(info.value)).groups())
+    assert gradient <= 1e-6 and smallest <= 1e-6
+    assert 0 < info.value.residual <= 1e-3
 
 
 def test_shooting_refuses_an_imaginary_time_problem():
