@@ -1,6 +1,6 @@
 """``liepoisson run hydrodynamics``: the chain from training to quantum hydrodynamics and NLS.
 
-Two parts (``--case``):
+Three parts (``--case``; ``both`` runs the first two):
 
 ``lq``
     The linear–quadratic Gaussian problem in 1-D, in every representation, against its
@@ -18,6 +18,14 @@ Two parts (``--case``):
     A :class:`~liepoisson_models.deep_learning.GradientResNet` trained on the 2-D moons (zero-padded
     inputs), its data density flowing through depth with noise (grid and particles), its
     phase, wavefunction, residuals and the conditions of the theory.
+``shooting``
+    The real-time (:math:`\\kappa = 1`) two-point problem by
+    :class:`~liepoisson_models.hydrodynamics.PhaseShooting`: the LQ problem of :data:`SHOOTING`
+    against its closed form (orders in :math:`\\Delta t`, spectral in :math:`\\Delta x`), and
+    general data, :func:`bimodal_problem` (two bumps on a floor, the terminal cost
+    :math:`1 - \\cos(2\\pi x/L)`): the terminal residual and the orders of the successive
+    differences of the solutions in :math:`\\Delta t` (plots ``hydrodynamics_shooting.png``
+    and ``hydrodynamics_bimodal.png``).
 
 It writes ``report.json`` and the plots ``hydrodynamics_lq_fields.png`` (:math:`\\rho`,
 :math:`v`, :math:`|\\psi|` and the phase :math:`S` over :math:`(x, t)` for both LQ cases),
@@ -66,9 +74,9 @@ from .._cli import (
     positive_int,
     refuse_unused,
 )
-from .control import hopf_cole, solve_optimality
+from .control import MeanFieldControl, hopf_cole, solve_optimality
 from .fields import inverse_madelung
-from .grid import PeriodicGrid
+from .grid import PeriodicGrid, normalize_density
 from .lq import LinearQuadratic
 from .network import gradient_network_hydrodynamics, network_density_flow
 from .particles import histogram_density, simulate_particles
@@ -82,8 +90,8 @@ from .residuals import (
     weighted_norm,
 )
 
-__all__ = ["ENTRY", "CASES", "TOLERANCES", "PLAIN", "FISHER", "SHOOTING", "SHOOTING_RUNS", "LQ_OPTIONS", "NETWORK_OPTIONS",
-           "NETWORK_BLOCKS", "network_points", "add_arguments", "run"]
+__all__ = ["ENTRY", "CASES", "TOLERANCES", "PLAIN", "FISHER", "SHOOTING", "SHOOTING_RUNS", "BIMODAL", "BIMODAL_RUNS",
+           "LQ_OPTIONS", "NETWORK_OPTIONS", "NETWORK_BLOCKS", "network_points", "bimodal_problem", "add_arguments", "run"]
 
 #: What ``--case`` selects.
 CASES = ("both", "lq", "network", "shooting")
@@ -103,6 +111,7 @@ TOLERANCES = {
     "shooting_order_4": 3.5,
     "shooting_spectral_gain": 8.0,        # error ratio per refinement in dx (at least)
     "shooting_residual": 1e-4,            # |R| at the end / |R| of the guess (at most)
+    "bimodal_residual": 1e-10,            # |R| at the end, bimodal data (at most)
 }
 #: The real-time LQ problem of ``--case shooting`` (kappa = 1, hbar = sigma^2 = 1).
 SHOOTING = dict(sigma=1.0, horizon=0.5, mean0=[0.0], var0=0.5, q=0.0, p=1.0, target=0.5, fisher=1.0)
@@ -111,6 +120,15 @@ SHOOTING_RUNS = {
     "dt_order_2": [(2, 64, 16.0, n) for n in (20, 40, 80)],
     "dt_order_4": [(4, 32, 12.0, n) for n in (10, 20, 40)],
     "dx_order_4": [(4, n, 12.0, 40) for n in (18, 20, 24)],
+}
+#: The real-time problem with general data of ``--case shooting``: two bumps
+#: :math:`e^{-(x \\mp c)^2/w}` on a density floor (normalised to mass 1) on ``points`` points of
+#: :math:`[-L/2, L/2)`, the terminal cost :math:`\\Phi = 1 - \\cos(2\\pi x/L)`, no running cost.
+BIMODAL = dict(points=32, length=8.0, centre=1.2, width=0.5, floor=0.1, sigma=1.0, horizon=0.25, fisher=1.0)
+#: Its refinements in dt: (order, steps per run); each run starts from the phase of the one before.
+BIMODAL_RUNS = {
+    "dt_order_2": (2, (80, 160, 320, 640)),
+    "dt_order_4": (4, (20, 40, 80, 160)),
 }
 #: The plain LQ problem (noise set by ``--sigma``).
 PLAIN = dict(horizon=1.0, mean0=[-0.5], var0=0.5, q=0.5, p=1.0, target=1.0)
@@ -162,7 +180,8 @@ def add_arguments(parser) -> None:
     """The options of ``liepoisson run hydrodynamics``."""
     parser.add_argument("--case", choices=CASES, default="both",
                         help="the linear-quadratic closed form, the trained network, both (default), or "
-                             "the real-time (Fisher) problem by shooting against the closed form")
+                             "the real-time (Fisher) problem by shooting: against the LQ closed form, and "
+                             "on a bimodal density with a cosine terminal cost")
     parser.add_argument("--points", type=positive_int, default=256,
                         help="grid points of the 1-D LQ box [-8, 8) (default: 256)")
     add_steps_argument(parser, 256, help="time steps of the LQ grid solver over T = 1 (default: 256)")
@@ -458,33 +477,48 @@ def _shooting_checks(report: dict) -> dict[str, dict]:
     }
 
 
+def _plot_histories(ax, runs: list, ylabel: str) -> None:
+    """The terminal residual per Gauss–Newton iteration of each run ``(marker, label,
+    residuals)``."""
+    for marker, label, residuals in runs:
+        ax.semilogy(residuals, marker + "-", ms=3, label=label)
+    ax.set_xlabel("Gauss-Newton iteration")
+    ax.set_ylabel(ylabel)
+    ax.set_title("shooting on the initial phase", fontsize=9)
+    ax.legend(fontsize=6)
+    ax.grid(True, alpha=0.3)
+
+
+def _plot_dt_orders(ax, curves: list, ylabel: str, title: str) -> None:
+    """Errors against the time step, each curve ``(dt, errors, order, measured orders)``, with
+    the slope of its order dotted."""
+    for dt, err, order, measured in curves:
+        ax.loglog(dt, err, "o-", label=f"order {order}: " + ", ".join(f"{o:.2f}" for o in measured))
+        ax.loglog(dt, err[-1] * (dt / dt[-1]) ** order, "k:", lw=0.8)
+    ax.set_xlabel(r"$\Delta t$")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7)
+    ax.grid(True, alpha=0.3)
+
+
 def _plot_shooting(report: dict, fields: dict, path: Path) -> Path:
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(11.0, 3.4), layout="constrained")
     axes = fig.subplots(1, 3)
-    ax = axes[0]
-    for name, marker in (("dt_order_2", "o"), ("dt_order_4", "s")):
-        for r in report[name]["runs"]:
-            ax.semilogy(np.array(r["residuals"]) / r["residuals"][0], marker + "-", ms=3,
-                        label=f"order {r['order']}, {r['steps']} steps")
-    ax.set_xlabel("Gauss-Newton iteration")
-    ax.set_ylabel(r"terminal residual $|R| / |R_{\mathrm{guess}}|$")
-    ax.set_title("shooting on the initial phase", fontsize=9)
-    ax.legend(fontsize=6)
-    ax.grid(True, alpha=0.3)
-    ax = axes[1]
-    for name, slope in (("dt_order_2", 2), ("dt_order_4", 4)):
+    _plot_histories(axes[0], [(marker, f"order {r['order']}, {r['steps']} steps",
+                               np.array(r["residuals"]) / r["residuals"][0])
+                              for name, marker in (("dt_order_2", "o"), ("dt_order_4", "s"))
+                              for r in report[name]["runs"]],
+                    r"terminal residual $|R| / |R_{\mathrm{guess}}|$")
+    curves = []
+    for name, order in (("dt_order_2", 2), ("dt_order_4", 4)):
         rows = report[name]["runs"]
-        dt = np.array([SHOOTING["horizon"] / r["steps"] for r in rows])
-        err = np.array([r["error"] for r in rows])
-        ax.loglog(dt, err, "o-", label=f"order {slope}: " + ", ".join(f"{o:.2f}" for o in report[name]["orders"]))
-        ax.loglog(dt, err[-1] * (dt / dt[-1]) ** slope, "k:", lw=0.8)
-    ax.set_xlabel(r"$\Delta t$")
-    ax.set_ylabel(r"$\max_t\|\psi - \psi_{\mathrm{exact}}\|_{L^2}$")
-    ax.set_title("error against the LQ closed form", fontsize=9)
-    ax.legend(fontsize=7)
-    ax.grid(True, alpha=0.3)
+        curves.append((np.array([SHOOTING["horizon"] / r["steps"] for r in rows]),
+                       np.array([r["error"] for r in rows]), order, report[name]["orders"]))
+    _plot_dt_orders(axes[1], curves, r"$\max_t\|\psi - \psi_{\mathrm{exact}}\|_{L^2}$",
+                    "error against the LQ closed form")
     ax = axes[2]
     last = report["dt_order_2"]["runs"][-1]
     grid, solution = fields[("dt_order_2", last["steps"], last["points"])]
@@ -498,6 +532,111 @@ def _plot_shooting(report: dict, fields: dict, path: Path) -> Path:
     ax.set_ylabel(r"$\rho$")
     ax.set_title(rf"density of the solution ($\kappa = 1$, order 2, {last['steps']} steps)", fontsize=9)
     ax.legend(fontsize=6)
+    fig.savefig(path, dpi=80)
+    return path
+
+
+def bimodal_problem(points: int | None = None, horizon: float | None = None) -> MeanFieldControl:
+    """The real-time problem of :data:`BIMODAL`: a bimodal initial density and a
+    non-quadratic terminal cost.
+
+    Parameters
+    ----------
+    points : int, optional
+        Grid points on :math:`[-L/2, L/2)` (default ``BIMODAL["points"]``).
+    horizon : float, optional
+        :math:`T` (default ``BIMODAL["horizon"]``).
+
+    Returns
+    -------
+    MeanFieldControl
+        On ``PeriodicGrid(points, BIMODAL["length"])``, with ``fisher = 1``.
+
+    Examples
+    --------
+    >>> problem = bimodal_problem()
+    >>> problem.grid.shape, round(float(problem.grid.integrate(problem.rho0)), 12)
+    ((32,), 1.0)
+    """
+    b = BIMODAL
+    grid = PeriodicGrid(b["points"] if points is None else points, b["length"])
+    x = grid.x
+    bumps = np.exp(-((x - b["centre"]) ** 2) / b["width"]) + np.exp(-((x + b["centre"]) ** 2) / b["width"])
+    return MeanFieldControl(grid, normalize_density(grid, bumps + b["floor"]), sigma=b["sigma"],
+                            horizon=b["horizon"] if horizon is None else horizon,
+                            terminal_cost=1.0 - np.cos(2.0 * np.pi * x / b["length"]), fisher=b["fisher"])
+
+
+def _bimodal_part() -> tuple[dict, dict]:
+    """:func:`bimodal_problem` by :class:`PhaseShooting` on the refinements of
+    :data:`BIMODAL_RUNS`: the terminal residual, the Gauss–Newton histories and the orders
+    of the successive differences :math:`\\max_t\\|\\psi_{\\Delta t} - \\psi_{\\Delta t/2}\\|_{L^2}`
+    (on the levels of the coarsest run)."""
+    problem = bimodal_problem()
+    grid = problem.grid
+    report: dict[str, Any] = {"parameters": dict(BIMODAL, terminal_cost="1 - cos(2 pi x / length)")}
+    fields = {}
+    for name, (order, steps) in BIMODAL_RUNS.items():
+        rows, levels, guess = [], [], None
+        for n_steps in steps:
+            start = time.perf_counter()
+            result = PhaseShooting(problem, n_steps, order).solve(guess)
+            wall = time.perf_counter() - start
+            guess = result.theta0
+            solution = result.solution()
+            levels.append(solution.psi[:: n_steps // steps[0]])
+            Theta = np.angle(np.exp(1j * (solution.phi[-1] + problem.terminal_cost) / problem.hbar))
+            rows.append({"steps": n_steps, "iterations": result.iterations, "residuals": list(result.residuals),
+                         "terminal_phase_error": float(np.max(np.abs(Theta))),
+                         "mass_error": float(np.max(np.abs(grid.integrate(solution.rho) - 1.0))),
+                         "wall_time_s": wall})
+            fields[(name, n_steps)] = solution
+        differences = np.array([_l2_gap(grid, a, b) for a, b in zip(levels[:-1], levels[1:])])
+        report[name] = {"order": order, "runs": rows, "differences": differences.tolist(),
+                        "orders": np.log2(differences[:-1] / differences[1:]).tolist()}
+    return report, fields
+
+
+def _bimodal_checks(report: dict) -> dict[str, dict]:
+    tol = TOLERANCES
+    largest = max(r["residuals"][-1] for name in BIMODAL_RUNS for r in report[name]["runs"])
+    return {
+        "bimodal_meets_terminal_condition": _below(largest, tol["bimodal_residual"]),
+        "bimodal_order_2_in_dt": _at_least(min(report["dt_order_2"]["orders"]), tol["shooting_order_2"]),
+        "bimodal_order_4_in_dt": _at_least(min(report["dt_order_4"]["orders"]), tol["shooting_order_4"]),
+    }
+
+
+def _plot_bimodal(report: dict, fields: dict, path: Path) -> Path:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11.0, 3.4), layout="constrained")
+    axes = fig.subplots(1, 3)
+    problem = bimodal_problem()
+    x = problem.grid.x
+    ax = axes[0]
+    order, steps = BIMODAL_RUNS["dt_order_2"]
+    solution = fields[("dt_order_2", steps[-1])]
+    for n in np.linspace(0, solution.t.size - 1, 5).astype(int):
+        ax.plot(x, solution.rho[n], label=f"t = {solution.t[n]:.3g}")
+    twin = ax.twinx()
+    twin.plot(x, problem.terminal_cost, "k:", lw=1.0)
+    twin.set_ylabel(r"terminal cost $\Phi$ (dotted)")
+    ax.set_xlabel("x")
+    ax.set_ylabel(r"$\rho$")
+    ax.set_title(rf"density of the solution (order {order}, {steps[-1]} steps)", fontsize=9)
+    ax.legend(fontsize=6)
+    _plot_histories(axes[1], [(marker, f"order {report[name]['order']}, {r['steps']} steps",
+                               np.maximum(r["residuals"], 1e-17))
+                              for name, marker in (("dt_order_2", "o"), ("dt_order_4", "s"))
+                              for r in report[name]["runs"]],
+                    r"terminal residual $|R|$")
+    axes[1].axhline(TOLERANCES["bimodal_residual"], color="0.5", lw=0.8, ls="--")
+    _plot_dt_orders(axes[2], [(BIMODAL["horizon"] / np.array(steps[:-1]), np.array(report[name]["differences"]),
+                               order, report[name]["orders"]) for name, (order, steps) in BIMODAL_RUNS.items()],
+                    r"$\max_t\|\psi_{\Delta t} - \psi_{\Delta t/2}\|_{L^2}$", "successive differences")
+    fig.suptitle(rf"bimodal density, $\Phi = 1 - \cos(2\pi x/L)$, $T = {BIMODAL['horizon']:g}$, "
+                 r"$\kappa = 1$", fontsize=10)
     fig.savefig(path, dpi=80)
     return path
 
@@ -618,8 +757,8 @@ def run(options) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``lq`` (``plain`` and ``fisher`` reports), ``network``, ``checks``, ``plots``,
-        ``passed`` and ``summary``.
+        ``lq`` (``plain`` and ``fisher`` reports), ``network``, ``shooting`` and
+        ``bimodal`` (``--case shooting``), ``checks``, ``plots``, ``passed`` and ``summary``.
     """
     if options.case not in CASES:
         raise InvalidArgumentError(f"--case must be one of {CASES}, got {options.case!r}")
@@ -694,6 +833,20 @@ def run(options) -> dict[str, Any]:
             "  Gauss-Newton iterations: " + ", ".join(str(r["iterations"]) for name in SHOOTING_RUNS
                                                       for r in report[name]["runs"]),
         ]
+        bimodal, bimodal_fields = _bimodal_part()
+        result["bimodal"] = bimodal
+        checks.update(_bimodal_checks(bimodal))
+        plots.append(Plot("hydrodynamics_bimodal.png", lambda path: _plot_bimodal(bimodal, bimodal_fields, path)))
+        lines.append(f"bimodal density (floor {BIMODAL['floor']:g}), 1 - cos terminal cost, T = {BIMODAL['horizon']:g}, "
+                     "by shooting (successive differences of psi):")
+        for name in BIMODAL_RUNS:
+            b = bimodal[name]
+            lines.append(
+                f"  order {b['order']}, steps " + ", ".join(str(r["steps"]) for r in b["runs"])
+                + ": iterations " + ", ".join(str(r["iterations"]) for r in b["runs"])
+                + ", |R| <= " + f"{max(r['residuals'][-1] for r in b['runs']):.1e}"
+                + "; differences " + ", ".join(f"{d:.2e}" for d in b["differences"])
+                + "; orders " + ", ".join(f"{o:.2f}" for o in b["orders"]))
     result.update(outcome(checks, plots, "\n".join(lines)))
     return result
 

@@ -62,10 +62,19 @@ linearised.
 **The solver.** Gauss–Newton on :math:`R(\\theta_0) = 0`, :math:`\\theta_0 = S_0/\\hbar`: the
 Jacobian's rows come from one backward (adjoint) sweep of the block of unit cotangents, the
 step is the least-squares solution with small singular values cut off (the phase where
-:math:`\\rho_0` is negligible moves nothing), halved until :math:`|R|` decreases. It starts
+:math:`\\rho_0` is negligible moves nothing), halved until :math:`|R|` decreases. Where no
+fraction of that step decreases :math:`|R|`, it continues by Levenberg–Marquardt on the same
+Jacobian (the damping ruled by the ratio of the actual to the predicted decrease), which
+follows curved valleys of :math:`|R|^2` that the straight Gauss–Newton step leaves. It starts
 from alternating backward–forward passes (:meth:`PhaseShooting.initial_guess`): impose the
 terminal condition on the last terminal density, run the steps backwards, keep the phase at
 :math:`t = 0`; these converge linearly to a neighbourhood where Newton converges fast.
+
+When the damped steps find no decrease either, :math:`\\theta_0` is a stationary point of
+:math:`|R|^2` that is not a solution (:math:`DR^T R \\approx 0`, :math:`R \\ne 0`): the error
+then gives :math:`|DR^T R|/(\\|DR\\|\\,|R|)` and the smallest singular value of :math:`DR`
+relative to the largest. A smallest singular value near zero, isolated from the others, with a
+small :math:`|R|` is a fold of the solution branch (a conjugate time): no solution nearby.
 """
 
 from __future__ import annotations
@@ -89,6 +98,10 @@ __all__ = ["PhaseShooting", "ShootingResult", "solve_real_time", "align_phase_in
 
 #: Relative tolerance of the linear solves of the tangent and adjoint substeps.
 _LINEAR_TOL = 1e-14
+#: Levenberg–Marquardt: the first damping and the damping at which the solver gives up, in
+#: units of the largest squared singular value of the Jacobian.
+_FIRST_DAMPING = 1e-6
+_LAST_DAMPING = 1e10
 
 
 def _midpoint_tangent(nls, m: np.ndarray, tau: float, v: np.ndarray, adjoint: bool, what: str) -> np.ndarray:
@@ -113,6 +126,45 @@ def _midpoint_tangent(nls, m: np.ndarray, tau: float, v: np.ndarray, adjoint: bo
 
     y = solve_contraction(update, b.astype(complex), _LINEAR_TOL, 200, what)
     return scale * (2.0 * y - b)
+
+
+class _LevenbergMarquardt:
+    """Levenberg–Marquardt steps from the SVD of a Jacobian ``(N, n)``, the damping
+    :math:`\\mu` updated from the gain ratio (Nielsen's rule), singular values below ``rcond``
+    times the largest cut off."""
+
+    def __init__(self, jacobian: np.ndarray, rcond: float):
+        self._rcond = rcond
+        self.set_jacobian(jacobian)
+        self._mu = _FIRST_DAMPING * self.singular_values[0] ** 2
+        self._nu = 2.0
+
+    def set_jacobian(self, jacobian: np.ndarray) -> None:
+        self.jacobian = jacobian
+        self._u, self.singular_values, self._vt = np.linalg.svd(jacobian, full_matrices=False)
+
+    def step(self, R: np.ndarray) -> tuple[np.ndarray, float]:
+        """The step :math:`h = -(J^TJ + \\mu)^{-1}J^TR`, shape ``(n,)``, and the decrease
+        :math:`|R|^2 - |R + Jh|^2` it predicts."""
+        s = self.singular_values
+        c = self._u.T @ R
+        f = np.where(s > self._rcond * s[0], s / (s**2 + self._mu), 0.0)
+        return -(self._vt.T @ (f * c)), float(np.sum(c**2 - ((1.0 - s * f) * c) ** 2))
+
+    def update(self, gain: float) -> None:
+        """Less damping after a step that decreased :math:`|R|` (``gain`` the actual over the
+        predicted decrease, ``> 0``), more after one that did not."""
+        if gain > 0:
+            self._mu *= max(1.0 / 3.0, 1.0 - (2.0 * gain - 1.0) ** 3)
+            self._nu = 2.0
+        else:
+            self._mu *= self._nu
+            self._nu *= 2.0
+
+    @property
+    def exhausted(self) -> bool:
+        """The damping is so large that no step can decrease :math:`|R|`."""
+        return self._mu > _LAST_DAMPING * self.singular_values[0] ** 2
 
 
 @dataclass(frozen=True)
@@ -388,15 +440,18 @@ class PhaseShooting:
         return best
 
     # ------------------------------------------------------------------ the solver
-    def solve(self, guess=None, tol: float = 1e-12, max_iter: int = 30, rcond: float = 1e-8,
+    def solve(self, guess=None, tol: float = 1e-12, max_iter: int = 60, rcond: float = 1e-8,
               floor: float = 1e-4, support: float = 1e-10) -> "ShootingResult":
-        """Gauss–Newton on :math:`R(\\theta_0) = 0` with the Jacobian from the adjoint sweep.
+        """Gauss–Newton on :math:`R(\\theta_0) = 0` with the Jacobian from the adjoint sweep,
+        continued by Levenberg–Marquardt where the line search fails.
 
         Each iteration forms :math:`DR` by one backward block sweep (:meth:`jacobian`),
         takes the least-squares step with singular values below ``rcond`` times the largest
         cut off (the phase where :math:`\\rho_0` is negligible, and the constant of
         :math:`S_0` beyond :math:`2\\pi\\hbar`, do not move :math:`R`), and halves it until
-        :math:`|R|` decreases.
+        :math:`|R|` decreases. If no fraction down to 1/1000 decreases it, the iterations go
+        on by Levenberg–Marquardt on the same Jacobian (each trial step one iteration, a new
+        Jacobian after each accepted one).
 
         Parameters
         ----------
@@ -411,7 +466,7 @@ class PhaseShooting:
             part of :math:`R` in the tails of :math:`\\rho_T` that the phase where
             :math:`\\rho_0` is negligible would have to move.
         max_iter : int
-            Gauss–Newton iterations.
+            Gauss–Newton and Levenberg–Marquardt iterations together.
         rcond : float
             Relative cut-off of the singular values of the step.
         support : float
@@ -426,7 +481,9 @@ class PhaseShooting:
         ------
         ConvergenceError
             If :math:`|R|` does not reach ``tol`` in ``max_iter`` iterations or no step
-            decreases it (the message gives the iterations and the last :math:`|R|`).
+            decreases it (the message gives the iterations and the last :math:`|R|`; at a
+            stationary point of :math:`|R|^2` also :math:`|DR^TR|/(\\|DR\\|\\,|R|)` and the
+            smallest singular value of :math:`DR` over the largest).
         """
         tol = check_real("tol", tol, positive=True)
         max_iter = check_int("max_iter", max_iter, minimum=1)
@@ -440,28 +497,49 @@ class PhaseShooting:
         iterations = 0
         # the phase where rho_0 is negligible moves nothing but round-off: it is not an unknown
         active = self._sqrt_rho0**2 > support * float(np.max(self._sqrt_rho0**2))
+        damped = None               # the Levenberg-Marquardt steps, once the line search fails
+        step = np.zeros_like(theta)
         while norm > tol:
             if iterations == max_iter:
                 self._not_converged(norm, tol, iterations, "")
             iterations += 1
-            step = np.zeros_like(theta)
-            step[active] = np.linalg.lstsq(self.jacobian(theta)[:, active], -R, rcond=rcond)[0]
-            length = 1.0
-            while True:
-                R_trial = self.residual(theta + length * step)
-                trial_norm = float(np.linalg.norm(R_trial))
-                if trial_norm < norm or length < 1e-3:
-                    break
-                length *= 0.5
-            if not trial_norm < norm:
+            if damped is None:
+                jacobian = self.jacobian(theta)[:, active]
+                step[active] = np.linalg.lstsq(jacobian, -R, rcond=rcond)[0]
+                length = 1.0
+                while True:
+                    R_trial = self.residual(theta + length * step)
+                    trial_norm = float(np.linalg.norm(R_trial))
+                    if trial_norm < norm or length < 1e-3:
+                        break
+                    length *= 0.5
+                if trial_norm < norm:
+                    stalled = trial_norm > 0.5 * norm
+                    theta, R, norm = theta + length * step, R_trial, trial_norm
+                    history.append(norm)
+                    if stalled and norm <= floor * history[0]:
+                        break
+                    continue
                 if norm <= floor * history[0]:
                     break
-                self._not_converged(norm, tol, iterations, " (no step along the Gauss-Newton direction decreases it)")
-            stalled = trial_norm > 0.5 * norm
-            theta, R, norm = theta + length * step, R_trial, trial_norm
+                damped = _LevenbergMarquardt(jacobian, rcond)
+            step[active], predicted = damped.step(R)
+            R_trial = self.residual(theta + step)
+            trial_norm = float(np.linalg.norm(R_trial))
+            damped.update((norm**2 - trial_norm**2) / predicted if predicted > 0 else -1.0)
+            if trial_norm < norm:
+                theta, R, norm = theta + step, R_trial, trial_norm
+                damped.set_jacobian(self.jacobian(theta)[:, active])
+            elif damped.exhausted:
+                if norm <= floor * history[0]:
+                    break
+                s = damped.singular_values
+                gradient = float(np.linalg.norm(damped.jacobian.T @ R)) / (s[0] * norm)
+                self._not_converged(norm, tol, iterations, (
+                    f" (no Levenberg-Marquardt step decreases it: a stationary point of |R|^2 with "
+                    f"|DR^T R| = {gradient:.1e} |DR| |R| and smallest singular value "
+                    f"{s[-1] / s[0]:.1e} of the largest)"))
             history.append(norm)
-            if stalled and norm <= floor * history[0]:
-                break
         return ShootingResult(self, self._fix_constant(theta), iterations, tuple(history))
 
     def _not_converged(self, norm, tol, iterations, why):
@@ -492,7 +570,7 @@ class ShootingResult:
     theta0 : ndarray of shape (N,)
         :math:`S_0/\\hbar` on the flattened grid.
     iterations : int
-        Gauss–Newton iterations.
+        Gauss–Newton and Levenberg–Marquardt iterations.
     residuals : tuple of float
         :math:`|R|` before the first and after every iteration.
     """
@@ -547,7 +625,7 @@ def align_phase_in_time(grid, rho, S, hbar) -> np.ndarray:
 
 
 def solve_real_time(problem: MeanFieldControl, n_steps: int, order: int = 2, guess=None,
-                    tol: float = 1e-12, max_iter: int = 30) -> ControlSolution:
+                    tol: float = 1e-12, max_iter: int = 60) -> ControlSolution:
     """The real-time (:math:`\\kappa = 1`) optimality system by shooting on the initial
     phase (:class:`PhaseShooting`).
 

@@ -5,6 +5,8 @@ to the linear-quadratic closed form at the scheme's order in dt and spectrally i
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -21,6 +23,8 @@ from liepoisson_models.hydrodynamics import (
     schrodinger_residual,
     solve_real_time,
 )
+from liepoisson_models.hydrodynamics import shooting as shooting_module
+from liepoisson_models.hydrodynamics.cli import bimodal_problem
 from liepoisson_models.hydrodynamics.shooting import _midpoint_tangent
 
 
@@ -172,6 +176,52 @@ def test_shooting_matches_linear_quadratic_spectrally_in_dx():
     assert errors[-1] <= 2e-6
 
 
+@pytest.mark.parametrize("order, steps, slowest", [(2, (80, 160, 320, 640), 1.8), (4, (20, 40, 80, 160), 3.5)])
+def test_bimodal_shooting_solution_converges_at_the_scheme_order_in_dt(order, steps, slowest):
+    """Two bumps on a floor, a cosine terminal cost: every solve meets the terminal condition
+    to round-off, and the solutions (each from the phase of the one before) differ by
+    successive amounts falling at the scheme's order (measured: 2.11, 2.02 and 4.65, 3.90)."""
+    problem = bimodal_problem()
+    grid, guess, levels = problem.grid, None, []
+    for n_steps in steps:
+        result = PhaseShooting(problem, n_steps, order).solve(guess)
+        guess = result.theta0
+        assert result.residuals[-1] <= 1e-10
+        solution = result.solution()
+        Theta = np.angle(np.exp(1j * (solution.phi[-1] + problem.terminal_cost) / problem.hbar))
+        assert np.max(np.abs(Theta)) <= 1e-8
+        levels.append(solution.psi[:: n_steps // steps[0]])
+    differences = [float(np.max(np.sqrt(grid.integrate(np.abs(a - b) ** 2)))) for a, b in zip(levels[:-1], levels[1:])]
+    assert np.all(_orders(differences) >= slowest), differences
+
+
+def test_shooting_continues_by_levenberg_marquardt_where_the_line_search_stalls(monkeypatch):
+    """Bimodal data at T = 0.22 on 64 points: no fraction of the Gauss-Newton step decreases
+    |R| at 4.0e-3; the damped steps on the same Jacobian reach round-off."""
+    created = []
+
+    class Recorded(shooting_module._LevenbergMarquardt):
+        def __init__(self, *args):
+            created.append(self)
+            super().__init__(*args)
+
+    monkeypatch.setattr(shooting_module, "_LevenbergMarquardt", Recorded)
+    result = PhaseShooting(bimodal_problem(points=64, horizon=0.22), 40).solve()
+    assert len(created) == 1
+    assert result.residuals[-1] <= 1e-12
+
+
+def test_shooting_at_a_fold_reports_a_stationary_point_with_a_rank_deficient_jacobian():
+    """Bimodal data at T = 0.28 on 64 points: the iterations end where DR^T R = 0 with R != 0
+    and one singular value of DR near zero (a fold of the solution branch)."""
+    with pytest.raises(ConvergenceError, match=r"stationary point of \|R\|\^2") as info:
+        PhaseShooting(bimodal_problem(points=64, horizon=0.28), 40).solve()
+    gradient, smallest = map(float, re.search(r"\|DR\^T R\| = (\S+) \|DR\| \|R\| and smallest singular value (\S+) of",
+                                              str(info.value)).groups())
+    assert gradient <= 1e-6 and smallest <= 1e-6
+    assert 0 < info.value.residual <= 1e-3
+
+
 def test_shooting_refuses_an_imaginary_time_problem():
     lq = LinearQuadratic(sigma=1.0, horizon=0.5, mean0=[0.0], var0=0.5, p=1.0, target=0.5, fisher=0.5)
     with pytest.raises(InvalidArgumentError, match=r"fisher must be in \(1/2, 1\]"):
@@ -202,10 +252,15 @@ def test_liepoisson_run_hydrodynamics_shooting_reports_orders_and_a_plot(tmp_pat
         "dt_order_4": [(4, 32, 12.0, n) for n in (10, 20)],
         "dx_order_4": [(4, n, 12.0, 40) for n in (18, 20)],
     })
+    monkeypatch.setattr(cli, "BIMODAL_RUNS", {"dt_order_2": (2, (80, 160, 320)), "dt_order_4": (4, (20, 40, 80))})
     code = main(["run", "hydrodynamics", "--case", "shooting", "--out", str(tmp_path)])
     report = read_report(tmp_path / "report.json")
     assert code == 0 and report["passed"] and set(report["shooting"]) >= {"dt_order_2", "dt_order_4", "dx_order_4"}
     assert report["shooting"]["dt_order_2"]["orders"][0] > 1.5
     assert report["checks"]["shooting_meets_terminal_condition"] is True
-    assert (tmp_path / "hydrodynamics_shooting.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert all(report["checks"][f"bimodal_{law}"] is True
+               for law in ("meets_terminal_condition", "order_2_in_dt", "order_4_in_dt"))
+    assert report["bimodal"]["dt_order_2"]["orders"][0] >= 1.8
+    for name in ("hydrodynamics_shooting.png", "hydrodynamics_bimodal.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["run", "hydrodynamics", "--case", "shooting", "--points", "64", "--out", str(tmp_path)]) == 2
