@@ -63,18 +63,21 @@ linearised.
 Jacobian's rows come from one backward (adjoint) sweep of the block of unit cotangents, the
 step is the least-squares solution with small singular values cut off (the phase where
 :math:`\\rho_0` is negligible moves nothing), halved until :math:`|R|` decreases. Where no
-fraction of that step decreases :math:`|R|`, it continues by Levenberg–Marquardt on the same
-Jacobian (the damping ruled by the ratio of the actual to the predicted decrease), which
-follows curved valleys of :math:`|R|^2` that the straight Gauss–Newton step leaves. It starts
+fraction of that step decreases :math:`|R|`, it continues by scipy's Levenberg–Marquardt
+(:func:`scipy.optimize.least_squares` with ``method="lm"``, MINPACK, scaled by the column
+norms of the Jacobian) from the same Jacobian restricted to the phases where :math:`\\rho_0`
+is, the damping ruled by the ratio of the actual to the predicted decrease: it follows
+curved valleys of :math:`|R|^2` that the straight Gauss–Newton step leaves. It starts
 from alternating backward–forward passes (:meth:`PhaseShooting.initial_guess`): impose the
 terminal condition on the last terminal density, run the steps backwards, keep the phase at
 :math:`t = 0`; these converge linearly to a neighbourhood where Newton converges fast.
 
-When the damped steps find no decrease either, :math:`\\theta_0` is a stationary point of
-:math:`|R|^2` that is not a solution (:math:`DR^T R \\approx 0`, :math:`R \\ne 0`): the error
-then gives :math:`|DR^T R|/(\\|DR\\|\\,|R|)` and the smallest singular value of :math:`DR`
-relative to the largest. A smallest singular value near zero, isolated from the others, with a
-small :math:`|R|` is a fold of the solution branch (a conjugate time): no solution nearby.
+When the damped steps of ``least_squares`` find no decrease either, :math:`\\theta_0` is a
+stationary point of :math:`|R|^2` that is not a solution (:math:`DR^T R \\approx 0`,
+:math:`R \\ne 0`): the error then gives :math:`|DR^T R|/(\\|DR\\|\\,|R|)` and the smallest
+singular value of :math:`DR` relative to the largest, from the Jacobian at its last iterate.
+A smallest singular value near zero, isolated from the others, with a small :math:`|R|` is a
+fold of the solution branch (a conjugate time): no solution nearby.
 """
 
 from __future__ import annotations
@@ -84,6 +87,7 @@ from dataclasses import dataclass
 from typing import final
 
 import numpy as np
+from scipy.optimize import least_squares
 
 from liepoisson import LiePoissonHJ
 from liepoisson._validation import _describe, as_finite_array, check_int, check_real
@@ -98,10 +102,14 @@ __all__ = ["PhaseShooting", "ShootingResult", "solve_real_time", "align_phase_in
 
 #: Relative tolerance of the linear solves of the tangent and adjoint substeps.
 _LINEAR_TOL = 1e-14
-#: Levenberg–Marquardt: the first damping and the damping at which the solver gives up, in
-#: units of the largest squared singular value of the Jacobian.
-_FIRST_DAMPING = 1e-6
-_LAST_DAMPING = 1e10
+#: How the errors name the iterations once they went on by ``least_squares``.
+_CONTINUED = "Gauss-Newton and Levenberg-Marquardt"
+#: The options of :func:`scipy.optimize.least_squares` where the Gauss–Newton line search
+#: fails: MINPACK's Levenberg–Marquardt with its scaling by the column norms of the Jacobian,
+#: the tolerances at machine precision (the lowest ``method="lm"`` accepts), so that it stops
+#: at ``tol`` (:class:`_Reached`), at ``max_nfev``, or where no step decreases :math:`|R|`.
+_LEAST_SQUARES = dict(method="lm", x_scale="jac", ftol=float(np.finfo(float).eps),
+                      xtol=float(np.finfo(float).eps), gtol=float(np.finfo(float).eps))
 
 
 def _midpoint_tangent(nls, m: np.ndarray, tau: float, v: np.ndarray, adjoint: bool, what: str) -> np.ndarray:
@@ -128,43 +136,14 @@ def _midpoint_tangent(nls, m: np.ndarray, tau: float, v: np.ndarray, adjoint: bo
     return scale * (2.0 * y - b)
 
 
-class _LevenbergMarquardt:
-    """Levenberg–Marquardt steps from the SVD of a Jacobian ``(N, n)``, the damping
-    :math:`\\mu` updated from the gain ratio (Nielsen's rule), singular values below ``rcond``
-    times the largest cut off."""
+class _Reached(Exception):
+    """Raised by the residual handed to :func:`scipy.optimize.least_squares` at the first
+    point where :math:`|R| \\le` ``tol``: the iterations stop there, before a Jacobian is
+    formed at that point."""
 
-    def __init__(self, jacobian: np.ndarray, rcond: float):
-        self._rcond = rcond
-        self.set_jacobian(jacobian)
-        self._mu = _FIRST_DAMPING * self.singular_values[0] ** 2
-        self._nu = 2.0
-
-    def set_jacobian(self, jacobian: np.ndarray) -> None:
-        self.jacobian = jacobian
-        self._u, self.singular_values, self._vt = np.linalg.svd(jacobian, full_matrices=False)
-
-    def step(self, R: np.ndarray) -> tuple[np.ndarray, float]:
-        """The step :math:`h = -(J^TJ + \\mu)^{-1}J^TR`, shape ``(n,)``, and the decrease
-        :math:`|R|^2 - |R + Jh|^2` it predicts."""
-        s = self.singular_values
-        c = self._u.T @ R
-        f = np.where(s > self._rcond * s[0], s / (s**2 + self._mu), 0.0)
-        return -(self._vt.T @ (f * c)), float(np.sum(c**2 - ((1.0 - s * f) * c) ** 2))
-
-    def update(self, gain: float) -> None:
-        """Less damping after a step that decreased :math:`|R|` (``gain`` the actual over the
-        predicted decrease, ``> 0``), more after one that did not."""
-        if gain > 0:
-            self._mu *= max(1.0 / 3.0, 1.0 - (2.0 * gain - 1.0) ** 3)
-            self._nu = 2.0
-        else:
-            self._mu *= self._nu
-            self._nu *= 2.0
-
-    @property
-    def exhausted(self) -> bool:
-        """The damping is so large that no step can decrease :math:`|R|`."""
-        return self._mu > _LAST_DAMPING * self.singular_values[0] ** 2
+    def __init__(self, x: np.ndarray):
+        super().__init__()
+        self.x = x.copy()
 
 
 @dataclass(frozen=True)
@@ -443,15 +422,19 @@ class PhaseShooting:
     def solve(self, guess=None, tol: float = 1e-12, max_iter: int = 60, rcond: float = 1e-8,
               floor: float = 1e-4, support: float = 1e-10) -> "ShootingResult":
         """Gauss–Newton on :math:`R(\\theta_0) = 0` with the Jacobian from the adjoint sweep,
-        continued by Levenberg–Marquardt where the line search fails.
+        continued by scipy's Levenberg–Marquardt (:func:`scipy.optimize.least_squares`,
+        ``method="lm"``) where the line search fails.
 
         Each iteration forms :math:`DR` by one backward block sweep (:meth:`jacobian`),
         takes the least-squares step with singular values below ``rcond`` times the largest
         cut off (the phase where :math:`\\rho_0` is negligible, and the constant of
         :math:`S_0` beyond :math:`2\\pi\\hbar`, do not move :math:`R`), and halves it until
         :math:`|R|` decreases. If no fraction down to 1/1000 decreases it, the iterations go
-        on by Levenberg–Marquardt on the same Jacobian (each trial step one iteration, a new
-        Jacobian after each accepted one).
+        on by :func:`scipy.optimize.least_squares` (MINPACK's Levenberg–Marquardt,
+        ``x_scale="jac"``) on the same unknowns, starting from the same Jacobian and asking
+        :meth:`jacobian` for a new one after each accepted step; it stops at the first
+        evaluation with :math:`|R| \\le` ``tol``, or where no damped step decreases
+        :math:`|R|` (``ftol``, ``xtol``, ``gtol`` at machine precision).
 
         Parameters
         ----------
@@ -466,9 +449,13 @@ class PhaseShooting:
             part of :math:`R` in the tails of :math:`\\rho_T` that the phase where
             :math:`\\rho_0` is negligible would have to move.
         max_iter : int
-            Gauss–Newton and Levenberg–Marquardt iterations together.
+            Gauss–Newton and Levenberg–Marquardt iterations together: each Gauss–Newton
+            iteration (one Jacobian and its line search) counts one, and each trial point of
+            :func:`~scipy.optimize.least_squares` (its residual evaluations after the first)
+            one, so that it runs with ``max_nfev`` = ``max_iter`` minus the Gauss–Newton
+            iterations, plus one.
         rcond : float
-            Relative cut-off of the singular values of the step.
+            Relative cut-off of the singular values of the Gauss–Newton step.
         support : float
             The unknowns are the phases where :math:`\\rho_0 >` ``support`` times its
             maximum; elsewhere the phase of the guess is kept.
@@ -483,7 +470,9 @@ class PhaseShooting:
             If :math:`|R|` does not reach ``tol`` in ``max_iter`` iterations or no step
             decreases it (the message gives the iterations and the last :math:`|R|`; at a
             stationary point of :math:`|R|^2` also :math:`|DR^TR|/(\\|DR\\|\\,|R|)` and the
-            smallest singular value of :math:`DR` over the largest).
+            smallest singular value of :math:`DR` over the largest, from the Jacobian at the
+            last iterate, as after ``max_iter`` iterations that went on by
+            :func:`~scipy.optimize.least_squares`).
         """
         tol = check_real("tol", tol, positive=True)
         max_iter = check_int("max_iter", max_iter, minimum=1)
@@ -497,55 +486,91 @@ class PhaseShooting:
         iterations = 0
         # the phase where rho_0 is negligible moves nothing but round-off: it is not an unknown
         active = self._sqrt_rho0**2 > support * float(np.max(self._sqrt_rho0**2))
-        damped = None               # the Levenberg-Marquardt steps, once the line search fails
         step = np.zeros_like(theta)
         while norm > tol:
             if iterations == max_iter:
                 self._not_converged(norm, tol, iterations, "")
             iterations += 1
-            if damped is None:
-                jacobian = self.jacobian(theta)[:, active]
-                step[active] = np.linalg.lstsq(jacobian, -R, rcond=rcond)[0]
-                length = 1.0
-                while True:
-                    R_trial = self.residual(theta + length * step)
-                    trial_norm = float(np.linalg.norm(R_trial))
-                    if trial_norm < norm or length < 1e-3:
-                        break
-                    length *= 0.5
-                if trial_norm < norm:
-                    stalled = trial_norm > 0.5 * norm
-                    theta, R, norm = theta + length * step, R_trial, trial_norm
-                    history.append(norm)
-                    if stalled and norm <= floor * history[0]:
-                        break
-                    continue
-                if norm <= floor * history[0]:
+            jacobian = self.jacobian(theta)[:, active]
+            step[active] = np.linalg.lstsq(jacobian, -R, rcond=rcond)[0]
+            length = 1.0
+            while True:
+                R_trial = self.residual(theta + length * step)
+                trial_norm = float(np.linalg.norm(R_trial))
+                if trial_norm < norm or length < 1e-3:
                     break
-                damped = _LevenbergMarquardt(jacobian, rcond)
-            step[active], predicted = damped.step(R)
-            R_trial = self.residual(theta + step)
-            trial_norm = float(np.linalg.norm(R_trial))
-            damped.update((norm**2 - trial_norm**2) / predicted if predicted > 0 else -1.0)
-            if trial_norm < norm:
-                theta, R, norm = theta + step, R_trial, trial_norm
-                damped.set_jacobian(self.jacobian(theta)[:, active])
-            elif damped.exhausted:
-                if norm <= floor * history[0]:
-                    break
-                s = damped.singular_values
-                gradient = float(np.linalg.norm(damped.jacobian.T @ R)) / (s[0] * norm)
-                self._not_converged(norm, tol, iterations, (
-                    f" (no Levenberg-Marquardt step decreases it: a stationary point of |R|^2 with "
-                    f"|DR^T R| = {gradient:.1e} |DR| |R| and smallest singular value "
-                    f"{s[-1] / s[0]:.1e} of the largest)"))
+                length *= 0.5
+            if trial_norm >= norm:
+                history.append(norm)
+                if norm > floor * history[0]:
+                    theta, iterations = self._least_squares(theta, jacobian, active, tol, max_iter, iterations,
+                                                            floor * history[0], history)
+                break
+            stalled = trial_norm > 0.5 * norm
+            theta, R, norm = theta + length * step, R_trial, trial_norm
             history.append(norm)
+            if stalled and norm <= floor * history[0]:
+                break
         return ShootingResult(self, self._fix_constant(theta), iterations, tuple(history))
 
-    def _not_converged(self, norm, tol, iterations, why):
+    def _least_squares(self, theta, jacobian, active, tol, max_iter, iterations, floor, history):
+        """Continue from ``theta``, where no fraction of the Gauss–Newton step decreases
+        :math:`|R|`, by :func:`scipy.optimize.least_squares` on the phases ``active``.
+
+        ``jacobian`` is the restricted :math:`DR` at ``theta``, shape ``(N, n_active)``;
+        each residual evaluation after the first counts one iteration, up to ``max_iter``
+        with ``iterations`` already done. After each the smallest :math:`|R|` so far is
+        appended to ``history`` (the last entry is that of the iterate returned). Returns
+        :math:`\\theta_0`, shape ``(N,)``, and the iterations when :math:`|R| \\le` ``tol``,
+        or when no step decreases :math:`|R|` below ``floor``; raises
+        :class:`ConvergenceError` otherwise."""
+        def point(x):
+            full = theta.copy()
+            full[active] = x
+            return full
+
+        def residual(x):
+            R = self.residual(point(x))
+            norm = float(np.linalg.norm(R))
+            if evaluations:
+                history.append(min(norm, history[-1]))
+            evaluations.append(norm)
+            if norm <= tol:
+                raise _Reached(x)
+            return R
+
+        def restricted_jacobian(x):
+            if not np.array_equal(x, last[0]):
+                last[:] = [x.copy(), self.jacobian(point(x))[:, active]]
+            return last[1]
+
+        evaluations, last = [], [theta[active].copy(), jacobian]
+        if iterations == max_iter:
+            self._not_converged(history[-1], tol, iterations, "")
+        try:
+            result = least_squares(residual, theta[active], restricted_jacobian,
+                                   max_nfev=max_iter - iterations + 1, **_LEAST_SQUARES)
+        except _Reached as reached:
+            return point(reached.x), iterations + len(evaluations) - 1
+        iterations += result.nfev - 1
+        norm = float(np.linalg.norm(result.fun))
+        if result.status > 0 and norm <= floor:
+            history[-1] = norm
+            return point(result.x), iterations
+        s = np.linalg.svd(result.jac, compute_uv=False)
+        gradient = float(np.linalg.norm(result.jac.T @ result.fun)) / (s[0] * norm)
+        measured = (f"|DR^T R| = {gradient:.1e} |DR| |R| and smallest singular value "
+                    f"{s[-1] / s[0]:.1e} of the largest")
+        if result.status == 0:
+            self._not_converged(norm, tol, iterations, f" (at the last iterate {measured})", _CONTINUED)
+        self._not_converged(norm, tol, iterations, (
+            f" (no Levenberg-Marquardt step of scipy's least_squares decreases it: a stationary point of "
+            f"|R|^2 with {measured})"), _CONTINUED)
+
+    def _not_converged(self, norm, tol, iterations, why, kind="Gauss-Newton"):
         raise ConvergenceError(
             f"the real-time shooting did not converge: terminal residual |R| = {norm:.3e} > tol {tol:.1e} "
-            f"after {iterations} Gauss-Newton iterations{why} (a horizon near a conjugate point, or a "
+            f"after {iterations} {kind} iterations{why} (a horizon near a conjugate point, or a "
             "guess too far: try a shorter horizon, more initial_guess passes or another guess)",
             residual=norm, iterations=iterations,
         )
