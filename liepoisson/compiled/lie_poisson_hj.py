@@ -471,7 +471,7 @@ def _affine_substep_rows(mu, out, active, h, order, tol, max_iter, precond, brac
     row solved and updated on its own (:func:`_affine_substep_row`, work rows ``V[r]``),
     then the checks of the block (:func:`_end_of_substep`; if ``checked``, one call of the
     user's gradient for all rows)."""
-    x, g = W[0], W[1]
+    x = W[0]
     for r in range(mu.shape[0]):
         if not active[r]:
             continue
@@ -483,8 +483,8 @@ def _affine_substep_rows(mu, out, active, h, order, tol, max_iter, precond, brac
         if code != OK:
             status[r] = code
             active[r] = False
-    _affine_rows(M, x, c, g)
-    _end_of_substep(x, g, out, active, status, grad, checked, M, c, holds)
+    # the gradient at the solved midpoints is each member's last g (row 2 of its work rows)
+    _end_of_substep(x, V[:, 2], out, active, status, grad, checked, M, c, holds)
 
 
 @njit(cache=True, inline="always")
@@ -581,7 +581,7 @@ def _advance_affine_block(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, t
     member's substep fused (:func:`_affine_substep_rows`); ``n`` the dimension."""
     rows = mu0.shape[0]
     # owners and views as in _advance_block
-    own_W = np.empty((2, rows, n))
+    own_W = np.empty((1, rows, n))
     own_V = np.empty((rows, _FUSED_WORK_ROWS, n))
     own_reals = np.zeros(rows)
     owners = _block_owners(mu0, data, coeffs, M, c, 2)
@@ -713,6 +713,7 @@ def affine_loop(family: int):
     with _AFFINE_LOCK:
         loop = _AFFINE_COMPILED.get(family)
         if loop is None:
-            loop = njit(types.void(*_AFFINE_ARGS), cache=True, nogil=True)(_AFFINE_LOOPS[family])
+            loop = njit(types.void(*_AFFINE_ARGS), cache=True, nogil=True, error_model="numpy")(
+                _AFFINE_LOOPS[family])
             _AFFINE_COMPILED[family] = loop
     return loop
