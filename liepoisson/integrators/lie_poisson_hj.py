@@ -125,7 +125,10 @@ class LiePoissonHJ(Integrator):
     with :math:`S = \\tau H` this is the isospectral midpoint method (Modin & Viviani), which
     needs only matrix products and solves where the exponential chart needs an
     eigendecomposition per iteration; on pure states :math:`\\psi` it is the implicit
-    midpoint rule. The exponential chart is exact whenever :math:`\\nabla H` is constant
+    midpoint rule. On u(n) and su(n) its final conjugation is one product from the
+    implicit solve's last covector and residual
+    (:meth:`~liepoisson.UnitaryAlgebra.coadjoint_cayley`), the fixed point starting from
+    :math:`\\mu_n`. The exponential chart is exact whenever :math:`\\nabla H` is constant
     over the step, so it is the more accurate per step; the Cayley chart is the cheaper per
     step. The Hamilton–Jacobi series is derived for the exponential chart, so in the Cayley
     chart orders 4, 6 and 8 compose the order-2 step. Both charts are Poisson and keep the
