@@ -74,7 +74,8 @@ def solve_fixed_point(
     tol: float,
     max_iter: int,
     what: str,
-) -> tuple[np.ndarray, int]:
+    with_data: bool = False,
+) -> tuple[np.ndarray, int] | tuple[np.ndarray, int, tuple]:
     """Iterate ``x <- update(x)`` until the error is below ``tol`` relative.
 
     With :math:`\\delta_k = \\max|x_{k} - x_{k-1}| / \\max(1, \\max|x_0|)` the relative change
@@ -101,6 +102,11 @@ def solve_fixed_point(
     max_iter : int
     what : str
         Description used in the error message.
+    with_data : bool
+        If True, ``update(x)`` returns ``(x_new, data)``: ``data`` a tuple of arrays whose
+        leading axes are the batch axes of ``x`` (quantities the update computed on the
+        way, such as the residual), and the data of the update that gave each element its
+        final iterate are returned too.
 
     Returns
     -------
@@ -108,6 +114,9 @@ def solve_fixed_point(
         The fixed point.
     iterations : int
         The iterations of the slowest element.
+    data : tuple of ndarray
+        Only with ``with_data=True``: for each element, the ``data`` of the update whose
+        result is its returned iterate.
 
     Raises
     ------
@@ -116,20 +125,27 @@ def solve_fixed_point(
         non-finite iterate.
     """
     scale = _element_scale(guess, n_element_axes)
+    if not with_data:
+        def update_with_data(x):
+            return update(x), ()
+    else:
+        update_with_data = update
     if guess.ndim == n_element_axes:
-        return _fixed_point_one(update, guess, scale, tol, max_iter, what, _PLATEAU)
-    return _fixed_point_batch(update, guess, n_element_axes, scale, tol, max_iter, what, _PLATEAU)
+        out = _fixed_point_one(update_with_data, guess, scale, tol, max_iter, what, _PLATEAU)
+    else:
+        out = _fixed_point_batch(update_with_data, guess, n_element_axes, scale, tol, max_iter, what, _PLATEAU)
+    return out if with_data else out[:2]
 
 
 def _fixed_point_one(update, x, scale, tol, max_iter, what, plateau):
-    """:func:`solve_fixed_point` for one element."""
+    """:func:`solve_fixed_point` for one element (``update`` returns ``(x_new, data)``)."""
     prev = math.nan  # no rate before the second iterate
     for it in range(1, max_iter + 1):
-        x_new = update(x)
+        x_new, data = update(x)
         change = float((np.abs(x_new - x) / scale).max())
         x = x_new
         if _converged(change, prev, tol, plateau):
-            return x, it
+            return x, it, data
         if not math.isfinite(change):
             break
         prev = change
@@ -137,27 +153,36 @@ def _fixed_point_one(update, x, scale, tol, max_iter, what, plateau):
 
 
 def _fixed_point_batch(update, x, n_element_axes, scale, tol, max_iter, what, plateau):
-    """:func:`solve_fixed_point` for a batch: each element stops by its own rule and keeps
-    the iterate it stopped at, while the others go on."""
+    """:func:`solve_fixed_point` for a batch (``update`` returns ``(x_new, data)``): each
+    element stops by its own rule and keeps the iterate it stopped at, and its data, while
+    the others go on."""
     element_axes = tuple(range(x.ndim - n_element_axes, x.ndim))
     scale = scale.reshape(scale.shape[:x.ndim - n_element_axes])
     solving = np.ones(scale.shape, dtype=bool)
     prev = np.full(scale.shape, math.nan)  # no rate before the second iterate
+    data = None
     for it in range(1, max_iter + 1):
-        x_new = update(x)
+        x_new, data_new = update(x)
         change = np.max(np.abs(x_new - x), axis=element_axes) / scale
-        expand = solving.reshape(solving.shape + (1,) * n_element_axes)
-        x = np.where(expand, x_new, x)
+        x = np.where(_expand(solving, x.ndim), x_new, x)
+        data = data_new if data is None else tuple(
+            np.where(_expand(solving, np.ndim(new)), new, old) for new, old in zip(data_new, data)
+        )
         done = _converged_each(change, prev, tol, plateau)
         if not np.all(np.isfinite(change[solving & ~done])):
             worst = math.inf
             break
         solving &= ~done
         if not solving.any():
-            return x, it
+            return x, it, data
         prev = np.where(solving, change, prev)
         worst = float(change[solving].max())
     _not_converged(what, worst, tol, it)
+
+
+def _expand(mask: np.ndarray, ndim: int) -> np.ndarray:
+    """``mask`` (the batch shape) with trailing axes of length 1 up to ``ndim`` axes."""
+    return mask.reshape(mask.shape + (1,) * (ndim - mask.ndim))
 
 
 def _not_converged(what, change, tol, iterations):

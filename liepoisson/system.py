@@ -204,11 +204,15 @@ class LiePoissonSystem:
             return self._algebra.coadjoint_exp(xi, state)
         return self._chart.act(xi, state)
 
-    def act_cayley(self, xi: np.ndarray, state: np.ndarray) -> np.ndarray:
+    def act_cayley(self, xi: np.ndarray, state: np.ndarray, **solved) -> np.ndarray:
         """The coadjoint action of :math:`\\operatorname{cay}(\\xi)` on a state (the Cayley
-        chart's :meth:`act`; algebras with :attr:`~liepoisson.LieAlgebra.has_cayley`)."""
+        chart's :meth:`act`; algebras with :attr:`~liepoisson.LieAlgebra.has_cayley`).
+
+        ``solved``: ``nu``, ``residual`` (and ``residual_xi``) from the implicit solve,
+        passed on to :meth:`~liepoisson.LieAlgebra.coadjoint_cayley` when states are
+        covectors (charts do without)."""
         if self._chart is None:
-            return self._algebra.coadjoint_cayley(xi, state)
+            return self._algebra.coadjoint_cayley(xi, state, **solved)
         return self._chart.act_cayley(xi, state)
 
     @property

@@ -470,9 +470,17 @@ class LieAlgebra(ABC):
         """
         raise self._no_cayley()
 
-    def coadjoint_cayley(self, xi: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    def coadjoint_cayley(self, xi: np.ndarray, mu: np.ndarray, nu: np.ndarray | None = None,
+                         residual: np.ndarray | None = None,
+                         residual_xi: np.ndarray | None = None) -> np.ndarray:
         """The coadjoint action of :math:`\\operatorname{cay}(\\xi) = (I - \\xi/2)^{-1}(I + \\xi/2)`,
         the Cayley chart's counterpart of :meth:`coadjoint_exp`.
+
+        ``nu`` and ``residual`` (optional, together): a covector :math:`\\nu` and its residual
+        ``dcayinv_star(residual_xi, nu) - mu`` (``residual_xi`` defaults to ``xi``), which an
+        implicit solve has at hand; an algebra may use them to compute the same action more
+        cheaply (the action equals ``dcayinv_star(-xi, nu_exact)`` for the solution of
+        ``dcayinv_star(xi, nu_exact) == mu``).
 
         Raises
         ------

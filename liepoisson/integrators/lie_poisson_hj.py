@@ -125,7 +125,10 @@ class LiePoissonHJ(Integrator):
     with :math:`S = \\tau H` this is the isospectral midpoint method (Modin & Viviani), which
     needs only matrix products and solves where the exponential chart needs an
     eigendecomposition per iteration; on pure states :math:`\\psi` it is the implicit
-    midpoint rule. The exponential chart is exact whenever :math:`\\nabla H` is constant
+    midpoint rule. On u(n) and su(n) its final conjugation is one product from the
+    implicit solve's last covector and residual
+    (:meth:`~liepoisson.UnitaryAlgebra.coadjoint_cayley`), the fixed point starting from
+    :math:`\\mu_n`. The exponential chart is exact whenever :math:`\\nabla H` is constant
     over the step, so it is the more accurate per step; the Cayley chart is the cheaper per
     step. The Hamilton–Jacobi series is derived for the exponential chart, so in the Cayley
     chart orders 4, 6 and 8 compose the order-2 step. Both charts are Poisson and keep the
@@ -319,13 +322,22 @@ class LiePoissonHJ(Integrator):
         def plain(nu):
             return nu - residual(nu)
 
+        def plain_with_data(nu):
+            # the Cayley step ends from the last update's xi, nu and residual
+            # (coadjoint_cayley: one product where an LU solve and two would do)
+            xi = generating_gradient(system, nu, dt, order)
+            r = chart_star(xi, nu) - mu
+            return nu - r, (xi, nu, r)
+
         def preconditioned(nu):
             g = system.gradient(nu)
             r = residual(nu, g)
             return nu - r - (0.5 * dt) * (ad_star(g, r) + ad_star(system.hessian_vector(nu, r), nu))
 
-        # explicit half step as the initial guess: nu = mu + O(dt^2)
-        guess = mu + 0.5 * dt * system.vector_field(mu)
+        def half_step():
+            # explicit half step as the initial guess: nu = mu + O(dt^2)
+            return mu + 0.5 * dt * system.vector_field(mu)
+
         n_axes = len(algebra.shape)
         solver = self.solver
         if solver in ("auto", "preconditioned", "fixed_point"):
@@ -335,10 +347,20 @@ class LiePoissonHJ(Integrator):
                 solver == "auto" and (cayley or not system.has_exact_hessian_vector)
             )
             update = plain if use_plain else preconditioned
+            with_data = cayley and use_plain
             try:
                 # a fixed point that diverges overflows before Newton takes over
                 with np.errstate(over="ignore", invalid="ignore") if solver == "auto" else contextlib.nullcontext():
-                    nu, _ = solve_fixed_point(update, guess, n_axes, self.tol, self.max_iter, what)
+                    if with_data:
+                        # from mu itself: the first update is the explicit half step with its
+                        # O(dt^2) term xi mu xi / 4 (most of the half step's error), for the
+                        # cost of the half step
+                        nu, _, (eta, nu_last, r) = solve_fixed_point(
+                            plain_with_data, mu, n_axes, self.tol, self.max_iter, what, with_data=True
+                        )
+                        xi = generating_gradient(system, nu, dt, order)
+                        return system.act_cayley(xi, state, nu=nu_last, residual=r, residual_xi=eta)
+                    nu, _ = solve_fixed_point(update, half_step(), n_axes, self.tol, self.max_iter, what)
                 solver = None
             except ConvergenceError:
                 if solver != "auto":
@@ -353,7 +375,7 @@ class LiePoissonHJ(Integrator):
                 solver = "newton" if algebra.dim <= 256 else "newton_krylov"
         if solver is not None:
             nu = solve_newton(
-                residual, guess, algebra, self.tol, self.max_iter, what, krylov=solver == "newton_krylov"
+                residual, half_step(), algebra, self.tol, self.max_iter, what, krylov=solver == "newton_krylov"
             )
         act = system.act_cayley if cayley else system.act
         return act(generating_gradient(system, nu, dt, order), state)

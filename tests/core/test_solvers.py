@@ -62,6 +62,23 @@ def test_each_batch_element_stops_by_its_own_rule_whatever_its_companions():
     np.testing.assert_allclose(batch, 0.2876720852584332, atol=1e-13)  # x = 0.3 cos x
 
 
+def test_each_batch_element_gets_the_data_of_the_update_that_gave_its_iterate():
+    """With ``with_data``, the data returned for an element are those its own run ends
+    with (here the input of the last update and the change it made), to the bit."""
+
+    def update(x):
+        new = _contracting(x)
+        return new, (x.copy(), np.max(np.abs(new - x), axis=-1))
+
+    guesses = np.array([[0.29, 0.3, 0.28], [40.0, -7.0, 3.0], [0.1, 1e3, -2.0]])
+    batch, _, (inputs, changes) = solve_fixed_point(update, guesses, 1, 1e-14, 200, "batch", with_data=True)
+    for k, g in enumerate(guesses):
+        x, _, (x_in, change) = solve_fixed_point(update, g, 1, 1e-14, 200, "alone", with_data=True)
+        assert np.array_equal(batch[k], x) and np.array_equal(inputs[k], x_in)
+        assert changes[k] == change
+        assert np.array_equal(_contracting(x_in), x)  # the update that gave the iterate
+
+
 def test_each_batch_member_of_newton_stops_on_its_own():
     algebra = so3()
     targets = np.array([[0.3, -1.0, 2.0], [30.0, 5.0, -80.0]])

@@ -303,3 +303,72 @@ def test_declared_shape_dtype_and_name():
     assert g.zeros((2,)).shape == (2, 3, 3) and g.zeros().dtype == np.complex128
     h = u(2)
     assert (h.name, h.dim, h.special) == ("u(2)", 4, False)
+
+
+# ---------------------------------------------------------------- the Cayley chart
+def _cayley_case(n: int, special: bool, seed: int, size: float):
+    """An algebra, a skew-Hermitian xi with |xi|_2 = size, a Hermitian mu of unit
+    Frobenius norm, and the exact nu* of (I + xi/2) nu* (I - xi/2) = mu."""
+    algebra = UnitaryAlgebra(n, special=special)
+    rng = np.random.default_rng(seed)
+    xi = algebra.from_coords(rng.standard_normal(algebra.dim))
+    xi *= size / np.linalg.norm(xi, 2)
+    mu = algebra.dual_from_coords(rng.standard_normal(algebra.dim))
+    mu /= np.linalg.norm(mu)
+    eye = np.eye(n)
+    inverse = np.linalg.inv(eye + 0.5 * xi)
+    nu_exact = inverse @ mu @ _dagger(inverse)
+    return algebra, xi, mu, 0.5 * (nu_exact + _dagger(nu_exact))
+
+
+@pytest.mark.parametrize("n, special", [(3, True), (5, True), (4, False), (40, True)])
+def test_dcayinv_star_is_the_congruence_by_i_plus_half_xi(n, special):
+    algebra, xi, mu, _ = _cayley_case(n, special, seed=n, size=0.7)
+    eye = np.eye(n)
+    out = algebra.dcayinv_star(xi, mu)
+    np.testing.assert_allclose(out, (eye + 0.5 * xi) @ mu @ (eye - 0.5 * xi), atol=1e-14)
+    assert np.array_equal(out, _dagger(out))  # exactly Hermitian
+
+
+@pytest.mark.parametrize("n, special", [(3, True), (5, True), (4, False), (200, True)])
+@pytest.mark.parametrize("error", [0.0, 1e-13, 1e-6])
+def test_the_cayley_action_from_a_solved_midpoint_is_the_exact_action_to_round_off(n, special, error):
+    """With nu and its residual (accurate or not), the one-product route gives the
+    conjugation by the Cayley transform to round-off, and keeps the eigenvalues."""
+    algebra, xi, mu, nu_exact = _cayley_case(n, special, seed=n, size=0.05)
+    rng = np.random.default_rng(1)
+    nu = nu_exact + error * algebra.dual_from_coords(rng.standard_normal(algebra.dim))
+    residual = algebra.dcayinv_star(xi, nu) - mu
+    exact = algebra.coadjoint_cayley(xi, mu)
+    fast = algebra.coadjoint_cayley(xi, mu, nu=nu, residual=residual)
+    assert np.max(np.abs(fast - exact)) <= 1e-14
+    assert np.array_equal(fast, _dagger(fast))
+    eigenvalues = np.linalg.eigvalsh(mu)
+    assert np.max(np.abs(np.linalg.eigvalsh(fast) - eigenvalues)) <= 1e-14 * max(1.0, np.max(np.abs(eigenvalues)))
+
+
+def test_the_cayley_action_takes_a_residual_of_a_nearby_xi():
+    """The residual of the last update of an implicit solve is taken at the previous
+    iterate's xi (eta): the bound accounts for |xi - eta| and the action stays exact."""
+    algebra, xi, mu, nu_exact = _cayley_case(6, True, seed=2, size=0.05)
+    eta = xi + 1e-9 * algebra.from_coords(np.random.default_rng(3).standard_normal(algebra.dim))
+    residual = algebra.dcayinv_star(eta, nu_exact) - mu
+    fast = algebra.coadjoint_cayley(xi, mu, nu=nu_exact, residual=residual, residual_xi=eta)
+    assert np.max(np.abs(fast - algebra.coadjoint_cayley(xi, mu))) <= 1e-14
+
+
+def test_the_cayley_action_takes_the_lu_route_for_a_large_xi_and_per_batch_member():
+    """Where |xi| is too large for the refinement to contract, the LU route gives the action
+    (the same bits as without nu); in a batch each member gets the bits of its own call."""
+    algebra, xi, mu, nu_exact = _cayley_case(5, True, seed=4, size=3.0)
+    residual = algebra.dcayinv_star(xi, nu_exact) - mu
+    large = algebra.coadjoint_cayley(xi, mu, nu=nu_exact, residual=residual)
+    assert np.array_equal(large, algebra.coadjoint_cayley(xi, mu))
+    cases = [_cayley_case(5, True, seed=s, size=size) for s, size in ((5, 0.05), (6, 3.0), (7, 0.3))]
+    xis, mus, nus = (np.stack([c[k] for c in cases]) for k in (1, 2, 3))
+    nus = nus + 1e-8 * np.stack([np.eye(5)] * 3)
+    residuals = algebra.dcayinv_star(xis, nus) - mus
+    batch = algebra.coadjoint_cayley(xis, mus, nu=nus, residual=residuals)
+    for k in range(3):
+        alone = algebra.coadjoint_cayley(xis[k], mus[k], nu=nus[k], residual=residuals[k])
+        assert np.array_equal(batch[k], alone)
