@@ -120,6 +120,8 @@ def _compiled_steps(runner, method, system, mu, dt, start, n_steps, save_every, 
     """
     import time
 
+    from .compiled.runner import saved_count
+
     shape = mu.shape
     flat = np.ascontiguousarray(mu.reshape(-1, shape[-1]), dtype=float)
     probe = flat[0].copy()
@@ -140,7 +142,7 @@ def _compiled_steps(runner, method, system, mu, dt, start, n_steps, save_every, 
                                           exc.state) from exc.error
         elapsed = time.perf_counter() - t0
         flat = final
-        n_saved = sum(1 for j in range(k + 1, k1 + 1) if j % save_every == 0 or j == n_steps)
+        n_saved = saved_count(k, k1, n_steps, save_every)
         saved(np.moveaxis(states[:, :n_saved], 1, 0).reshape((n_saved,) + shape))
         per_step = elapsed / (k1 - k)
         k = k1
