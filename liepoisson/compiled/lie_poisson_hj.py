@@ -50,7 +50,6 @@ from numba.extending import intrinsic
 
 from ..solvers import _converged as _converged_rule
 from .algebra_kernels import (
-    DENSE_FAMILY,
     HEISENBERG_FAMILY,
     SE3_FAMILY,
     SO3_FAMILY,
