@@ -702,10 +702,11 @@ def affine_loop(family: int):
     heisenberg(n)), each member's substep fused with the dimension a constant; compiled on
     first use (cached on disk), None for the dense family.
 
-    Its arguments are those of :func:`run_single` without ``family``, the complex gradient
-    and the exact derivatives, and with ``checked`` (bool) after ``grad``: whether the
-    user's gradient is called at every step to confirm the affine model (not for a model
-    declared by the system). It returns the same bits as :func:`run_single`.
+    Its arguments are those of :func:`run_single` without ``family``, the complex gradient,
+    the exact derivatives, their two flags and ``affine``, and with ``checked`` (bool) after
+    ``grad``: whether the user's gradient is called at every step to confirm the affine
+    model (not for a model declared by the system). It returns the same bits as
+    :func:`run_single`.
     """
     if family not in _AFFINE_LOOPS:
         return None
