@@ -324,11 +324,11 @@ class UnitaryAlgebra(LieAlgebra):
         """
         mu = np.asarray(mu)
         lam, V = np.linalg.eigh(-1j * np.asarray(xi))
-        VH = np.conj(np.swapaxes(V, -1, -2))
+        VH = _hermitian_transpose(V)
         theta = lam[..., None, :] - lam[..., :, None]  # theta[a, b] = lam_b - lam_a
         inner = (VH @ mu @ V) * (factor(theta) - 1.0)
         change = V @ inner @ VH
-        return mu + 0.5 * (change + np.conj(np.swapaxes(change, -1, -2)))
+        return mu + 0.5 * _plus_hermitian_transpose(change)
 
     def coadjoint_exp(self, xi, mu):
         """:math:`e^{-\\xi}\\mu\\,e^{\\xi}` by diagonalising :math:`\\xi` (cost :math:`O(n^3)`).

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..system import affine_gap
 from . import NotCompilable, check_structure
 from .algebra_kernels import AlgebraKernels, algebra_kernels
 from .callables import compiled_and_checked
@@ -221,11 +222,7 @@ def affine_model(fns: dict, probe: np.ndarray, rng: np.random.Generator):
             tests = np.concatenate([probe[None], rng.standard_normal((6, n)) * scale])
             tests[1:3] *= 1e-3
             tests[5:] *= 1e3
-            want = _evaluate(fns["gradient"], tests)
-            got = tests @ M.T + c
-            size = np.maximum(np.abs(tests)[:, None, :] * np.abs(M)[None], 0).max(axis=(1, 2))
-            bound = 1e-13 * np.maximum.reduce([np.abs(want).max(axis=1), size, np.full(len(tests), np.abs(c).max())])
-            if not (np.all(np.isfinite(want)) and np.all(np.abs(got - want) <= bound[:, None])):
+            if not affine_gap(tests, _evaluate(fns["gradient"], tests), M, c) <= 1e-13:
                 return None
             hvp = fns["hessian_vector"]
             if hvp is not None:
