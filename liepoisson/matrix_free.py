@@ -123,6 +123,57 @@ class FunctionalGradient(ABC):
         Generator
         """
 
+    def cayley_maps(self, psi: np.ndarray, tau: float):
+        """The two maps of the Cayley chart's step from ``psi``, in the unknown
+        :math:`\\delta = \\phi - \\psi` of :math:`(I + \\tfrac i2 K)\\phi = \\psi`.
+
+        With :math:`K = K(\\ell(\\phi\\phi^H))` (order 2) split as :math:`K_0 + (K - K_0)`,
+        :math:`K_0` the stiff part with a fast solve, the fixed-point map is
+
+        .. math::
+
+            \\delta \\mapsto -\\tfrac i2 (I + \\tfrac i2 K_0)^{-1}\\big(K_0\\psi
+            + (K - K_0)(\\psi + \\delta)\\big),
+
+        and the same map with :math:`K` frozen at a given :math:`\\delta` is the linear
+        iteration that ends the step. This implementation composes :meth:`functionals` and
+        :meth:`generator`; a subclass may return the same maps fused into fewer passes over
+        the data (they must agree with these to round-off).
+
+        Parameters
+        ----------
+        psi : ndarray of shape (N,), complex
+        tau : float
+
+        Returns
+        -------
+        update : callable
+            :math:`\\delta \\mapsto \\delta'`, shape ``(N,)`` to ``(N,)``.
+        frozen : callable
+            ``frozen(delta)`` returns the map :math:`x \\mapsto x'` with :math:`K` taken at
+            :math:`\\psi +` ``delta``.
+        """
+        one = np.ones((1, 1))
+
+        def generator(phi):
+            return self.generator(self.functionals(phi[:, None], one, 2), tau, 2)
+
+        K = generator(psi)
+        stiff_psi = K.apply(psi) - K.soft(psi)
+
+        def linear(K, phi):
+            return -0.5j * K.stiff_half_solve(stiff_psi + K.soft(phi))
+
+        def update(delta):
+            phi = psi + delta
+            return linear(generator(phi), phi)
+
+        def frozen(delta):
+            K = generator(psi + delta)
+            return lambda x: linear(K, psi + x)
+
+        return update, frozen
+
 
 def _mean_phase(x: np.ndarray) -> np.ndarray:
     """:math:`\\int_0^1 e^{-isx}ds = e^{-ix/2}\\operatorname{sinc}(x/2\\pi)`, no cancellation at 0."""
@@ -223,33 +274,19 @@ def _exp_step(fg: FunctionalGradient, psi, tau, order, tol, max_iter, what):
 
 
 def _cayley_step(fg: FunctionalGradient, psi, tau, tol, max_iter, what):
-    # unknown: the change delta = phi - psi of (I + iK/2) phi = psi, i.e.
-    # delta = -(i/2) (I + iK0/2)^{-1} (K0 psi + (K - K0) phi): its round-off scales with the
-    # change, not with psi, so the mass drifts far less over many steps
-    one = np.ones((1, 1))
-
-    def generator(phi):
-        return fg.generator(fg.functionals(phi[:, None], one, 2), tau, 2)
-
-    K = generator(psi)
-    stiff_psi = K.apply(psi) - K.soft(psi)
-
-    def linear(K, phi):
-        return -0.5j * K.stiff_half_solve(stiff_psi + K.soft(phi))
-
-    def update(delta):
-        phi = psi + delta
-        return linear(generator(phi), phi)
-
+    # unknown: the change delta = phi - psi of (I + iK/2) phi = psi: its round-off scales
+    # with the change, not with psi, so the mass drifts far less over many steps
+    update, frozen = fg.cayley_maps(psi, tau)
     delta = solve_contraction(update, np.zeros_like(psi), tol, max_iter, what)
     # the state moves by the Cayley transform of the last generator, a unitary: solving its
     # linear equation to round-off keeps the mass to round-off whatever tol is
-    K = generator(psi + delta)
+    linear = frozen(delta)
+    round_off = 4.0 * np.finfo(float).eps * float(np.max(np.abs(psi)))
     for _ in range(_POLISH_ITERATIONS):
-        new = linear(K, psi + delta)
+        new = linear(delta)
         change = float(np.max(np.abs(new - delta)))
         delta = new
-        if change <= 4.0 * np.finfo(float).eps * float(np.max(np.abs(psi))):
+        if change <= round_off:
             break
     return psi + 2.0 * delta
 

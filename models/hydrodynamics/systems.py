@@ -116,6 +116,9 @@ class _TimeScaled(FunctionalGradient):
     def generator(self, d, tau, order):
         return self._inner.generator(d, self._scale * tau, order)
 
+    def cayley_maps(self, psi, tau):
+        return self._inner.cayley_maps(psi, self._scale * tau)
+
 
 @final
 class QHDSystem(LiePoissonSystem):

@@ -20,6 +20,8 @@ from liepoisson.grids import PeriodicGrid
 from liepoisson.matrix_free import FunctionalGradient, Generator
 from liepoisson.orbit import PureStateChart
 
+from ._kernels import cayley_soft, frozen_soft
+
 __all__ = ["DENSE_LIMIT", "DENSE_ARRAYS", "NLSSystem", "NLSFunctionalGradient", "GraphNLS", "PeriodicNLS"]
 
 #: Default largest N for the dense u(N)* path (the covector, LiePoissonHJ): O(N^3) per step.
@@ -176,6 +178,20 @@ class NLSSystem(LiePoissonSystem, ABC):
         -------
         ndarray of shape (..., N)
         """
+
+    def _cayley_kinetic(self, psi: np.ndarray, tau: float):
+        """The kinetic part of the Cayley step from ``psi`` (one state, shape ``(N,)``): the
+        map :math:`v \\mapsto -\\tfrac i2 (I + \\tfrac{i\\tau}2 L)^{-1}(\\tau L\\psi + v)`, free to
+        overwrite ``v`` (a temporary of the step)."""
+        stiff_psi = tau * self.apply_kinetic(psi)
+
+        def finish(v):
+            v += stiff_psi
+            out = self.solve_half_implicit_kinetic(v, tau)
+            out *= -0.5j
+            return out
+
+        return finish
 
     # -------------------------------------------------------------------- properties
     @property
@@ -489,6 +505,24 @@ class NLSFunctionalGradient(FunctionalGradient):
 
         return Generator(apply, soft, lambda v: system.solve_half_implicit_kinetic(v, tau))
 
+    def cayley_maps(self, psi, tau):
+        """The maps of :meth:`liepoisson.matrix_free.FunctionalGradient.cayley_maps` with
+        :math:`K_0 = \\tau L` and :math:`K - K_0 = \\tau(W + g|\\phi|^2)`: the potential term in
+        one compiled pass, the kinetic solve on temporaries (the composed maps of the base
+        class are the reference: the same values to round-off)."""
+        system = self._system
+        finish = system._cayley_kinetic(psi, tau)
+        W, g = system._W, float(system.g)
+
+        def update(delta):
+            return finish(cayley_soft(psi, delta, W, g, tau))
+
+        def frozen(delta):
+            potential = tau * system.site_potential(_density(psi + delta))
+            return lambda x: finish(frozen_soft(psi, x, potential))
+
+        return update, frozen
+
 
 # ------------------------------------------------------------------------ graphs
 def _graph_laplacian(graph, hopping: float):
@@ -785,6 +819,23 @@ class PeriodicNLS(NLSSystem):
 
     def solve_half_implicit_kinetic(self, psi, tau):
         return self._fourier_multiply(psi, _half_implicit_symbol(self._n_points, self._length, self._dim, tau))
+
+    def _cayley_kinetic(self, psi, tau):
+        # all in Fourier space: tau L psi enters as its transform, no transform back
+        symbol = -0.5j * _half_implicit_symbol(self._n_points, self._length, self._dim, tau)
+        shape = (self._n_points,) * self._dim
+        forward, backward = (scipy.fft.fft, scipy.fft.ifft) if self._dim == 1 else (scipy.fft.fft2, scipy.fft.ifft2)
+        stiff = forward(psi.reshape(shape))
+        stiff *= tau * _half_k2(self._n_points, self._length, self._dim)
+        stiff *= symbol
+
+        def finish(v):
+            f = forward(v.reshape(shape), overwrite_x=True)
+            f *= symbol
+            f += stiff
+            return backward(f, overwrite_x=True).reshape(v.shape)
+
+        return finish
 
     def _fourier_multiply(self, psi, symbol):
         """:math:`F^{-1}(\\text{symbol}\\cdot F\\psi)` on the grid, along the last axis."""

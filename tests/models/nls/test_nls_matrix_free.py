@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from liepoisson import LiePoissonHJ, LiePoissonSystem, ScipyIVP, integrate
 from liepoisson.diagnostics import empirical_order
+from liepoisson.matrix_free import FunctionalGradient
 from liepoisson.orbit import PureStateChart
 from liepoisson_models.nls import GraphNLS, LiePoissonSplitting, PeriodicNLS, bright_soliton
 
@@ -53,6 +54,31 @@ def test_matrix_free_step_is_the_dense_step_to_round_off(name, order, chart):
         free, dense = method.step(nls, psi, 0.1), method.step(twin, psi, 0.1)
         assert np.max(np.abs(free - dense)) <= 1e-13
         assert abs(np.linalg.norm(free) ** 2 - 2.0) <= 1e-14
+
+
+@pytest.mark.parametrize("potential", [False, True])
+@pytest.mark.parametrize("name", sorted(SYSTEMS))
+def test_fused_cayley_maps_are_the_composed_maps_to_round_off(name, potential):
+    nls = SYSTEMS[name]()
+    if potential:
+        nls = type(nls)(**{**_arguments(nls), "potential": np.linspace(-1.0, 2.0, nls.n)})
+    fg = nls.functional_gradient
+    for seed in range(3):
+        psi = _random_psi(nls.n, seed)
+        delta = 0.05 * _random_psi(nls.n, seed + 10)
+        x = 0.05 * _random_psi(nls.n, seed + 20)
+        fused, frozen = fg.cayley_maps(psi, 0.1)
+        composed, composed_frozen = FunctionalGradient.cayley_maps(fg, psi, 0.1)
+        assert np.max(np.abs(fused(delta) - composed(delta))) <= 1e-15
+        assert np.max(np.abs(frozen(delta)(x) - composed_frozen(delta)(x))) <= 1e-15
+        # the maps do not change their arguments (the solve works on temporaries)
+        assert np.array_equal(delta, 0.05 * _random_psi(nls.n, seed + 10))
+
+
+def _arguments(nls):
+    if isinstance(nls, GraphNLS):
+        return dict(graph=nls.graph, g=nls.g, hopping=nls.hopping)
+    return dict(n_points=nls.n_points, length=nls.length, g=nls.g, dim=nls.dim)
 
 
 @settings(max_examples=15, deadline=None)
