@@ -277,11 +277,20 @@ def _cayley_step(fg: FunctionalGradient, psi, tau, tol, max_iter, what):
     # unknown: the change delta = phi - psi of (I + iK/2) phi = psi: its round-off scales
     # with the change, not with psi, so the mass drifts far less over many steps
     update, frozen = fg.cayley_maps(psi, tau)
-    delta = solve_contraction(update, np.zeros_like(psi), tol, max_iter, what)
+    trail = []  # the arguments of the last two updates and the last result
+
+    def recorded(delta):
+        out = update(delta)
+        trail[:] = trail[-2:-1] + [delta, out]
+        return out
+
+    delta = solve_contraction(recorded, np.zeros_like(psi), tol, max_iter, what)
     # the state moves by the Cayley transform of the last generator, a unitary: solving its
     # linear equation to round-off keeps the mass to round-off whatever tol is
-    linear = frozen(delta)
     round_off = 4.0 * np.finfo(float).eps * float(np.max(np.abs(psi)))
+    if _solved_to_round_off(trail, delta, round_off):
+        return psi + 2.0 * delta
+    linear = frozen(delta)
     for _ in range(_POLISH_ITERATIONS):
         new = linear(delta)
         change = float(np.max(np.abs(new - delta)))
@@ -289,6 +298,28 @@ def _cayley_step(fg: FunctionalGradient, psi, tau, tol, max_iter, what):
         if change <= round_off:
             break
     return psi + 2.0 * delta
+
+
+def _solved_to_round_off(trail, delta, round_off) -> bool:
+    """Whether the fixed point's last iterate ``delta`` already solves the linear equation of
+    the generator it was computed with to ``round_off``.
+
+    With :math:`\\delta_k` computed from the generator at :math:`\\delta_{k-1}`, it solves that
+    generator's Cayley equation up to :math:`\\tfrac12(K - K_0)(\\delta_k - \\delta_{k-1})`,
+    whose size the linear iteration's next change would show: about :math:`q c_k` with
+    :math:`c_k = |\\delta_k - \\delta_{k-1}|` and :math:`q` the observed contraction. If the
+    estimate :math:`q c_k / (1 - q)` is below ``round_off``, that iteration is not needed.
+    ``trail`` holds :math:`(\\delta_{k-2}, \\delta_{k-1}, \\delta_k)` when the fixed point ran
+    (not Newton–Krylov, whose result is not its last update)."""
+    if len(trail) != 3 or trail[2] is not delta:
+        return False
+    older, previous = trail[0], trail[1]
+    last = float(np.max(np.abs(delta - previous)))
+    before = float(np.max(np.abs(previous - older)))
+    if not before > 0.0:
+        return False
+    rate = last / before
+    return rate < 0.5 and last * rate <= round_off * (1.0 - rate)
 
 
 def matrix_free_step(fg: FunctionalGradient, state: np.ndarray, tau: float, order: int, chart: str,

@@ -9,7 +9,8 @@ import scipy.integrate
 import scipy.linalg
 
 from liepoisson.exceptions import ConvergenceError
-from liepoisson.matrix_free import lanczos_exponential
+from liepoisson import matrix_free
+from liepoisson.matrix_free import FunctionalGradient, Generator, lanczos_exponential
 
 
 def _hermitian(n: int, seed: int, scale: float) -> np.ndarray:
@@ -44,3 +45,55 @@ def test_krylov_exponential_stops_on_an_invariant_subspace_and_refuses_to_run_fo
     assert Y.shape[1] == 2 and np.allclose(np.sort(theta), [3.0, 7.0])
     with pytest.raises(ConvergenceError, match="Krylov basis"):
         lanczos_exponential(lambda v: K @ v * 50, np.ones(40, dtype=complex), 1e-15, max_dim=5)
+
+
+class _DiagonalCoupling(FunctionalGradient):
+    """A toy functional gradient: :math:`K(d) = K_0 + g\\operatorname{diag}(d)`, with
+    :math:`d = \\operatorname{diag}\\nu` and :math:`K_0` a dense Hermitian matrix."""
+
+    def __init__(self, K0: np.ndarray, g: float):
+        self.K0, self.g = K0, g
+
+    def functionals(self, Y, E, order):
+        return np.real(np.sum((Y @ E) * np.conj(Y), axis=-1))
+
+    def generator(self, d, tau, order):
+        K0, n = tau * self.K0, self.K0.shape[0]
+        potential = tau * self.g * d
+        half = np.eye(n) + 0.5j * K0
+        return Generator(lambda v: K0 @ v + potential * v, lambda v: potential * v,
+                         lambda v: np.linalg.solve(half, v))
+
+
+def test_cayley_step_skips_the_linear_iteration_only_when_it_would_change_nothing(monkeypatch):
+    n, tau = 24, 0.02
+    original = matrix_free._solved_to_round_off
+    skipped = []
+    for seed in range(8):
+        fg = _DiagonalCoupling(_hermitian(n, seed, 3.0), g=-1.0)
+        rng = np.random.default_rng(seed)
+        psi = rng.standard_normal(n) + 1j * rng.standard_normal(n)
+        psi /= np.max(np.abs(psi))  # a contraction of about tau |g| max|psi|^2 = 0.02
+        monkeypatch.setattr(matrix_free, "_solved_to_round_off",
+                            lambda *args: skipped.append(original(*args)) or skipped[-1])
+        fast = matrix_free.matrix_free_step(fg, psi, tau, 2, "cayley", 1e-14, 100, "step")
+        monkeypatch.setattr(matrix_free, "_solved_to_round_off", lambda *args: False)
+        polished = matrix_free.matrix_free_step(fg, psi, tau, 2, "cayley", 1e-14, 100, "step")
+        assert np.max(np.abs(fast - polished)) <= 8 * np.finfo(float).eps * np.max(np.abs(psi))
+        # the step is the Cayley transform of the generator at the midpoint, a unitary
+        K = tau * (fg.K0 + fg.g * np.diag(np.abs(0.5 * (psi + fast)) ** 2))
+        cayley = np.linalg.solve(np.eye(n) + 0.5j * K, psi - 0.5j * K @ psi)
+        assert np.max(np.abs(fast - cayley)) <= 1e-13 * np.max(np.abs(psi))
+        assert abs(np.linalg.norm(fast) / np.linalg.norm(psi) - 1.0) <= 1e-15
+    assert len(skipped) == 8 and sum(skipped) >= 2  # the skip is the case this law is about
+
+
+def test_cayley_step_polishes_when_the_tolerance_leaves_the_last_change_large(monkeypatch):
+    n, tau = 24, 0.05
+    fg = _DiagonalCoupling(_hermitian(n, 7, 3.0), g=-1.0)
+    psi = np.exp(1j * np.arange(n)) * np.linspace(0.5, 1.5, n)
+    loose = matrix_free.matrix_free_step(fg, psi, tau, 2, "cayley", 1e-6, 100, "step")
+    # a loose tolerance: the generator is off by about 1e-6, yet the update is a unitary
+    assert abs(np.linalg.norm(loose) / np.linalg.norm(psi) - 1.0) <= 1e-15
+    tight = matrix_free.matrix_free_step(fg, psi, tau, 2, "cayley", 1e-14, 100, "step")
+    assert 1e-12 < np.max(np.abs(loose - tight)) <= 1e-5
