@@ -383,8 +383,8 @@ class LiePoissonHJ(Integrator):
             c *= -0.5 * dt
             return nu_hat + c, (xi, nu_hat, 2.0 * np.max(np.abs(c), axis=element_axes))
 
-        element_axes = tuple(range(-len(algebra.shape), 0))
         n_axes = len(algebra.shape)
+        element_axes = tuple(range(-n_axes, 0))
         solver = self.solver
         if solver in ("auto", "preconditioned", "fixed_point"):
             # the Cayley chart's residual is two products: the preconditioner (four more and a

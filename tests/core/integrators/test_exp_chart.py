@@ -139,3 +139,13 @@ def test_a_batch_gives_each_member_its_own_step():
     out = method.step(system, batch, 0.2)
     for member, result in zip(batch, out):
         assert np.max(np.abs(method.step(system, member, 0.2) - result)) <= 1e-15 * np.max(np.abs(result))
+
+
+@pytest.mark.parametrize("solver", ["preconditioned", "fixed_point", "newton"])
+def test_every_solver_finds_the_same_step_as_the_shared_eigendecomposition(solver):
+    algebra = su(4)
+    system = _quartic_system(algebra, seed=6, exact_hessian=False)
+    mu = _random_covector(algebra, 3, scale=2.0)
+    ours = LiePoissonHJ(order=2).step(system, mu, 0.1)
+    other = LiePoissonHJ(order=2, solver=solver).step(system, mu, 0.1)
+    assert np.max(np.abs(ours - other)) <= 1e-12 * np.max(np.abs(ours))
