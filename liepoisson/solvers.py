@@ -75,6 +75,7 @@ def solve_fixed_point(
     max_iter: int,
     what: str,
     with_data: bool = False,
+    data_error: Callable[[tuple], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, int] | tuple[np.ndarray, int, tuple]:
     """Iterate ``x <- update(x)`` until the error is below ``tol`` relative.
 
@@ -107,6 +108,13 @@ def solve_fixed_point(
         leading axes are the batch axes of ``x`` (quantities the update computed on the
         way, such as the residual), and the data of the update that gave each element its
         final iterate are returned too.
+    data_error : callable, optional
+        With ``with_data=True``: maps an update's ``data`` to an estimate of the error, in
+        the largest entry, of what the caller computes from that data (a float for one
+        element, else an array of the batch shape). An element has then converged only when
+        this estimate, relative as the change is, is at most ``tol`` too: for a caller that
+        takes its result from the data of the last update (its input's accuracy, say),
+        where the rule above judges the last iterate.
 
     Returns
     -------
@@ -131,13 +139,14 @@ def solve_fixed_point(
     else:
         update_with_data = update
     if guess.ndim == n_element_axes:
-        out = _fixed_point_one(update_with_data, guess, scale, tol, max_iter, what, _PLATEAU)
+        out = _fixed_point_one(update_with_data, guess, scale, tol, max_iter, what, _PLATEAU, data_error)
     else:
-        out = _fixed_point_batch(update_with_data, guess, n_element_axes, scale, tol, max_iter, what, _PLATEAU)
+        out = _fixed_point_batch(update_with_data, guess, n_element_axes, scale, tol, max_iter, what, _PLATEAU,
+                                 data_error)
     return out if with_data else out[:2]
 
 
-def _fixed_point_one(update, x, scale, tol, max_iter, what, plateau):
+def _fixed_point_one(update, x, scale, tol, max_iter, what, plateau, data_error=None):
     """:func:`solve_fixed_point` for one element (``update`` returns ``(x_new, data)``)."""
     prev = math.nan  # no rate before the second iterate
     for it in range(1, max_iter + 1):
@@ -145,7 +154,8 @@ def _fixed_point_one(update, x, scale, tol, max_iter, what, plateau):
         # max(|a|) / s: the bits of max(|a| / s) (division is monotone), one pass fewer
         change = float(np.abs(x_new - x).max() / scale)
         x = x_new
-        if _converged(change, prev, tol, plateau):
+        if _converged(change, prev, tol, plateau) and (
+                data_error is None or float(data_error(data)) <= tol * scale):
             return x, it, data
         if not math.isfinite(change):
             break
@@ -153,7 +163,7 @@ def _fixed_point_one(update, x, scale, tol, max_iter, what, plateau):
     _not_converged(what, change, tol, it)
 
 
-def _fixed_point_batch(update, x, n_element_axes, scale, tol, max_iter, what, plateau):
+def _fixed_point_batch(update, x, n_element_axes, scale, tol, max_iter, what, plateau, data_error=None):
     """:func:`solve_fixed_point` for a batch (``update`` returns ``(x_new, data)``): each
     element stops by its own rule and keeps the iterate it stopped at, and its data, while
     the others go on."""
@@ -170,6 +180,8 @@ def _fixed_point_batch(update, x, n_element_axes, scale, tol, max_iter, what, pl
             np.where(_expand(solving, np.ndim(new)), new, old) for new, old in zip(data_new, data)
         )
         done = _converged_each(change, prev, tol, plateau)
+        if data_error is not None:
+            done &= np.asarray(data_error(data_new)) <= tol * scale
         if not np.all(np.isfinite(change[solving & ~done])):
             worst = math.inf
             break

@@ -1,6 +1,6 @@
 """Lie algebras: the abstract base, the structure-constant algebra and the catalog."""
 
-from .base import LieAlgebra
+from .base import AdFactorisation, LieAlgebra
 from .casimirs import PolynomialCasimir, find_casimirs
 from .catalog import (
     direct_sum,
@@ -22,6 +22,7 @@ from .unitary import UnitaryAlgebra
 
 __all__ = [
     "LieAlgebra",
+    "AdFactorisation",
     "StructureConstantsAlgebra",
     "check_structure_constants",
     "SO3",

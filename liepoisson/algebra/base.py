@@ -27,7 +27,7 @@ import scipy.linalg
 
 from .._validation import as_finite_array, check_element_shape
 
-__all__ = ["LieAlgebra", "phi1_matrix"]
+__all__ = ["LieAlgebra", "AdFactorisation", "phi1_matrix"]
 
 
 def _bernoulli_taylor(n: int) -> np.ndarray:
@@ -452,6 +452,30 @@ class LieAlgebra(ABC):
         PT, c = np.broadcast_arrays(PT, c)
         return self.dual_from_coords(np.linalg.solve(PT, c)[..., 0])
 
+    # ------------------------------------- functions of ad_xi sharing one factorisation
+    @property
+    def has_ad_factorisation(self) -> bool:
+        """Whether :meth:`ad_factorisation` factors :math:`\\operatorname{ad}_\\xi` once (an
+        eigendecomposition of :math:`\\xi` for u(n) and su(n)), so that several functions of
+        it cost little more than one; otherwise (the default) it calls :meth:`dexpinv_star`
+        and :meth:`coadjoint_exp` for each."""
+        return False
+
+    def ad_factorisation(self, xi: np.ndarray) -> "AdFactorisation":
+        """The functions of :math:`\\operatorname{ad}_\\xi` that a Lie–Poisson
+        Hamilton–Jacobi step needs, for one ``xi`` (or a batch), sharing one factorisation
+        where the algebra has one (:attr:`has_ad_factorisation`).
+
+        Parameters
+        ----------
+        xi : ndarray of shape (..., *shape)
+
+        Returns
+        -------
+        AdFactorisation
+        """
+        return _SeparateAdFunctions(self, xi)
+
     # ------------------------------------------------ the Cayley chart (quadratic groups)
     @property
     def has_cayley(self) -> bool:
@@ -511,6 +535,110 @@ class LieAlgebra(ABC):
             if b[k] != 0:
                 out = out + b[k] * term
         return out
+
+
+class AdFactorisation(ABC):
+    """Functions of :math:`\\operatorname{ad}_\\xi` for one :math:`\\xi` (abstract), from
+    :meth:`LieAlgebra.ad_factorisation`: an algebra that can factor
+    :math:`\\operatorname{ad}_\\xi` once (u(n): the eigendecomposition of :math:`\\xi`, in
+    whose basis every function of :math:`\\operatorname{ad}^*_\\xi` is an entrywise factor)
+    computes it on first use and serves all three functions from it.
+
+    With :math:`A(x) = x/(e^x - 1)` and :math:`\\varphi_1(x) = (e^x - 1)/x = A(x)^{-1}`:
+
+    * :meth:`dexpinv_star` :math:`\\nu \\mapsto A(\\operatorname{ad}_\\xi)^T\\nu`
+      (:meth:`LieAlgebra.dexpinv_star`);
+    * :meth:`dexp_star` :math:`\\mu \\mapsto \\varphi_1(\\operatorname{ad}_\\xi)^T\\mu`, its
+      inverse: the :math:`\\nu` with ``dexpinv_star(nu) == mu``;
+    * :meth:`coadjoint_exp` :math:`\\mu \\mapsto (e^{\\operatorname{ad}_\\xi})^T\\mu`
+      (:meth:`LieAlgebra.coadjoint_exp`); since :math:`e^x = 1 + x\\varphi_1(x)`, it equals
+      :math:`\\mu + \\operatorname{ad}^*_\\xi\\nu` for :math:`\\nu` = ``dexp_star(mu)``, one
+      bracket when :math:`\\nu` is at hand.
+
+    Parameters
+    ----------
+    algebra : LieAlgebra
+    xi : ndarray of shape (..., *shape)
+
+    Raises
+    ------
+    ShapeError
+        If ``xi`` does not have the trailing shape of the algebra's elements.
+    """
+
+    def __init__(self, algebra: LieAlgebra, xi: np.ndarray):
+        xi = np.asarray(xi)
+        want = tuple(algebra.shape)
+        if xi.shape[xi.ndim - len(want):] != want or xi.ndim < len(want):
+            from ..exceptions import ShapeError
+
+            raise ShapeError(f"{algebra.name}.ad_factorisation: xi must have trailing shape {want}, "
+                             f"got shape {xi.shape}")
+        self.algebra = algebra
+        self.xi = xi
+
+    @abstractmethod
+    def dexpinv_star(self, nu: np.ndarray) -> np.ndarray:
+        """:math:`A(\\operatorname{ad}_\\xi)^T\\nu`.
+
+        Parameters
+        ----------
+        nu : ndarray of shape (..., *shape)
+
+        Returns
+        -------
+        ndarray of shape (..., *shape)
+        """
+
+    @abstractmethod
+    def dexp_star(self, mu: np.ndarray) -> np.ndarray:
+        """:math:`\\varphi_1(\\operatorname{ad}_\\xi)^T\\mu`, the inverse of :meth:`dexpinv_star`.
+
+        Parameters
+        ----------
+        mu : ndarray of shape (..., *shape)
+
+        Returns
+        -------
+        ndarray of shape (..., *shape)
+        """
+
+    def coadjoint_exp(self, mu: np.ndarray, dexp_star: np.ndarray | None = None) -> np.ndarray:
+        """:math:`(e^{\\operatorname{ad}_\\xi})^T\\mu`.
+
+        Parameters
+        ----------
+        mu : ndarray of shape (..., *shape)
+        dexp_star : ndarray of shape (..., *shape), optional
+            :meth:`dexp_star` of ``mu``, when the caller has it: the action is then
+            :math:`\\mu + \\operatorname{ad}^*_\\xi` ``dexp_star`` (one bracket, no
+            factorisation), equal to it up to the round-off of ``dexp_star``.
+
+        Returns
+        -------
+        ndarray of shape (..., *shape)
+        """
+        if dexp_star is None:
+            return self._coadjoint_exp(mu)
+        return mu + self.algebra.ad_star(self.xi, dexp_star)
+
+    @abstractmethod
+    def _coadjoint_exp(self, mu: np.ndarray) -> np.ndarray:
+        """:meth:`coadjoint_exp` without ``dexp_star``."""
+
+
+class _SeparateAdFunctions(AdFactorisation):
+    """:class:`AdFactorisation` of an algebra without a shared factorisation (final): each
+    function is the algebra's own method (:math:`\\varphi_1` from :func:`phi1_matrix`)."""
+
+    def dexpinv_star(self, nu):
+        return self.algebra.dexpinv_star(self.xi, nu)
+
+    def dexp_star(self, mu):
+        return self.algebra._transpose_times(phi1_matrix(self.algebra.ad(self.xi)), mu)
+
+    def _coadjoint_exp(self, mu):
+        return self.algebra.coadjoint_exp(self.xi, mu)
 
 
 for _name, _operands in _OPERATIONS.items():

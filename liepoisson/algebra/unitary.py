@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from .._validation import _describe, check_int, check_memory
 from ..exceptions import InvalidArgumentError
-from .base import LieAlgebra
+from .base import AdFactorisation, LieAlgebra
 
 __all__ = ["UnitaryAlgebra"]
 
@@ -85,6 +85,49 @@ def _coadjoint_factor(theta: np.ndarray) -> np.ndarray:
     return np.exp(1j * theta)
 
 
+def _dexp_factor(theta: np.ndarray) -> np.ndarray:
+    """:math:`\\varphi_1(i\\theta) = (e^{i\\theta} - 1)/(i\\theta) = e^{i\\theta/2}\\operatorname{sinc}(\\theta/2\\pi)`,
+    the reciprocal of :func:`_dexpinv_factor` (1 at :math:`\\theta = 0`)."""
+    return np.exp(0.5j * theta) * np.sinc(theta / (2.0 * np.pi))
+
+
+class _EigenAdFunctions(AdFactorisation):
+    """Functions of :math:`\\operatorname{ad}^*_\\xi` on u(n)* from one eigendecomposition
+    :math:`\\xi = V\\,\\mathrm{diag}(i\\lambda)\\,V^H` (final; see :class:`UnitaryAlgebra`).
+
+    ``numpy.linalg.eigh`` of :math:`-i\\xi` runs on first use of a function that needs it;
+    :meth:`coadjoint_exp` with ``dexp_star`` needs none.
+    """
+
+    @functools.cached_property
+    def _eigen(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:math:`V`, :math:`V^H` and :math:`\\theta_{ab} = \\lambda_b - \\lambda_a`."""
+        lam, V = np.linalg.eigh(-1j * self.xi)
+        return V, _hermitian_transpose(V), lam[..., None, :] - lam[..., :, None]
+
+    def _apply(self, mu, factor):
+        """:math:`f(\\operatorname{ad}^*_\\xi)\\mu` with ``factor(theta)`` :math:`= f(i\\theta)`.
+
+        Computed as :math:`\\mu + V\\big((F - 1)\\circ(V^H\\mu V)\\big)V^H` with :math:`f(0) = 1`,
+        so the round-off from the eigenvectors scales with the (small) change, not with
+        :math:`\\mu`: over many integrator steps the Casimirs then drift far less.
+        """
+        mu = np.asarray(mu)
+        V, VH, theta = self._eigen
+        inner = (VH @ mu @ V) * (factor(theta) - 1.0)
+        change = V @ inner @ VH
+        return mu + 0.5 * _plus_hermitian_transpose(change)
+
+    def dexpinv_star(self, nu):
+        return self._apply(nu, _dexpinv_factor)
+
+    def dexp_star(self, mu):
+        return self._apply(mu, _dexp_factor)
+
+    def _coadjoint_exp(self, mu):
+        return self._apply(mu, _coadjoint_factor)
+
+
 class UnitaryAlgebra(LieAlgebra):
     """u(n), or su(n) when ``special=True``, as matrices (final).
 
@@ -125,6 +168,8 @@ class UnitaryAlgebra(LieAlgebra):
     :math:`A(i\\theta) = (\\theta/2)\\cot(\\theta/2) - i\\theta/2`, for ``dexpinv_star``
     (since :math:`A(\\operatorname{ad}_\\xi)^T = A(\\operatorname{ad}^*_\\xi)`). Cost
     :math:`O(n^3)`; the dense structure constants are never formed by these methods.
+    :meth:`ad_factorisation` keeps one eigendecomposition for several such functions
+    (and :math:`\\varphi_1(\\operatorname{ad}^*_\\xi)`, :math:`\\varphi_1(z) = (e^z - 1)/z`).
 
     Casimirs: :math:`\\operatorname{tr}\\rho^k` under the names ``"tr rho^k"``, for
     :math:`k = 1, \\dots, \\min(n, 4)` (u(n)) or :math:`k = 2, \\dots, \\min(n, 4)` (su(n)).
@@ -271,8 +316,22 @@ class UnitaryAlgebra(LieAlgebra):
         return x @ y - y @ x
 
     def ad_star(self, x, mu):
-        x, mu = np.asarray(x), np.asarray(mu)
-        return mu @ x - x @ mu
+        """:math:`\\operatorname{ad}^*_x\\mu = \\mu x - x\\mu = P + P^H` with :math:`P = \\mu x`
+        (:math:`\\mu` Hermitian, :math:`x` skew-Hermitian): one product, exactly Hermitian.
+
+        Parameters
+        ----------
+        x : ndarray of shape (..., n, n)
+            Skew-Hermitian.
+        mu : ndarray of shape (..., n, n)
+            Hermitian.
+
+        Returns
+        -------
+        ndarray of shape (..., n, n)
+            Hermitian.
+        """
+        return _plus_hermitian_transpose(np.asarray(mu) @ np.asarray(x))
 
     def pairing(self, mu, x):
         return np.einsum("...ij,...ji->...", np.asarray(mu), np.asarray(x)).imag
@@ -315,21 +374,6 @@ class UnitaryAlgebra(LieAlgebra):
         return _TracePower(check_int("k", k, minimum=1))
 
     # ------------------------------------------------------- functions of ad_xi
-    def _apply_ad_star_function(self, xi, mu, factor):
-        """:math:`f(\\operatorname{ad}^*_\\xi)\\mu` with ``factor(theta)`` :math:`= f(i\\theta)`.
-
-        Computed as :math:`\\mu + V\\big((F - 1)\\circ(V^H\\mu V)\\big)V^H` with :math:`f(0) = 1`,
-        so the round-off from the eigenvectors scales with the (small) change, not with
-        :math:`\\mu`: over many integrator steps the Casimirs then drift far less.
-        """
-        mu = np.asarray(mu)
-        lam, V = np.linalg.eigh(-1j * np.asarray(xi))
-        VH = _hermitian_transpose(V)
-        theta = lam[..., None, :] - lam[..., :, None]  # theta[a, b] = lam_b - lam_a
-        inner = (VH @ mu @ V) * (factor(theta) - 1.0)
-        change = V @ inner @ VH
-        return mu + 0.5 * _plus_hermitian_transpose(change)
-
     def coadjoint_exp(self, xi, mu):
         """:math:`e^{-\\xi}\\mu\\,e^{\\xi}` by diagonalising :math:`\\xi` (cost :math:`O(n^3)`).
 
@@ -345,7 +389,7 @@ class UnitaryAlgebra(LieAlgebra):
         ndarray of shape (..., n, n)
             Hermitian, with the eigenvalues of ``mu``.
         """
-        return self._apply_ad_star_function(xi, mu, _coadjoint_factor)
+        return self.ad_factorisation(xi).coadjoint_exp(mu)
 
     def dexpinv_star(self, xi, nu):
         """:math:`A(\\operatorname{ad}^*_\\xi)\\nu`, :math:`A(x) = x/(e^x - 1)` (cost :math:`O(n^3)`).
@@ -365,7 +409,27 @@ class UnitaryAlgebra(LieAlgebra):
         ndarray of shape (..., n, n)
             Hermitian.
         """
-        return self._apply_ad_star_function(xi, nu, _dexpinv_factor)
+        return self.ad_factorisation(xi).dexpinv_star(nu)
+
+    @property
+    def has_ad_factorisation(self) -> bool:
+        return True
+
+    def ad_factorisation(self, xi):
+        """The functions of :math:`\\operatorname{ad}_\\xi` from one eigendecomposition of
+        :math:`\\xi` (computed on first use; :class:`~liepoisson.algebra.AdFactorisation`).
+
+        Parameters
+        ----------
+        xi : ndarray of shape (..., n, n)
+            Skew-Hermitian.
+
+        Returns
+        -------
+        AdFactorisation
+            Its functions take and return Hermitian ``(..., n, n)`` matrices.
+        """
+        return _EigenAdFunctions(self, xi)
 
     # ------------------------------------------------------------ the Cayley chart
     @property

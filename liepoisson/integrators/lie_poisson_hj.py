@@ -134,6 +134,32 @@ class LiePoissonHJ(Integrator):
     chart orders 4, 6 and 8 compose the order-2 step. Both charts are Poisson and keep the
     Casimirs to round-off.
 
+    **One factorisation per iteration.** On algebras whose functions of
+    :math:`\\operatorname{ad}_\\xi` share one factorisation
+    (:attr:`~liepoisson.LieAlgebra.has_ad_factorisation`: u(n) and su(n), where it is the
+    eigendecomposition of :math:`\\xi`), the exponential chart's fixed point (``solver``
+    ``"auto"`` or ``"preconditioned"``) iterates, with :math:`\\xi = \\nabla S(\\nu)` and
+    :math:`\\varphi_1(x) = (e^x - 1)/x = A(x)^{-1}`,
+
+    .. math::
+
+        \\hat\\nu = \\varphi_1(\\operatorname{ad}_\\xi)^T\\mu_n, \\qquad
+        \\nu \\leftarrow \\hat\\nu - \\tfrac{\\tau}{2}\\operatorname{ad}^*_{D^2H(\\nu)[\\nu - \\hat\\nu]}\\nu ,
+
+    from the explicit half step: :math:`\\hat\\nu` solves the chart equation exactly for the
+    current :math:`\\xi` (the preconditioner :math:`A(\\operatorname{ad}_\\xi)^{-T}` applied
+    entrywise in :math:`\\xi`'s eigenbasis) and the second term corrects for the change of
+    :math:`\\xi` with :math:`\\nu` (a Newton step up to :math:`O(\\tau^2)`; without
+    ``hessian_vector`` it is left out). The step ends with the action of the last update's
+    :math:`\\exp(\\xi)`, :math:`\\mu_{n+1} = \\mu_n + \\operatorname{ad}^*_\\xi\\hat\\nu`
+    (:math:`e^x = 1 + x\\varphi_1(x)`: one product, no new eigendecomposition), an exact
+    coadjoint action; the solve goes on until that :math:`\\xi` is accurate (twice the
+    correction term estimates the error it leaves in the action, to first order; without
+    the correction that error is about twice the last iterate's), so the step is the
+    dense one (:meth:`~liepoisson.LieAlgebra.dexpinv_star` residual, then
+    :meth:`~liepoisson.LieAlgebra.coadjoint_exp`) to the tolerance. ``solver="fixed_point"``
+    keeps that dense plain iteration.
+
     **Matrix-free steps.** When the system supplies a
     :class:`~liepoisson.matrix_free.FunctionalGradient` (its generating function sees the
     state only through a few linear functionals, e.g. the NLS on u(N)*), both charts step
@@ -163,12 +189,17 @@ class LiePoissonHJ(Integrator):
         :math:`I - \\tfrac{\\tau}{2}DX` with :math:`DX\\,r = \\operatorname{ad}^*_{\\nabla H}r +
         \\operatorname{ad}^*_{D^2H[r]}\\nu` is the Jacobian of :math:`R` up to :math:`O(\\tau^2)`,
         so the contraction factor is :math:`O(\\tau^2)` (about half the iterations for one
-        Hessian-vector product more each); ``"newton"``
+        Hessian-vector product more each; on algebras with
+        :attr:`~liepoisson.LieAlgebra.has_ad_factorisation` the exact
+        :math:`A(\\operatorname{ad}_\\xi)^{-T}` in place of :math:`I + \\tfrac{\\tau}{2}
+        \\operatorname{ad}^*_{\\nabla H}`, see above); ``"newton"``
         uses a dense finite-difference Jacobian in coordinates (robust for large steps,
         small dimensions); ``"newton_krylov"`` uses :func:`scipy.optimize.newton_krylov`
         (large states, no batch axes). ``"auto"`` (default) runs the preconditioned fixed
         point when the system supplies ``hessian_vector`` (else the plain one, since a
-        complex-step Hessian costs more than the iterations it saves) and, if it does not
+        complex-step Hessian costs more than the iterations it saves; on algebras with
+        :attr:`~liepoisson.LieAlgebra.has_ad_factorisation`,
+        :math:`\\nu \\leftarrow \\varphi_1(\\operatorname{ad}_\\xi)^T\\mu_n`) and, if it does not
         converge, Newton from the same guess (Newton–Krylov for unbatched states of
         dimension above 256). Matrix-free steps always use their own fixed point.
     chart : {"exp", "cayley"}
@@ -338,7 +369,22 @@ class LiePoissonHJ(Integrator):
             # explicit half step as the initial guess: nu = mu + O(dt^2)
             return mu + 0.5 * dt * system.vector_field(mu)
 
+        def factored(nu, precondition):
+            # one factorisation of ad_xi serves the update and the action: nu_hat = dexp*_xi mu
+            # solves the chart equation for this xi exactly, so mu + ad*_xi nu_hat is the action
+            # of exp(xi) (one bracket); the preconditioned update adds the Newton correction
+            # c = -(dt/2) ad*_{D^2H[nu - nu_hat]} nu for the change of xi with nu, and 2|c| is
+            # then the error of that action from the error of nu (first order)
+            xi = generating_gradient(system, nu, dt, order)
+            nu_hat = algebra.ad_factorisation(xi).dexp_star(mu)
+            if not precondition:
+                return nu_hat, (xi, nu_hat)
+            c = ad_star(system.hessian_vector(nu, nu - nu_hat), nu)
+            c *= -0.5 * dt
+            return nu_hat + c, (xi, nu_hat, 2.0 * np.max(np.abs(c), axis=element_axes))
+
         n_axes = len(algebra.shape)
+        element_axes = tuple(range(-n_axes, 0))
         solver = self.solver
         if solver in ("auto", "preconditioned", "fixed_point"):
             # the Cayley chart's residual is two products: the preconditioner (four more and a
@@ -351,6 +397,16 @@ class LiePoissonHJ(Integrator):
             try:
                 # a fixed point that diverges overflows before Newton takes over
                 with np.errstate(over="ignore", invalid="ignore") if solver == "auto" else contextlib.nullcontext():
+                    if not cayley and solver != "fixed_point" and algebra.has_ad_factorisation:
+                        # the action is taken with the last update's xi: with the preconditioner
+                        # the solve also waits until that xi is accurate (its estimate 2|c|)
+                        _, _, (xi, nu_hat, *_) = solve_fixed_point(
+                            lambda nu: factored(nu, not use_plain), half_step(), n_axes, self.tol,
+                            self.max_iter, what, with_data=True, data_error=None if use_plain else (lambda d: d[2]),
+                        )
+                        if system.chart is not None:
+                            return system.act(xi, state)
+                        return algebra.ad_factorisation(xi).coadjoint_exp(mu, dexp_star=nu_hat)
                     if with_data:
                         # from mu itself: the first update is the explicit half step with its
                         # O(dt^2) term xi mu xi / 4 (most of the half step's error), for the

@@ -79,6 +79,33 @@ def test_each_batch_element_gets_the_data_of_the_update_that_gave_its_iterate():
         assert np.array_equal(_contracting(x_in), x)  # the update that gave the iterate
 
 
+def test_an_element_with_a_data_error_stops_only_when_that_estimate_is_below_tol():
+    """``data_error`` holds an element until the error estimate carried in its data (here
+    the change of the update, i.e. the accuracy of its input) is below the tolerance, on
+    one element and on each element of a batch alone."""
+
+    def update(x):
+        new = _contracting(x)
+        return new, (x.copy(), np.max(np.abs(new - x), axis=-1))
+
+    def input_error(data):
+        return data[1]
+
+    guesses = np.array([[0.29, 0.3, 0.28], [40.0, -7.0, 3.0]])
+    for g in guesses:
+        plain = solve_fixed_point(update, g, 1, 1e-10, 200, "plain", with_data=True)
+        held = solve_fixed_point(update, g, 1, 1e-10, 200, "held", with_data=True, data_error=input_error)
+        scale = max(1.0, np.max(np.abs(g)))
+        assert held[2][1] <= 1e-10 * scale < plain[2][1]  # the plain rule stops on the rate estimate
+        assert held[1] > plain[1]
+    batch, _, (inputs, changes) = solve_fixed_point(update, guesses, 1, 1e-10, 200, "batch", with_data=True,
+                                                    data_error=input_error)
+    for k, g in enumerate(guesses):
+        x, _, (x_in, change) = solve_fixed_point(update, g, 1, 1e-10, 200, "alone", with_data=True,
+                                                 data_error=input_error)
+        assert np.array_equal(batch[k], x) and changes[k] == change
+
+
 def test_each_batch_member_of_newton_stops_on_its_own():
     algebra = so3()
     targets = np.array([[0.3, -1.0, 2.0], [30.0, 5.0, -80.0]])

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from liepoisson import InvalidArgumentError, LieAlgebra, StructureConstantsAlgebra, UnitaryAlgebra
-from liepoisson import su, u
+from liepoisson import InvalidArgumentError, LieAlgebra, ShapeError, StructureConstantsAlgebra, UnitaryAlgebra
+from liepoisson import so3, su, u
 from liepoisson.testing import reals
 
 SETTINGS = settings(max_examples=25, deadline=None)
@@ -209,6 +209,64 @@ def test_dexpinv_star_is_accurate_for_tiny_xi(name):
     expected = nu - 0.5 * g.ad_star(xi, nu)
     assert np.allclose(g.dexpinv_star(xi, nu), expected, rtol=0, atol=1e-15 * np.linalg.norm(nu))
     assert np.allclose(g.dexpinv_star(0 * xi, nu), nu, rtol=0, atol=1e-15 * np.linalg.norm(nu))
+
+
+def _factorised(g, data, radius):
+    """A drawn xi (spectral radius at most ``radius``) and covector mu of ``g``, mu's
+    coordinates, the factorisation of xi and the scale of the tolerances."""
+    a, b = _coords(data.draw, g, 2)
+    xi = _shrink_to_spectral_radius(g, g.from_coords(a), radius)
+    return g, xi, g.dual_from_coords(b), b, g.ad_factorisation(xi), 1.0 + np.linalg.norm(b)
+
+
+@pytest.mark.parametrize("name", DEXPINV_CASES)
+@SETTINGS
+@given(data=st.data(), radius=st.floats(1e-3, 3.0))
+def test_dexp_star_of_the_factorisation_inverts_dexpinv_star(name, data, radius):
+    g, xi, mu, b, f, scale = _factorised(SMALL[name], data, radius)
+    nu = f.dexp_star(mu)
+    assert np.allclose(g.dexpinv_star(xi, nu), mu, rtol=0, atol=1e-13 * scale)
+    assert np.allclose(f.dexpinv_star(f.dexp_star(mu)), mu, rtol=0, atol=1e-13 * scale)
+    assert np.allclose(nu, _dagger(nu), rtol=0, atol=0)
+    # against phi_1 of the dense ad matrix of the structure constants
+    dense = StructureConstantsAlgebra(g.structure_constants()).ad_factorisation(g.to_coords(xi))
+    assert np.allclose(g.dual_to_coords(nu), dense.dexp_star(b), rtol=0, atol=1e-12 * scale)
+
+
+@pytest.mark.parametrize("name", DEXPINV_CASES)
+@SETTINGS
+@given(data=st.data(), radius=st.floats(1e-3, 3.0))
+def test_coadjoint_exp_is_mu_plus_ad_star_of_its_dexp_star(name, data, radius):
+    # e^x = 1 + x phi_1(x): the action from the solution of the chart equation, one bracket
+    g, xi, mu, b, f, scale = _factorised(SMALL[name], data, radius)
+    action = f.coadjoint_exp(mu, dexp_star=f.dexp_star(mu))
+    assert np.allclose(action, g.coadjoint_exp(xi, mu), rtol=0, atol=1e-13 * scale)
+    assert np.allclose(f.coadjoint_exp(mu), g.coadjoint_exp(xi, mu), rtol=0, atol=0)
+    assert np.allclose(action, _dagger(action), rtol=0, atol=0)
+    assert np.allclose(np.linalg.eigvalsh(action), np.linalg.eigvalsh(mu), rtol=0, atol=1e-13 * scale)
+
+
+def test_the_factorisation_is_computed_once_and_only_when_needed(monkeypatch):
+    g = SMALL["su(4)"]
+    rng = np.random.default_rng(4)
+    xi = g.from_coords(0.5 * rng.normal(size=(2, g.dim)))
+    mu = g.dual_from_coords(rng.normal(size=(2, g.dim)))
+    calls = []
+    eigh = np.linalg.eigh
+    monkeypatch.setattr(np.linalg, "eigh", lambda a: calls.append(1) or eigh(a))
+    f = g.ad_factorisation(xi)
+    nu = f.dexp_star(mu)
+    f.dexpinv_star(nu)
+    f.coadjoint_exp(mu)
+    assert len(calls) == 1
+    g.ad_factorisation(xi).coadjoint_exp(mu, dexp_star=nu)
+    assert len(calls) == 1
+    assert g.has_ad_factorisation and not so3().has_ad_factorisation
+
+
+def test_ad_factorisation_rejects_xi_of_the_wrong_shape():
+    with pytest.raises(ShapeError, match="xi must have trailing shape"):
+        su(3).ad_factorisation(np.zeros((2, 2), dtype=complex))
 
 
 def test_functions_of_ad_broadcast_over_batch_axes():

@@ -62,13 +62,14 @@ def test_cayley_step_keeps_the_spectrum_to_round_off_over_a_long_run():
     assert traj.max_relative_invariant_errors()["energy"] <= 1e-2
 
 
+@pytest.mark.parametrize("chart", ["exp", "cayley"])
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 2**31), dt=st.floats(0.01, 0.3))
-def test_cayley_step_is_symmetric(seed, dt):
+def test_both_charts_are_symmetric(chart, seed, dt):
     algebra = su(3)
     system = _quadratic_system(algebra, seed % 7)
     W = _random_covector(algebra, seed)
-    method = LiePoissonHJ(order=2, chart="cayley")
+    method = LiePoissonHJ(order=2, chart=chart)
     back = method.step(system, method.step(system, W, dt), -dt)
     assert np.max(np.abs(back - W)) <= 1e-13
 
