@@ -14,7 +14,8 @@ apply row by row and the fused loops of :mod:`liepoisson.compiled.lie_poisson_hj
 directly. They follow the numpy reference implementations of :mod:`liepoisson.algebra`:
 
 * so(3): the closed (Rodrigues-type) forms of :class:`~liepoisson.SO3`, formula by formula
-  (the coefficient of ``dexpinv_star`` by its Taylor series below :math:`|\\xi| = 1`);
+  (the coefficient of ``dexpinv_star`` and the cosine and sines of ``coadjoint_exp`` by their
+  Taylor series below :math:`|\\xi| = 1`);
 * heisenberg(n): the exact nilpotent polynomials of :class:`~liepoisson.Heisenberg`;
 * se(3): the bracket and :math:`\\operatorname{ad}^*` as cross products, the closed-form
   coadjoint action and, for ``dexpinv_star``, so(3)'s closed form
@@ -132,10 +133,41 @@ def so3_dexpinv_star_row(xi, nu, data, out):
     out[0], out[1], out[2] = so3_dexpinv_star(x0, x1, x2, nu[0], nu[1], nu[2], c)
 
 
+#: Taylor coefficients in :math:`\theta^2` of :math:`\cos\theta`, :math:`\sin\theta/\theta`
+#: and :math:`(1 - \cos\theta)/\theta^2`, :math:`(-1)^k/(2k + j)!` for j = 0, 1, 2: for
+#: :math:`\theta < 1` ten terms leave less than 1e-18.
+_SO3_ROTATION_SERIES = np.array([[(-1) ** k / math.factorial(2 * k + j) for k in range(10)]
+                                 for j in range(3)])
+
+
+@njit(cache=True, inline="always")
+def so3_rotation_series(t2):
+    """:math:`(\\cos\\theta, \\sin\\theta/\\theta, (1 - \\cos\\theta)/\\theta^2)` at
+    :math:`\\theta^2 =` ``t2 < 1`` by their Taylor series: no branch and no sine, so that a
+    loop over members evaluates it in SIMD lanes."""
+    c = 0.0
+    sinc = 0.0
+    half = 0.0
+    for k in range(_SO3_ROTATION_SERIES.shape[1] - 1, -1, -1):
+        c = c * t2 + _SO3_ROTATION_SERIES[0, k]
+        sinc = sinc * t2 + _SO3_ROTATION_SERIES[1, k]
+        half = half * t2 + _SO3_ROTATION_SERIES[2, k]
+    return c, sinc, half
+
+
+@njit(cache=True, inline="always")
+def so3_rotation(t2):
+    """The coefficients of :func:`so3_rotate_back` at :math:`\\theta^2 =` ``t2``: the series
+    of :func:`so3_rotation_series` below :math:`\\theta = 1`, the closed forms above."""
+    if t2 < 1.0:
+        return so3_rotation_series(t2)
+    return so3_rotation_coefficients(math.sqrt(t2))
+
+
 @njit(cache=True, inline="always")
 def so3_coadjoint_exp_row(xi, mu, data, out):
     x0, x1, x2 = xi[0], xi[1], xi[2]
-    c, sinc, half = so3_rotation_coefficients(math.sqrt(x0 * x0 + x1 * x1 + x2 * x2))
+    c, sinc, half = so3_rotation(x0 * x0 + x1 * x1 + x2 * x2)
     out[0], out[1], out[2] = so3_rotate_back(x0, x1, x2, c, sinc, half, mu[0], mu[1], mu[2])
 
 

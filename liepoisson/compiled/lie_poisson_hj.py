@@ -32,7 +32,13 @@ On so(3), se(3) and heisenberg(n) an affine gradient runs the *fused* loops of
 :func:`affine_loop`: each member's substep is solved and updated on its own, start to end,
 by the row kernels of its family with the dimension a compile-time constant (no dispatch,
 unrolled loops), one compiled loop per family, compiled on first use; they give the bits
-of the general loop.
+of the general loop. On so(3) at order 2 the block is instead solved *vectorised across
+members* (:func:`_so3_affine_substep`): its states in structure-of-arrays layout (work
+array of shape ``(_SOA_ROWS * BLOCK_ROWS,)``, the member innermost), every loop over the
+members free of branches (the series of the so(3) coefficients, the stopping rule and each
+member's update as selects) so that LLVM runs it in SIMD lanes; members with
+:math:`|\\xi| \\ge 1` get the closed forms one by one. No fast-math: no contraction to FMA,
+no reassociation, so each member still gets the bits of the general loop.
 
 A member's step whose solve does not converge, or that produces a non-finite state, is not
 taken: the member stops before it and the loop reports it; the caller repeats that step on
@@ -75,7 +81,8 @@ from .algebra_kernels import (
     so3_dexpinv_star,
     so3_dexpinv_star_row,
     so3_rotate_back,
-    so3_rotation_coefficients,
+    so3_rotation,
+    so3_rotation_series,
 )
 from .signatures import (
     BINARY,
@@ -579,8 +586,9 @@ def _so3_affine_substep(mu, out, active, h, order, tol, max_iter, precond, brack
     BLOCK_ROWS,)``, structure of arrays), every loop over the members free of branches so
     that it runs in SIMD lanes. Each member keeps its own stopping rule (its iterate is
     updated only while it solves) and gets the bits of :func:`_affine_substep_row`; the
-    closed form of dexpinv_star's coefficient (a tangent, :math:`|\\xi| \\ge 1`) and the
-    sines of the coadjoint action are evaluated member by member, outside the SIMD loops.
+    closed forms of dexpinv_star's coefficient (a tangent) and of the coadjoint action
+    (sines), for the members with :math:`|\\xi| \\ge 1`, are evaluated member by member,
+    outside the SIMD loops, only when a block has such members.
     Other orders run :func:`_affine_substep_rows`."""
     if order != 2:
         _affine_substep_rows(mu, out, active, h, order, tol, max_iter, precond, bracket_k,
@@ -631,12 +639,16 @@ def _so3_affine_substep(mu, out, active, h, order, tol, max_iter, precond, brack
             for r in range(B):
                 remaining += _so3_fixed_point_row(F, m, h, tol, float(it), False, r)
     # the update by the coadjoint action, for the members that converged
+    outside = 0  # members with |xi| >= 1 (or NaN): the closed forms
     for r in range(B):
-        F[_T2 * B + r] = _so3_midpoint_gradient(F, m, cc, h, r)
-    for r in range(rows):
-        if F[_DONE * B + r] != 0.0:
-            F[_COS * B + r], F[_SINC * B + r], F[_HALF * B + r] = so3_rotation_coefficients(
-                math.sqrt(F[_T2 * B + r]))
+        t2 = _so3_midpoint_gradient(F, m, cc, h, r)
+        F[_T2 * B + r] = t2
+        F[_COS * B + r], F[_SINC * B + r], F[_HALF * B + r] = so3_rotation_series(t2)
+        outside += 1 if (F[_DONE * B + r] != 0.0) & (not t2 < 1.0) else 0
+    if outside > 0:
+        for r in range(B):
+            if F[_DONE * B + r] != 0.0:
+                F[_COS * B + r], F[_SINC * B + r], F[_HALF * B + r] = so3_rotation(F[_T2 * B + r])
     x, g = W[0], V[:, 2]
     for r in range(rows):
         out[r, 0], out[r, 1], out[r, 2] = so3_rotate_back(
