@@ -606,7 +606,7 @@ def _so3_affine_substep(mu, out, active, h, order, tol, max_iter, precond, brack
         F[_DONE * B + r] = 0.0
         remaining += active[r]
     # the initial guess: the explicit half step
-    for r in range(B):
+    for r in range(rows):
         u0, u1, u2 = F[_MU * B + r], F[(_MU + 1) * B + r], F[(_MU + 2) * B + r]
         g0, g1, g2 = _affine3(m, u0, u1, u2, cc[0], cc[1], cc[2])
         d0, d1, d2 = so3_cross(u0, u1, u2, g0, g1, g2)
@@ -622,31 +622,31 @@ def _so3_affine_substep(mu, out, active, h, order, tol, max_iter, precond, brack
     while remaining > 0 and it < max_iter:
         it += 1
         outside = 0  # members that solve with |xi| >= 1 (or NaN): the closed form
-        for r in range(B):
+        for r in range(rows):
             t2 = _so3_midpoint_gradient(F, m, cc, h, r)
             F[_T2 * B + r] = t2
             F[_COEF * B + r] = so3_coefficient_series(t2, False)[0]
             outside += 1 if (F[_SOLVING * B + r] != 0.0) & (not t2 < 1.0) else 0
         if outside > 0:
-            for r in range(B):
+            for r in range(rows):
                 if F[_SOLVING * B + r] != 0.0:
                     F[_COEF * B + r] = so3_coefficients(F[_T2 * B + r], False)[0]
         remaining = 0
         if precond:  # a constant in each loop: no branch in it
-            for r in range(B):
+            for r in range(rows):
                 remaining += _so3_fixed_point_row(F, m, h, tol, float(it), True, r)
         else:
-            for r in range(B):
+            for r in range(rows):
                 remaining += _so3_fixed_point_row(F, m, h, tol, float(it), False, r)
     # the update by the coadjoint action, for the members that converged
     outside = 0  # members with |xi| >= 1 (or NaN): the closed forms
-    for r in range(B):
+    for r in range(rows):
         t2 = _so3_midpoint_gradient(F, m, cc, h, r)
         F[_T2 * B + r] = t2
         F[_COS * B + r], F[_SINC * B + r], F[_HALF * B + r] = so3_rotation_series(t2)
         outside += 1 if (F[_DONE * B + r] != 0.0) & (not t2 < 1.0) else 0
     if outside > 0:
-        for r in range(B):
+        for r in range(rows):
             if F[_DONE * B + r] != 0.0:
                 F[_COS * B + r], F[_SINC * B + r], F[_HALF * B + r] = so3_rotation(F[_T2 * B + r])
     x, g = W[0], V[:, 2]
