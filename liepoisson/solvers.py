@@ -59,6 +59,14 @@ def _converged(change: float, prev: float, tol: float, plateau: float) -> bool:
     return change <= plateau and rate >= 0.5
 
 
+def _converged_lanes(change: float, prev: float, tol: float, plateau: float) -> bool:
+    """:func:`_converged` with no branch but selects (``&``, ``|``: no short circuit), the
+    same decision for every input: a compiled loop over members evaluates it in SIMD lanes."""
+    rate = change / (prev if prev > 0 else math.nan)
+    return (change <= tol) | ((rate < 1.0) & (change * rate <= tol * (1.0 - rate))) | (
+        (change <= plateau) & (rate >= 0.5))
+
+
 def _converged_each(change, prev, tol: float, plateau: float):
     """:func:`_converged` elementwise on arrays of changes and previous changes."""
     with np.errstate(divide="ignore", invalid="ignore"):

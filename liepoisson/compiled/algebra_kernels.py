@@ -14,7 +14,8 @@ apply row by row and the fused loops of :mod:`liepoisson.compiled.lie_poisson_hj
 directly. They follow the numpy reference implementations of :mod:`liepoisson.algebra`:
 
 * so(3): the closed (Rodrigues-type) forms of :class:`~liepoisson.SO3`, formula by formula
-  (the coefficient of ``dexpinv_star`` by its Taylor series below :math:`|\\xi| = 1`);
+  (the coefficient of ``dexpinv_star`` and the cosine and sines of ``coadjoint_exp`` by their
+  Taylor series below :math:`|\\xi| = 1`);
 * heisenberg(n): the exact nilpotent polynomials of :class:`~liepoisson.Heisenberg`;
 * se(3): the bracket and :math:`\\operatorname{ad}^*` as cross products, the closed-form
   coadjoint action and, for ``dexpinv_star``, so(3)'s closed form
@@ -53,22 +54,26 @@ _BERNOULLI.setflags(write=False)
 # apply them row by row. The fused steps of :mod:`liepoisson.compiled.lie_poisson_hj` call
 # the row kernels directly.
 @njit(cache=True, inline="always")
+def so3_cross(x0, x1, x2, y0, y1, y2):
+    """:math:`x \\times y` on scalars: the bracket of so(3), and :math:`\\operatorname{ad}^*_y x`
+    (the row kernels and the block kernel of
+    :mod:`liepoisson.compiled.lie_poisson_hj` share these scalar forms)."""
+    return x1 * y2 - x2 * y1, x2 * y0 - x0 * y2, x0 * y1 - x1 * y0
+
+
+@njit(cache=True, inline="always")
 def so3_bracket_row(x, y, data, out):
-    out[0] = x[1] * y[2] - x[2] * y[1]
-    out[1] = x[2] * y[0] - x[0] * y[2]
-    out[2] = x[0] * y[1] - x[1] * y[0]
+    out[0], out[1], out[2] = so3_cross(x[0], x[1], x[2], y[0], y[1], y[2])
 
 
 @njit(cache=True, inline="always")
 def so3_ad_star_row(x, mu, data, out):
     # (ad_x)^T mu = mu x x
-    out[0] = mu[1] * x[2] - mu[2] * x[1]
-    out[1] = mu[2] * x[0] - mu[0] * x[2]
-    out[2] = mu[0] * x[1] - mu[1] * x[0]
+    out[0], out[1], out[2] = so3_cross(mu[0], mu[1], mu[2], x[0], x[1], x[2])
 
 
 #: The scalar formulas of the numpy path, compiled.
-_so3_rotation_coefficients = njit(cache=True)(_rotation_coefficients)
+so3_rotation_coefficients = njit(cache=True)(_rotation_coefficients)
 _series_terms = njit(cache=True)(_bernoulli_terms)
 
 
@@ -82,18 +87,25 @@ _SO3_DC_SERIES = np.ascontiguousarray(2.0 * np.arange(1, 15) * np.abs(_BERNOULLI
 
 
 @njit(cache=True, inline="always")
-def _so3_coefficients(t2, derivative):
+def so3_coefficient_series(t2, derivative):
+    """The Taylor series of :func:`so3_coefficients`, for :math:`\\theta^2 =` ``t2 < 1``:
+    no branch, so that a loop over members evaluates it in SIMD lanes."""
+    c = 0.0
+    e = 0.0
+    for k in range(_SO3_C_SERIES.shape[0] - 1, -1, -1):
+        c = c * t2 + _SO3_C_SERIES[k]
+        if derivative:
+            e = e * t2 + _SO3_DC_SERIES[k]
+    return c, e
+
+
+@njit(cache=True, inline="always")
+def so3_coefficients(t2, derivative):
     """:math:`c(\\theta)` and, if ``derivative``, :math:`c'(\\theta)/\\theta` (else 0) at
     :math:`\\theta^2 =` ``t2``: the series for :math:`\\theta < 1`, the closed forms (one
     tangent) above."""
     if t2 < 1.0:
-        c = 0.0
-        e = 0.0
-        for k in range(_SO3_C_SERIES.shape[0] - 1, -1, -1):
-            c = c * t2 + _SO3_C_SERIES[k]
-            if derivative:
-                e = e * t2 + _SO3_DC_SERIES[k]
-        return c, e
+        return so3_coefficient_series(t2, derivative)
     theta = math.sqrt(t2)
     u = 0.5 * theta
     cot = 1.0 / math.tan(u)
@@ -105,26 +117,62 @@ def _so3_coefficients(t2, derivative):
 
 
 @njit(cache=True, inline="always")
+def so3_dexpinv_star(x0, x1, x2, n0, n1, n2, c):
+    """:math:`A(\\operatorname{ad}_x)^T n = n + \\frac12 x\\times n + c\\,x\\times(x\\times n)`
+    on scalars, with ``c`` :math:`= c(|x|)` of :func:`so3_coefficients`."""
+    y0, y1, y2 = so3_cross(x0, x1, x2, n0, n1, n2)
+    z0, z1, z2 = so3_cross(x0, x1, x2, y0, y1, y2)
+    return n0 + 0.5 * y0 + c * z0, n1 + 0.5 * y1 + c * z1, n2 + 0.5 * y2 + c * z2
+
+
+@njit(cache=True, inline="always")
 def so3_dexpinv_star_row(xi, nu, data, out):
     x0, x1, x2 = xi[0], xi[1], xi[2]
-    n0, n1, n2 = nu[0], nu[1], nu[2]
     # the series below |xi| = 1: no tangent in the usual steps
-    c = _so3_coefficients(x0 * x0 + x1 * x1 + x2 * x2, False)[0]
-    y0, y1, y2 = x1 * n2 - x2 * n1, x2 * n0 - x0 * n2, x0 * n1 - x1 * n0
-    out[0] = n0 + 0.5 * y0 + c * (x1 * y2 - x2 * y1)
-    out[1] = n1 + 0.5 * y1 + c * (x2 * y0 - x0 * y2)
-    out[2] = n2 + 0.5 * y2 + c * (x0 * y1 - x1 * y0)
+    c = so3_coefficients(x0 * x0 + x1 * x1 + x2 * x2, False)[0]
+    out[0], out[1], out[2] = so3_dexpinv_star(x0, x1, x2, nu[0], nu[1], nu[2], c)
+
+
+#: Taylor coefficients in :math:`\theta^2` of :math:`\cos\theta`, :math:`\sin\theta/\theta`
+#: and :math:`(1 - \cos\theta)/\theta^2`, :math:`(-1)^k/(2k + j)!` for j = 0, 1, 2: for
+#: :math:`\theta < 1` ten terms leave less than 1e-18.
+_SO3_ROTATION_SERIES = np.array([[(-1) ** k / math.factorial(2 * k + j) for k in range(10)]
+                                 for j in range(3)])
+
+
+@njit(cache=True, inline="always")
+def so3_rotation_series(t2):
+    """:math:`(\\cos\\theta, \\sin\\theta/\\theta, (1 - \\cos\\theta)/\\theta^2)` at
+    :math:`\\theta^2 =` ``t2 < 1`` by their Taylor series: no branch and no sine, so that a
+    loop over members evaluates it in SIMD lanes."""
+    c = 0.0
+    sinc = 0.0
+    half = 0.0
+    for k in range(_SO3_ROTATION_SERIES.shape[1] - 1, -1, -1):
+        c = c * t2 + _SO3_ROTATION_SERIES[0, k]
+        sinc = sinc * t2 + _SO3_ROTATION_SERIES[1, k]
+        half = half * t2 + _SO3_ROTATION_SERIES[2, k]
+    return c, sinc, half
+
+
+@njit(cache=True, inline="always")
+def so3_rotation(t2):
+    """The coefficients of :func:`so3_rotate_back` at :math:`\\theta^2 =` ``t2``: the series
+    of :func:`so3_rotation_series` below :math:`\\theta = 1`, the closed forms above."""
+    if t2 < 1.0:
+        return so3_rotation_series(t2)
+    return so3_rotation_coefficients(math.sqrt(t2))
 
 
 @njit(cache=True, inline="always")
 def so3_coadjoint_exp_row(xi, mu, data, out):
     x0, x1, x2 = xi[0], xi[1], xi[2]
-    c, sinc, half = _so3_rotation_coefficients(math.sqrt(x0 * x0 + x1 * x1 + x2 * x2))
-    out[0], out[1], out[2] = _so3_rotate_back(x0, x1, x2, c, sinc, half, mu[0], mu[1], mu[2])
+    c, sinc, half = so3_rotation(x0 * x0 + x1 * x1 + x2 * x2)
+    out[0], out[1], out[2] = so3_rotate_back(x0, x1, x2, c, sinc, half, mu[0], mu[1], mu[2])
 
 
 @njit(cache=True, inline="always")
-def _so3_rotate_back(w0, w1, w2, c, sinc, half, m0, m1, m2):
+def so3_rotate_back(w0, w1, w2, c, sinc, half, m0, m1, m2):
     """:math:`e^{-\\hat\\omega} m` from the coefficients of :func:`_rotation_coefficients`."""
     dot = half * (w0 * m0 + w1 * m1 + w2 * m2)
     return (c * m0 - sinc * (w1 * m2 - w2 * m1) + dot * w0,
@@ -391,7 +439,7 @@ def se3_dexpinv_star_row(xi, nu, data, out):
     v0, v1, v2 = xi[3], xi[4], xi[5]
     P0, P1, P2 = nu[0], nu[1], nu[2]
     G0, G1, G2 = nu[3], nu[4], nu[5]
-    c, e = _so3_coefficients(w0 * w0 + w1 * w1 + w2 * w2, True)
+    c, e = so3_coefficients(w0 * w0 + w1 * w1 + w2 * w2, True)
     # F(w, P)
     y0, y1, y2 = w1 * P2 - w2 * P1, w2 * P0 - w0 * P2, w0 * P1 - w1 * P0
     # F(w, G) = G + z/2 + c w x z with z = w x G
@@ -423,7 +471,7 @@ def se3_coadjoint_exp_row(xi, mu, data, out):
     w0, w1, w2 = xi[0], xi[1], xi[2]
     v0, v1, v2 = xi[3], xi[4], xi[5]
     theta = math.sqrt(w0 * w0 + w1 * w1 + w2 * w2)
-    c, sinc, half = _so3_rotation_coefficients(theta)
+    c, sinc, half = so3_rotation_coefficients(theta)
     if theta < 1e-2:
         t2 = theta * theta
         third = 1.0 / 6 - t2 / 120 + t2 * t2 / 5040 - t2 * t2 * t2 / 362880
@@ -437,8 +485,8 @@ def se3_coadjoint_exp_row(xi, mu, data, out):
     q0 = mu[0] - (p1 * g2 - p2 * g1)
     q1 = mu[1] - (p2 * g0 - p0 * g2)
     q2 = mu[2] - (p0 * g1 - p1 * g0)
-    out[0], out[1], out[2] = _so3_rotate_back(w0, w1, w2, c, sinc, half, q0, q1, q2)
-    out[3], out[4], out[5] = _so3_rotate_back(w0, w1, w2, c, sinc, half, g0, g1, g2)
+    out[0], out[1], out[2] = so3_rotate_back(w0, w1, w2, c, sinc, half, q0, q1, q2)
+    out[3], out[4], out[5] = so3_rotate_back(w0, w1, w2, c, sinc, half, g0, g1, g2)
 
 
 # ------------------------------------------------------------------- dispatch

@@ -32,7 +32,13 @@ On so(3), se(3) and heisenberg(n) an affine gradient runs the *fused* loops of
 :func:`affine_loop`: each member's substep is solved and updated on its own, start to end,
 by the row kernels of its family with the dimension a compile-time constant (no dispatch,
 unrolled loops), one compiled loop per family, compiled on first use; they give the bits
-of the general loop.
+of the general loop. On so(3) at order 2 the block is instead solved *vectorised across
+members* (:func:`_so3_affine_substep`): its states in structure-of-arrays layout (work
+array of shape ``(_SOA_ROWS * BLOCK_ROWS,)``, the member innermost), every loop over the
+members free of branches (the series of the so(3) coefficients, the stopping rule and each
+member's update as selects) so that LLVM runs it in SIMD lanes; members with
+:math:`|\\xi| \\ge 1` get the closed forms one by one. No fast-math: no contraction to FMA,
+no reassociation, so each member still gets the bits of the general loop.
 
 A member's step whose solve does not converge, or that produces a non-finite state, is not
 taken: the member stops before it and the loop reports it; the caller repeats that step on
@@ -49,6 +55,7 @@ from numba import carray, njit, types
 from numba.extending import intrinsic
 
 from ..solvers import _converged as _converged_rule
+from ..solvers import _converged_lanes as _converged_lanes_rule
 from .algebra_kernels import (
     HEISENBERG_FAMILY,
     SE3_FAMILY,
@@ -68,7 +75,14 @@ from .algebra_kernels import (
     so3_ad_star_row,
     so3_bracket_row,
     so3_coadjoint_exp_row,
+    so3_coefficient_series,
+    so3_coefficients,
+    so3_cross,
+    so3_dexpinv_star,
     so3_dexpinv_star_row,
+    so3_rotate_back,
+    so3_rotation,
+    so3_rotation_series,
 )
 from .signatures import (
     BINARY,
@@ -83,7 +97,7 @@ from .signatures import (
     VEC,
 )
 
-__all__ = ["run_single", "affine_loop", "no_complex_gradient", "no_hessian_vector",
+__all__ = ["run_single", "affine_loop", "affine_loop_detail", "no_complex_gradient", "no_hessian_vector",
            "no_third_derivative", "OK", "NOT_CONVERGED", "NON_FINITE", "NOT_AFFINE",
            "BLOCK_ROWS"]
 
@@ -103,6 +117,7 @@ _FUSED_WORK_ROWS = 11
 
 #: The stopping rule of :func:`liepoisson.solvers.solve_fixed_point`, compiled.
 _converged = njit(cache=True)(_converged_rule)
+_converged_lanes = njit(cache=True, inline="always")(_converged_lanes_rule)
 
 
 @njit(UNARY_COMPLEX, cache=True)
@@ -464,7 +479,7 @@ def _affine_substep_row(mu, out, x, h, order, tol, max_iter, precond, bracket_k,
 
 @njit(cache=True, inline="always")
 def _affine_substep_rows(mu, out, active, h, order, tol, max_iter, precond, bracket_k, ad_star_k,
-                         dexpinv_k, coadjoint_k, data, grad, checked, M, c, zero, n, W, V,
+                         dexpinv_k, coadjoint_k, data, grad, checked, M, c, zero, n, W, V, F,
                          status, residual, iters, holds):
     """:func:`_hj_substep` for an affine gradient on a family with closed forms: each active
     row solved and updated on its own (:func:`_affine_substep_row`, work rows ``V[r]``),
@@ -484,6 +499,173 @@ def _affine_substep_rows(mu, out, active, h, order, tol, max_iter, precond, brac
             active[r] = False
     # the gradient at the solved midpoints is each member's last g (row 2 of its work rows)
     _end_of_substep(x, V[:, 2], out, active, status, grad, checked, M, c, holds)
+
+
+# ------------------------------------------- so(3): one block vectorised across members
+#: Rows of the work array of :func:`_so3_affine_substep` (structure of arrays: one row of
+#: :data:`BLOCK_ROWS` entries per quantity, the member innermost): x, mu, g and xi (three
+#: rows each), then one row each of theta^2, the coefficient of dexpinv_star, the scale
+#: of the stopping rule, the previous change, the residual, the iteration count, solving
+#: (1.0) or not, converged (1.0) or not, and cos, sinc, half of the coadjoint action.
+_X, _MU, _G, _XI = 0, 3, 6, 9
+_T2, _COEF, _SCALE, _PREV, _RES, _IT, _SOLVING, _DONE, _COS, _SINC, _HALF = range(12, 23)
+_SOA_ROWS = 23
+
+
+@njit(cache=True, inline="always")
+def _affine3(m, x0, x1, x2, c0, c1, c2):
+    """:func:`_affine_row` for so(3) on scalars, ``m`` the nine entries of M row by row."""
+    return (((c0 + m[0] * x0) + m[1] * x1) + m[2] * x2,
+            ((c1 + m[3] * x0) + m[4] * x1) + m[5] * x2,
+            ((c2 + m[6] * x0) + m[7] * x1) + m[8] * x2)
+
+
+@njit(cache=True, inline="always")
+def _so3_midpoint_gradient(F, m, c, h, r):
+    """Per member ``r`` of the block in ``F``: the gradient ``g = M x + c`` at ``x`` and the
+    generating gradient ``xi = h g`` (order 2), stored; returns ``|xi|^2``."""
+    B = BLOCK_ROWS
+    g0, g1, g2 = _affine3(m, F[_X * B + r], F[(_X + 1) * B + r], F[(_X + 2) * B + r],
+                          c[0], c[1], c[2])
+    F[_G * B + r], F[(_G + 1) * B + r], F[(_G + 2) * B + r] = g0, g1, g2
+    x0, x1, x2 = h * g0, h * g1, h * g2
+    F[_XI * B + r], F[(_XI + 1) * B + r], F[(_XI + 2) * B + r] = x0, x1, x2
+    return x0 * x0 + x1 * x1 + x2 * x2
+
+
+@njit(cache=True, inline="always")
+def _so3_fixed_point_row(F, m, h, tol, it, precond, r):
+    """One iteration of the fixed point of member ``r`` of the block in ``F`` (its ``g``,
+    ``xi`` and coefficient at ``x`` stored), formula by formula as
+    :func:`_affine_substep_row`, its update and stopping rule applied only while it solves.
+    Selects, no branch (``precond`` a constant): a loop over members of this runs in SIMD
+    lanes. Returns 1 if the member solves on, else 0."""
+    B = BLOCK_ROWS
+    x0, x1, x2 = F[_X * B + r], F[(_X + 1) * B + r], F[(_X + 2) * B + r]
+    u0, u1, u2 = F[_MU * B + r], F[(_MU + 1) * B + r], F[(_MU + 2) * B + r]
+    d0, d1, d2 = so3_dexpinv_star(F[_XI * B + r], F[(_XI + 1) * B + r], F[(_XI + 2) * B + r],
+                                  x0, x1, x2, F[_COEF * B + r])
+    if precond:
+        g0, g1, g2 = F[_G * B + r], F[(_G + 1) * B + r], F[(_G + 2) * B + r]
+        r0, r1, r2 = d0 - u0, d1 - u1, d2 - u2
+        a0, a1, a2 = so3_cross(r0, r1, r2, g0, g1, g2)
+        v0, v1, v2 = _affine3(m, r0, r1, r2, 0.0, 0.0, 0.0)
+        b0, b1, b2 = so3_cross(x0, x1, x2, v0, v1, v2)
+        half_h = 0.5 * h
+        n0 = x0 - r0 - half_h * (a0 + b0)
+        n1 = x1 - r1 - half_h * (a1 + b1)
+        n2 = x2 - r2 - half_h * (a2 + b2)
+    else:
+        n0, n1, n2 = x0 - (d0 - u0), x1 - (d1 - u1), x2 - (d2 - u2)
+    change = 0.0
+    for delta in (abs(n0 - x0), abs(n1 - x1), abs(n2 - x2)):
+        if not delta <= change:
+            change = delta
+    change /= F[_SCALE * B + r]
+    prev, last, count, done = F[_PREV * B + r], F[_RES * B + r], F[_IT * B + r], F[_DONE * B + r]
+    solving = F[_SOLVING * B + r] != 0.0
+    converged = _converged_lanes(change, prev, tol, _PLATEAU)
+    on = solving & (not converged) & math.isfinite(change)
+    F[_X * B + r] = n0 if solving else x0
+    F[(_X + 1) * B + r] = n1 if solving else x1
+    F[(_X + 2) * B + r] = n2 if solving else x2
+    F[_RES * B + r] = change if solving else last
+    F[_IT * B + r] = it if solving else count
+    F[_PREV * B + r] = change if solving else prev
+    F[_DONE * B + r] = 1.0 if solving & converged else done
+    F[_SOLVING * B + r] = 1.0 if on else 0.0
+    return 1 if on else 0
+
+
+@njit(cache=True, inline="always")
+def _so3_affine_substep(mu, out, active, h, order, tol, max_iter, precond, bracket_k, ad_star_k,
+                        dexpinv_k, coadjoint_k, data, grad, checked, M, c, zero, n, W, V, F,
+                        status, residual, iters, holds):
+    """:func:`_affine_substep_rows` on so(3), order 2, vectorised across the members of the
+    block: the same operations on the work array ``F`` (shape ``(_SOA_ROWS *
+    BLOCK_ROWS,)``, structure of arrays), every loop over the members free of branches so
+    that it runs in SIMD lanes. Each member keeps its own stopping rule (its iterate is
+    updated only while it solves) and gets the bits of :func:`_affine_substep_row`; the
+    closed forms of dexpinv_star's coefficient (a tangent) and of the coadjoint action
+    (sines), for the members with :math:`|\\xi| \\ge 1`, are evaluated member by member,
+    outside the SIMD loops, only when a block has such members.
+    Other orders run :func:`_affine_substep_rows`."""
+    if order != 2:
+        _affine_substep_rows(mu, out, active, h, order, tol, max_iter, precond, bracket_k,
+                             ad_star_k, dexpinv_k, coadjoint_k, data, grad, checked, M, c, zero,
+                             n, W, V, F, status, residual, iters, holds)
+        return
+    B = BLOCK_ROWS
+    rows = mu.shape[0]
+    m = (M[0, 0], M[0, 1], M[0, 2], M[1, 0], M[1, 1], M[1, 2], M[2, 0], M[2, 1], M[2, 2])
+    cc = (c[0], c[1], c[2])
+    remaining = 0
+    for r in range(rows):
+        F[_MU * B + r], F[(_MU + 1) * B + r], F[(_MU + 2) * B + r] = mu[r, 0], mu[r, 1], mu[r, 2]
+        F[_SOLVING * B + r] = 1.0 if active[r] else 0.0
+        F[_DONE * B + r] = 0.0
+        remaining += active[r]
+    # the initial guess: the explicit half step
+    for r in range(rows):
+        u0, u1, u2 = F[_MU * B + r], F[(_MU + 1) * B + r], F[(_MU + 2) * B + r]
+        g0, g1, g2 = _affine3(m, u0, u1, u2, cc[0], cc[1], cc[2])
+        d0, d1, d2 = so3_cross(u0, u1, u2, g0, g1, g2)
+        x0, x1, x2 = u0 + (0.5 * h) * d0, u1 + (0.5 * h) * d1, u2 + (0.5 * h) * d2
+        F[_X * B + r], F[(_X + 1) * B + r], F[(_X + 2) * B + r] = x0, x1, x2
+        largest = 0.0  # max |x|, NaN if an entry is NaN (as _row_max_abs)
+        for a in (abs(x0), abs(x1), abs(x2)):
+            if not a <= largest:
+                largest = a
+        F[_SCALE * B + r] = max(1.0, largest)
+        F[_PREV * B + r] = math.nan
+    it = 0
+    while remaining > 0 and it < max_iter:
+        it += 1
+        outside = 0  # members that solve with |xi| >= 1 (or NaN): the closed form
+        for r in range(rows):
+            t2 = _so3_midpoint_gradient(F, m, cc, h, r)
+            F[_T2 * B + r] = t2
+            F[_COEF * B + r] = so3_coefficient_series(t2, False)[0]
+            outside += 1 if (F[_SOLVING * B + r] != 0.0) & (not t2 < 1.0) else 0
+        if outside > 0:
+            for r in range(rows):
+                if F[_SOLVING * B + r] != 0.0:
+                    F[_COEF * B + r] = so3_coefficients(F[_T2 * B + r], False)[0]
+        remaining = 0
+        if precond:  # a constant in each loop: no branch in it
+            for r in range(rows):
+                remaining += _so3_fixed_point_row(F, m, h, tol, float(it), True, r)
+        else:
+            for r in range(rows):
+                remaining += _so3_fixed_point_row(F, m, h, tol, float(it), False, r)
+    # the update by the coadjoint action, for the members that converged
+    outside = 0  # members with |xi| >= 1 (or NaN): the closed forms
+    for r in range(rows):
+        t2 = _so3_midpoint_gradient(F, m, cc, h, r)
+        F[_T2 * B + r] = t2
+        F[_COS * B + r], F[_SINC * B + r], F[_HALF * B + r] = so3_rotation_series(t2)
+        outside += 1 if (F[_DONE * B + r] != 0.0) & (not t2 < 1.0) else 0
+    if outside > 0:
+        for r in range(rows):
+            if F[_DONE * B + r] != 0.0:
+                F[_COS * B + r], F[_SINC * B + r], F[_HALF * B + r] = so3_rotation(F[_T2 * B + r])
+    x, g = W[0], V[:, 2]
+    for r in range(rows):
+        out[r, 0], out[r, 1], out[r, 2] = so3_rotate_back(
+            F[_XI * B + r], F[(_XI + 1) * B + r], F[(_XI + 2) * B + r], F[_COS * B + r],
+            F[_SINC * B + r], F[_HALF * B + r], F[_MU * B + r], F[(_MU + 1) * B + r],
+            F[(_MU + 2) * B + r])
+        for i in range(3):
+            x[r, i] = F[(_X + i) * B + r]
+            g[r, i] = F[(_G + i) * B + r]
+    for r in range(rows):
+        if active[r]:
+            residual[r] = F[_RES * B + r]
+            iters[r] = int(F[_IT * B + r])
+            if F[_DONE * B + r] == 0.0:
+                status[r] = NOT_CONVERGED
+                active[r] = False
+    _end_of_substep(x, g, out, active, status, grad, checked, M, c, holds)
 
 
 @njit(cache=True, inline="always")
@@ -574,19 +756,22 @@ def _advance_block(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max
 
 @njit(cache=True, inline="always")
 def _advance_affine_block(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter,
-                          precond, bracket_k, ad_star_k, dexpinv_k, coadjoint_k, n, data, grad,
-                          checked, M, c, saved, final, info):
+                          precond, substep, bracket_k, ad_star_k, dexpinv_k, coadjoint_k, n, data,
+                          grad, checked, M, c, saved, final, info):
     """:func:`_advance_block` for an affine gradient on a family with closed forms, each
-    member's substep fused (:func:`_affine_substep_rows`); ``n`` the dimension."""
+    member's substep fused: ``substep`` is :func:`_affine_substep_rows` or a block kernel of
+    the same arguments (:func:`_so3_affine_substep`); ``n`` the dimension."""
     rows = mu0.shape[0]
     # owners and views as in _advance_block
     own_W = np.empty((1, rows, n))
     own_V = np.empty((rows, _FUSED_WORK_ROWS, n))
+    own_F = np.zeros(_SOA_ROWS * BLOCK_ROWS)
     own_reals = np.zeros(rows)
     owners = _block_owners(mu0, data, coeffs, M, c, 2)
     zero, buffers, data, coeffs, M, c, cur, flags, ints = _block_views(owners)
     W = _unowned(own_W)
     V = _unowned(own_V)
+    F = _unowned(own_F)
     residual = _unowned(own_reals)
     active, holds = flags[0], flags[1]
     active[:] = True
@@ -596,15 +781,14 @@ def _advance_affine_block(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, t
         src = cur
         for j in range(coeffs.shape[0]):
             dst = buffers[j % 2]
-            _affine_substep_rows(src, dst, active, coeffs[j] * dt, order, tol, max_iter, precond,
-                                 bracket_k, ad_star_k, dexpinv_k, coadjoint_k, data, grad,
-                                 checked, M, c, zero, n, W, V, status,
-                                 residual, iters, holds)
+            substep(src, dst, active, coeffs[j] * dt, order, tol, max_iter, precond, bracket_k,
+                    ad_star_k, dexpinv_k, coadjoint_k, data, grad, checked, M, c, zero, n, W, V,
+                    F, status, residual, iters, holds)
             src = dst
         if _accept_step(k, n_steps, save_every, src, cur, active, done, count, saved) == 0:
             break
     _report(cur, final, info, done, count, status, residual, iters)
-    _keep_alive(own_W, own_V, own_reals, owners)
+    _keep_alive(own_W, own_V, own_F, own_reals, owners)
 
 
 _ARGS = (
@@ -659,12 +843,12 @@ _AFFINE_ARGS = (
 
 @njit(cache=True, inline="always")
 def _run_affine(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter, precond,
-                bracket_k, ad_star_k, dexpinv_k, coadjoint_k, n, data, grad, checked, M, c, saved,
-                final, info):
+                substep, bracket_k, ad_star_k, dexpinv_k, coadjoint_k, n, data, grad, checked, M,
+                c, saved, final, info):
     for start in range(0, mu0.shape[0], BLOCK_ROWS):
         stop = min(mu0.shape[0], start + BLOCK_ROWS)
         _advance_affine_block(mu0[start:stop], dt, k0, k1, n_steps, save_every, coeffs, order,
-                              tol, max_iter, precond, bracket_k, ad_star_k, dexpinv_k,
+                              tol, max_iter, precond, substep, bracket_k, ad_star_k, dexpinv_k,
                               coadjoint_k, n, data, grad, checked, M, c, saved[start:stop],
                               final[start:stop], info[start:stop])
 
@@ -672,21 +856,21 @@ def _run_affine(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_it
 def _run_affine_so3(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter, precond,
                     data, grad, checked, M, c, saved, final, info):
     _run_affine(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter, precond,
-                so3_bracket_row, so3_ad_star_row, so3_dexpinv_star_row,
+                _so3_affine_substep, so3_bracket_row, so3_ad_star_row, so3_dexpinv_star_row,
                 so3_coadjoint_exp_row, 3, data, grad, checked, M, c, saved, final, info)
 
 
 def _run_affine_se3(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter, precond,
                     data, grad, checked, M, c, saved, final, info):
     _run_affine(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter, precond,
-                se3_bracket_row, se3_ad_star_row, se3_dexpinv_star_row,
+                _affine_substep_rows, se3_bracket_row, se3_ad_star_row, se3_dexpinv_star_row,
                 se3_coadjoint_exp_row, 6, data, grad, checked, M, c, saved, final, info)
 
 
 def _run_affine_heisenberg(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter,
                            precond, data, grad, checked, M, c, saved, final, info):
     _run_affine(mu0, dt, k0, k1, n_steps, save_every, coeffs, order, tol, max_iter, precond,
-                heisenberg_bracket_row, heisenberg_ad_star_row, heisenberg_dexpinv_star_row,
+                _affine_substep_rows, heisenberg_bracket_row, heisenberg_ad_star_row, heisenberg_dexpinv_star_row,
                 heisenberg_coadjoint_exp_row, mu0.shape[1], data, grad, checked, M, c, saved,
                 final, info)
 
@@ -717,3 +901,12 @@ def affine_loop(family: int):
                 _AFFINE_LOOPS[family])
             _AFFINE_COMPILED[family] = loop
     return loop
+
+
+def affine_loop_detail(family: int, order: int) -> str:
+    """What :func:`affine_loop` runs on ``family`` for substeps of ``order`` (2 or 4), for a
+    run's metadata: on so(3) at order 2 a block kernel vectorised across members
+    (:func:`_so3_affine_substep`), else each member's fused substep in turn."""
+    if family == SO3_FAMILY and order == 2:
+        return "fused substeps, vectorised across members"
+    return "fused substeps per member"

@@ -277,6 +277,7 @@ def lie_poisson_hj_runner(method, system, probe: np.ndarray, affine: bool = True
     """
     from .lie_poisson_hj import (
         affine_loop,
+        affine_loop_detail,
         no_complex_gradient,
         no_hessian_vector,
         no_third_derivative,
@@ -334,7 +335,7 @@ def lie_poisson_hj_runner(method, system, probe: np.ndarray, affine: bool = True
     elif model is not None:
         description += "; affine gradient evaluated as a matrix (checked at every step)"
     if model is not None and affine_loop(kernels.family) is not None:  # compiled on first use
-        description += "; fused substeps per member"
+        description += "; " + affine_loop_detail(kernels.family, order)
     if needs_complex:
         description += "; complex-step second derivatives"
     return CompiledRunner(

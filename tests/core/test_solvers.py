@@ -118,3 +118,18 @@ def test_each_batch_member_of_newton_stops_on_its_own():
     for k in range(2):
         assert np.array_equal(batch[k], solve(targets[k]))
     assert np.max(np.abs(batch + 0.1 * np.sin(batch) - targets)) <= 1e-11
+
+
+def test_the_branch_free_stopping_rule_decides_as_the_stopping_rule():
+    """``_converged_lanes`` (selects only, for SIMD lanes) takes the decision of
+    ``_converged`` on every pair of changes: below, at and above the tolerance and the
+    plateau, contracting or not, and with zero, negative, infinite or NaN values."""
+    from liepoisson.solvers import _converged, _converged_lanes
+
+    values = [0.0, -1.0, 1e-17, 1e-16, 2e-16, 1e-14, 1e-13, 5e-13, 1e-12, 1e-8, 0.3, 0.5, 0.9,
+              1.0, 2.0, np.inf, np.nan]
+    for tol in (1e-15, 1e-12):
+        for change in values:
+            for prev in values:
+                assert _converged_lanes(change, prev, tol, 2.2e-13) == _converged(
+                    change, prev, tol, 2.2e-13), (change, prev, tol)

@@ -371,3 +371,78 @@ def test_a_declared_affine_gradient_runs_unchecked_with_the_same_result():
     assert "declared" in a.metadata["engine_detail"]
     assert "checked at every step" in b.metadata["engine_detail"]
     assert np.array_equal(a.states, b.states)
+
+
+def _assert_same_bits(a, b) -> None:
+    """Two results of :meth:`CompiledRunner.advance` are the same bits: final states, info,
+    and each member's saved states up to its saved count (the rest is not written)."""
+    (final_a, saved_a, info_a), (final_b, saved_b, info_b) = a, b
+    assert np.array_equal(final_a, final_b, equal_nan=True)
+    assert np.array_equal(info_a, info_b, equal_nan=True)
+    for r, count in enumerate(info_a[:, 1].astype(int)):
+        assert np.array_equal(saved_a[r, :count], saved_b[r, :count], equal_nan=True)
+
+
+def _so3_members_that_stop_apart(rng) -> np.ndarray:
+    """130 so(3) states (three blocks, the last one partial) whose solves stop at different
+    iterations: norms from 0.01 to 40 (at dt = 0.3, :math:`|\\xi|` on both sides of 1, where
+    dexpinv_star's coefficient switches from its series to its closed form), a state that
+    overflows, one that is NaN, one that is zero."""
+    mu0 = rng.normal(size=(130, 3))
+    mu0 *= np.geomspace(0.01, 40.0, 130)[:, None] / np.linalg.norm(mu0, axis=1)[:, None]
+    rng.shuffle(mu0)
+    mu0[5] = 1e300
+    mu0[70] = np.nan
+    mu0[71] = 0.0
+    return mu0
+
+
+@pytest.mark.parametrize("solver", ["preconditioned", "fixed_point"])
+@pytest.mark.parametrize("max_iter", [3, 100])
+def test_the_vectorised_so3_block_gives_each_member_the_bits_of_the_general_loop(
+        solver, max_iter, monkeypatch):
+    """On so(3) at order 2 the fused loop solves a block of members in SIMD lanes, each
+    member to its own stopping rule: members that stop at different iterations, on either
+    side of the series/closed-form switch of dexpinv_star, that do not converge, overflow
+    or are NaN get the states, saved states, statuses, residuals and iteration counts of
+    the general block loop, bit for bit."""
+    from liepoisson.compiled import lie_poisson_hj as kernels
+    from liepoisson.compiled.runner import lie_poisson_hj_runner
+
+    system = user_system(so3(), 0.0, exact=False)
+    mu0 = _so3_members_that_stop_apart(np.random.default_rng(3))
+    method = LiePoissonHJ(order=2, solver=solver, max_iter=max_iter).for_system(system)
+    runner = lie_poisson_hj_runner(method, system, mu0[0])
+    assert "vectorised across members" in runner.description
+    fused = runner.advance(mu0, 0.3, 0, 6, 6, 2)
+    monkeypatch.setattr(kernels, "affine_loop", lambda family: None)
+    general = runner.advance(mu0, 0.3, 0, 6, 6, 2)
+    _assert_same_bits(fused, general)
+    status, iterations = fused[2][:, 2], fused[2][:, 4]
+    assert {kernels.OK, kernels.NOT_CONVERGED} <= set(status)
+    assert len(set(iterations[status == kernels.OK])) >= 3
+
+
+def test_the_vectorised_so3_block_stops_a_member_whose_gradient_leaves_the_affine_model(
+        monkeypatch):
+    """The per-step check of a detected affine model stays a check of each member: where
+    the user's gradient leaves the model (here for :math:`\\mu_0 > 1`), that member stops
+    with status NOT_AFFINE and the others go on, with the bits of the general loop."""
+    import liepoisson.compiled.runner as runner_module
+    from liepoisson.compiled import lie_poisson_hj as kernels
+
+    inertia = np.array([1.0, 2.0, 3.5])
+    system = LiePoissonSystem(
+        so3(), lambda m: 0.5 * np.sum(m**2 / inertia, axis=-1),
+        gradient=lambda m: m / inertia + 1e-3 * (m[..., :1] > 1.0) * m)
+    model = (np.diag(1.0 / inertia), np.zeros(3))
+    monkeypatch.setattr(runner_module, "affine_model", lambda fns, probe, rng: model)
+    mu0 = np.random.default_rng(4).normal(size=(100, 3))
+    method = LiePoissonHJ(order=2).for_system(system)
+    runner = runner_module.lie_poisson_hj_runner(method, system, mu0[0])
+    fused = runner.advance(mu0, 0.1, 0, 8, 8, 4)
+    monkeypatch.setattr(kernels, "affine_loop", lambda family: None)
+    general = runner.advance(mu0, 0.1, 0, 8, 8, 4)
+    _assert_same_bits(fused, general)
+    status = fused[2][:, 2]
+    assert set(status) == {kernels.OK, kernels.NOT_AFFINE}
