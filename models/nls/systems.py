@@ -512,7 +512,7 @@ class NLSFunctionalGradient(FunctionalGradient):
         class are the reference: the same values to round-off)."""
         system = self._system
         finish = system._cayley_kinetic(psi, tau)
-        W, g = system._W, float(system.g)
+        W, g = system.potential, float(system.g)
 
         def update(delta):
             return finish(cayley_soft(psi, delta, W, g, tau))
