@@ -823,8 +823,8 @@ class PeriodicNLS(NLSSystem):
     def _cayley_kinetic(self, psi, tau):
         # all in Fourier space: tau L psi enters as its transform, no transform back
         symbol = -0.5j * _half_implicit_symbol(self._n_points, self._length, self._dim, tau)
-        shape = (self._n_points,) * self._dim
-        forward, backward = (scipy.fft.fft, scipy.fft.ifft) if self._dim == 1 else (scipy.fft.fft2, scipy.fft.ifft2)
+        shape = self._grid_shape(psi)
+        forward, backward = self._transforms()
         stiff = forward(psi.reshape(shape))
         stiff *= tau * _half_k2(self._n_points, self._length, self._dim)
         stiff *= symbol
@@ -837,13 +837,16 @@ class PeriodicNLS(NLSSystem):
 
         return finish
 
+    def _transforms(self):
+        """The forward and backward FFT over the grid's axes (the last ``dim`` axes)."""
+        return (scipy.fft.fft, scipy.fft.ifft) if self._dim == 1 else (scipy.fft.fft2, scipy.fft.ifft2)
+
     def _fourier_multiply(self, psi, symbol):
         """:math:`F^{-1}(\\text{symbol}\\cdot F\\psi)` on the grid, along the last axis."""
         psi = np.asarray(psi)
-        if self._dim == 1:
-            return scipy.fft.ifft(scipy.fft.fft(psi) * symbol, overwrite_x=True)
+        forward, backward = self._transforms()
         grid = psi.reshape(self._grid_shape(psi))
-        return scipy.fft.ifft2(scipy.fft.fft2(grid) * symbol, overwrite_x=True).reshape(psi.shape)
+        return backward(forward(grid) * symbol, overwrite_x=True).reshape(psi.shape)
 
     def propagate_kinetic(self, psi, tau):
         # psi + F^-1 (e^{-i tau k^2/2} - 1) F psi: the round-off scales with the change, so
