@@ -43,9 +43,10 @@ then takes these steps on its own. Memory is :math:`O(N k)` for a Krylov dimensi
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 import scipy.linalg
@@ -53,7 +54,7 @@ import scipy.linalg
 from .exceptions import ConvergenceError
 from .solvers import solve_contraction
 
-__all__ = ["FunctionalGradient", "Generator", "lanczos_exponential", "matrix_free_step"]
+__all__ = ["CayleyMaps", "FunctionalGradient", "Generator", "lanczos_exponential", "matrix_free_step"]
 
 #: Largest Krylov dimension of one step (an error names it when reached).
 MAX_KRYLOV = 600
@@ -80,6 +81,29 @@ class Generator:
     apply: Callable[[np.ndarray], np.ndarray]
     soft: Callable[[np.ndarray], np.ndarray]
     stiff_half_solve: Callable[[np.ndarray], np.ndarray]
+
+
+class CayleyMaps(NamedTuple):
+    """The pieces of the Cayley chart's matrix-free step from one state (see
+    :meth:`FunctionalGradient.cayley_maps`).
+
+    Attributes
+    ----------
+    update : callable
+        The fixed-point map :math:`\\delta \\mapsto \\delta'`, shape ``(N,)`` to ``(N,)``.
+    frozen : callable
+        ``frozen(delta)`` returns the linear map :math:`x \\mapsto x'` with :math:`K` taken
+        at :math:`\\psi +` ``delta``.
+    guess : ndarray of shape (N,), complex
+        The first iterate: the explicit predictor
+        :math:`-\\tfrac i2\\big((I + \\tfrac i2 K_0)^{-1}K_0\\psi + (K - K_0)\\psi\\big)`,
+        :math:`K` at :math:`\\psi`: the kinetic part through its solve, the rest explicit
+        (the same order of error as the first update from zero, at half its cost).
+    """
+
+    update: Callable[[np.ndarray], np.ndarray]
+    frozen: Callable[[np.ndarray], Callable[[np.ndarray], np.ndarray]]
+    guess: np.ndarray
 
 
 class FunctionalGradient(ABC):
@@ -124,7 +148,7 @@ class FunctionalGradient(ABC):
         """
 
     def cayley_maps(self, psi: np.ndarray, tau: float):
-        """The two maps of the Cayley chart's step from ``psi``, in the unknown
+        """The maps of the Cayley chart's step from ``psi`` and its first iterate, in the unknown
         :math:`\\delta = \\phi - \\psi` of :math:`(I + \\tfrac i2 K)\\phi = \\psi`.
 
         With :math:`K = K(\\ell(\\phi\\phi^H))` (order 2) split as :math:`K_0 + (K - K_0)`,
@@ -147,11 +171,8 @@ class FunctionalGradient(ABC):
 
         Returns
         -------
-        update : callable
-            :math:`\\delta \\mapsto \\delta'`, shape ``(N,)`` to ``(N,)``.
-        frozen : callable
-            ``frozen(delta)`` returns the map :math:`x \\mapsto x'` with :math:`K` taken at
-            :math:`\\psi +` ``delta``.
+        CayleyMaps
+            The fixed-point map, the linear map of a frozen :math:`K`, and the first iterate.
         """
         one = np.ones((1, 1))
 
@@ -159,7 +180,8 @@ class FunctionalGradient(ABC):
             return self.generator(self.functionals(phi[:, None], one, 2), tau, 2)
 
         K = generator(psi)
-        stiff_psi = K.apply(psi) - K.soft(psi)
+        soft_psi = K.soft(psi)
+        stiff_psi = K.apply(psi) - soft_psi
 
         def linear(K, phi):
             return -0.5j * K.stiff_half_solve(stiff_psi + K.soft(phi))
@@ -172,7 +194,8 @@ class FunctionalGradient(ABC):
             K = generator(psi + delta)
             return lambda x: linear(K, psi + x)
 
-        return update, frozen
+        guess = -0.5j * (K.stiff_half_solve(stiff_psi) + soft_psi)
+        return CayleyMaps(update, frozen, guess)
 
 
 def _mean_phase(x: np.ndarray) -> np.ndarray:
@@ -276,7 +299,7 @@ def _exp_step(fg: FunctionalGradient, psi, tau, order, tol, max_iter, what):
 def _cayley_step(fg: FunctionalGradient, psi, tau, tol, max_iter, what):
     # unknown: the change delta = phi - psi of (I + iK/2) phi = psi: its round-off scales
     # with the change, not with psi, so the mass drifts far less over many steps
-    update, frozen = fg.cayley_maps(psi, tau)
+    update, frozen, guess = fg.cayley_maps(psi, tau)
     trail = []  # the arguments of the last two updates and the last result
 
     def recorded(delta):
@@ -284,42 +307,46 @@ def _cayley_step(fg: FunctionalGradient, psi, tau, tol, max_iter, what):
         trail[:] = trail[-2:-1] + [delta, out]
         return out
 
-    delta = solve_contraction(recorded, np.zeros_like(psi), tol, max_iter, what)
+    delta = solve_contraction(recorded, guess, tol, max_iter, what)
     # the state moves by the Cayley transform of the last generator, a unitary: solving its
     # linear equation to round-off keeps the mass to round-off whatever tol is
     round_off = 4.0 * np.finfo(float).eps * float(np.max(np.abs(psi)))
-    if _solved_to_round_off(trail, delta, round_off):
-        return psi + 2.0 * delta
-    linear = frozen(delta)
-    for _ in range(_POLISH_ITERATIONS):
+    change, rate = _last_change_and_rate(trail, delta)
+    polished = 0
+    # the linear iteration contracts about as the fixed point did (the frozen K drops the
+    # derivative of the potential): an iterate whose next changes, about q c / (1 - q) in all
+    # for the last change c, stay below round-off is the solution to round-off
+    while not (change <= round_off or (rate is not None and change * rate <= round_off * (1.0 - rate))):
+        if polished == 0:
+            linear = frozen(delta)
+        elif polished == _POLISH_ITERATIONS:
+            break
         new = linear(delta)
         change = float(np.max(np.abs(new - delta)))
         delta = new
-        if change <= round_off:
-            break
+        polished += 1
     return psi + 2.0 * delta
 
 
-def _solved_to_round_off(trail, delta, round_off) -> bool:
-    """Whether the fixed point's last iterate ``delta`` already solves the linear equation of
-    the generator it was computed with to ``round_off``.
+def _last_change_and_rate(trail, delta) -> tuple[float, float | None]:
+    """The fixed point's last change :math:`c_k = |\\delta_k - \\delta_{k-1}|` and its
+    contraction :math:`q = c_k / c_{k-1}` (None unless below 1/2), when ``trail`` holds
+    :math:`(\\delta_{k-2}, \\delta_{k-1}, \\delta_k)` with :math:`\\delta_k` = ``delta`` (the
+    fixed point ran, not Newton–Krylov, whose result is not its last update); else
+    ``(inf, None)``.
 
     With :math:`\\delta_k` computed from the generator at :math:`\\delta_{k-1}`, it solves that
     generator's Cayley equation up to :math:`\\tfrac12(K - K_0)(\\delta_k - \\delta_{k-1})`,
-    whose size the linear iteration's next change would show: about :math:`q c_k` with
-    :math:`c_k = |\\delta_k - \\delta_{k-1}|` and :math:`q` the observed contraction. If the
-    estimate :math:`q c_k / (1 - q)` is below ``round_off``, that iteration is not needed.
-    ``trail`` holds :math:`(\\delta_{k-2}, \\delta_{k-1}, \\delta_k)` when the fixed point ran
-    (not Newton–Krylov, whose result is not its last update)."""
+    whose size the linear iteration's next change would show: about :math:`q c_k`."""
     if len(trail) != 3 or trail[2] is not delta:
-        return False
+        return math.inf, None
     older, previous = trail[0], trail[1]
     last = float(np.max(np.abs(delta - previous)))
     before = float(np.max(np.abs(previous - older)))
     if not before > 0.0:
-        return False
+        return last, None
     rate = last / before
-    return rate < 0.5 and last * rate <= round_off * (1.0 - rate)
+    return last, (rate if rate < 0.5 else None)
 
 
 def matrix_free_step(fg: FunctionalGradient, state: np.ndarray, tau: float, order: int, chart: str,

@@ -17,7 +17,7 @@ from liepoisson import LiePoissonSystem, u
 from liepoisson._validation import _describe, as_finite_array, check_int, check_memory, check_real
 from liepoisson.exceptions import InvalidArgumentError, NonFiniteError, ShapeError
 from liepoisson.grids import PeriodicGrid
-from liepoisson.matrix_free import FunctionalGradient, Generator
+from liepoisson.matrix_free import CayleyMaps, FunctionalGradient, Generator
 from liepoisson.orbit import PureStateChart
 
 from ._kernels import cayley_soft, frozen_soft
@@ -182,7 +182,7 @@ class NLSSystem(LiePoissonSystem, ABC):
     def _cayley_kinetic(self, psi: np.ndarray, tau: float):
         """The kinetic part of the Cayley step from ``psi`` (one state, shape ``(N,)``): the
         map :math:`v \\mapsto -\\tfrac i2 (I + \\tfrac{i\\tau}2 L)^{-1}(\\tau L\\psi + v)`, free to
-        overwrite ``v`` (a temporary of the step)."""
+        overwrite ``v`` (a temporary of the step), and its value at :math:`v = 0`."""
         stiff_psi = tau * self.apply_kinetic(psi)
 
         def finish(v):
@@ -191,7 +191,7 @@ class NLSSystem(LiePoissonSystem, ABC):
             out *= -0.5j
             return out
 
-        return finish
+        return finish, finish(np.zeros_like(psi))
 
     # -------------------------------------------------------------------- properties
     @property
@@ -506,12 +506,12 @@ class NLSFunctionalGradient(FunctionalGradient):
         return Generator(apply, soft, lambda v: system.solve_half_implicit_kinetic(v, tau))
 
     def cayley_maps(self, psi, tau):
-        """The maps of :meth:`liepoisson.matrix_free.FunctionalGradient.cayley_maps` with
+        """The maps and first iterate of :meth:`liepoisson.matrix_free.FunctionalGradient.cayley_maps` with
         :math:`K_0 = \\tau L` and :math:`K - K_0 = \\tau(W + g|\\phi|^2)`: the potential term in
         one compiled pass, the kinetic solve on temporaries (the composed maps of the base
         class are the reference: the same values to round-off)."""
         system = self._system
-        finish = system._cayley_kinetic(psi, tau)
+        finish, kinetic = system._cayley_kinetic(psi, tau)
         W, g = system.potential, float(system.g)
 
         def update(delta):
@@ -521,7 +521,10 @@ class NLSFunctionalGradient(FunctionalGradient):
             potential = tau * system.site_potential(_density(psi + delta))
             return lambda x: finish(frozen_soft(psi, x, potential))
 
-        return update, frozen
+        soft = cayley_soft(psi, np.zeros_like(psi), W, g, tau)
+        soft *= -0.5j
+        soft += kinetic
+        return CayleyMaps(update, frozen, soft)
 
 
 # ------------------------------------------------------------------------ graphs
@@ -835,7 +838,7 @@ class PeriodicNLS(NLSSystem):
             f += stiff
             return backward(f, overwrite_x=True).reshape(v.shape)
 
-        return finish
+        return finish, backward(stiff).reshape(psi.shape)
 
     def _transforms(self):
         """The forward and backward FFT over the grid's axes (the last ``dim`` axes)."""

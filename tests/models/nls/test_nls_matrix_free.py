@@ -67,10 +67,11 @@ def test_fused_cayley_maps_are_the_composed_maps_to_round_off(name, potential):
         psi = _random_psi(nls.n, seed)
         delta = 0.05 * _random_psi(nls.n, seed + 10)
         x = 0.05 * _random_psi(nls.n, seed + 20)
-        fused, frozen = fg.cayley_maps(psi, 0.1)
-        composed, composed_frozen = FunctionalGradient.cayley_maps(fg, psi, 0.1)
+        fused, frozen, guess = fg.cayley_maps(psi, 0.1)
+        composed, composed_frozen, composed_guess = FunctionalGradient.cayley_maps(fg, psi, 0.1)
         assert np.max(np.abs(fused(delta) - composed(delta))) <= 1e-15
         assert np.max(np.abs(frozen(delta)(x) - composed_frozen(delta)(x))) <= 1e-15
+        assert np.max(np.abs(guess - composed_guess)) <= 1e-15
         # the maps do not change their arguments (the solve works on temporaries)
         assert np.array_equal(delta, 0.05 * _random_psi(nls.n, seed + 10))
 
