@@ -26,6 +26,7 @@ import numpy as np
 import scipy.linalg
 
 from .._validation import as_finite_array, check_element_shape
+from ..exceptions import InvalidArgumentError, NonFiniteError, ShapeError
 
 __all__ = ["LieAlgebra", "AdFactorisation", "phi1_matrix"]
 
@@ -168,7 +169,6 @@ class LieAlgebra(ABC):
         naming the first operand of ``operation`` that is not a finite array of trailing
         shape :attr:`shape`, or the batch shapes that do not broadcast; return if the
         operands are fine (``error`` is then re-raised)."""
-        from ..exceptions import NonFiniteError, ShapeError
 
         want = tuple(self.shape)
         for name, value in zip(operands, args):
@@ -291,7 +291,6 @@ class LieAlgebra(ABC):
         what = f"an element of {self.name}{'*' if dual else ''}"
         check_element_shape(name, arr, self.shape, what)
         if self.dtype.kind == "f" and arr.dtype.kind == "c":
-            from ..exceptions import InvalidArgumentError
 
             raise InvalidArgumentError(f"{name} must be real for {self.name}, got a complex array")
         return arr.astype(np.result_type(arr.dtype, self.dtype), copy=False)
@@ -514,7 +513,6 @@ class LieAlgebra(ABC):
         raise self._no_cayley()
 
     def _no_cayley(self):
-        from ..exceptions import InvalidArgumentError
 
         return InvalidArgumentError(
             f"{self.name} has no Cayley chart (it needs a matrix algebra of a quadratic group, "
@@ -570,7 +568,6 @@ class AdFactorisation(ABC):
         xi = np.asarray(xi)
         want = tuple(algebra.shape)
         if xi.shape[xi.ndim - len(want):] != want or xi.ndim < len(want):
-            from ..exceptions import ShapeError
 
             raise ShapeError(f"{algebra.name}.ad_factorisation: xi must have trailing shape {want}, "
                              f"got shape {xi.shape}")
