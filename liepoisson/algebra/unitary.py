@@ -26,6 +26,9 @@ _SQRT2 = np.sqrt(2.0)
 #: Relative tolerance of the checks that a matrix is (skew-)Hermitian and, for su(n),
 #: traceless (relative to its largest entry).
 STRUCTURE_RTOL = 1e-10
+#: Largest n for which u(n) and su(n) map coordinates by one dense real matrix product (at
+#: n = 16: matrices of 512 x 256 doubles, 1 MB) rather than by index arrays.
+DENSE_COORDINATES_MAX = 16
 
 
 @dataclass(frozen=True, eq=False)
@@ -280,7 +283,39 @@ class UnitaryAlgebra(LieAlgebra):
         return arr
 
     # ---------------------------------------------------------------- coordinates
+    @functools.cached_property
+    def _coordinate_matrices(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """For :math:`n \\le` :data:`DENSE_COORDINATES_MAX`: the real matrices of
+        :meth:`dual_to_coords` and :meth:`dual_from_coords` on the entries of a matrix read
+        as interleaved real and imaginary parts (shapes ``(2n^2, dim)`` and
+        ``(dim, 2n^2)``), built from the index maps below on unit vectors; one product then
+        does what about ten small numpy operations do. None for larger n, where the index
+        maps are the cheaper."""
+        n = self._n
+        if n > DENSE_COORDINATES_MAX:
+            return None
+        units = np.eye(2 * n * n).view(np.complex128).reshape(2 * n * n, n, n)
+        to_coords = self._dual_to_coords_by_index(units)
+        from_coords = self._dual_from_coords_by_index(np.eye(self.dim))
+        return to_coords, np.ascontiguousarray(from_coords).view(np.float64).reshape(self.dim, 2 * n * n)
+
     def dual_to_coords(self, mu):
+        matrices = self._coordinate_matrices
+        if matrices is None:
+            return self._dual_to_coords_by_index(mu)
+        mu = np.ascontiguousarray(mu, dtype=np.complex128)
+        n = self._n
+        return mu.view(np.float64).reshape(mu.shape[:-2] + (2 * n * n,)) @ matrices[0]
+
+    def dual_from_coords(self, c):
+        matrices = self._coordinate_matrices
+        if matrices is None:
+            return self._dual_from_coords_by_index(c)
+        c = np.asarray(c, dtype=float)
+        n = self._n
+        return np.ascontiguousarray(c @ matrices[1]).view(np.complex128).reshape(c.shape[:-1] + (n, n))
+
+    def _dual_to_coords_by_index(self, mu):
         mu = np.asarray(mu)
         r, c = self._triu
         upper, lower = mu[..., r, c], mu[..., c, r]
@@ -291,7 +326,7 @@ class UnitaryAlgebra(LieAlgebra):
             diag = diag @ self._gell_mann.T
         return np.concatenate([sym, anti, diag], axis=-1)
 
-    def dual_from_coords(self, c):
+    def _dual_from_coords_by_index(self, c):
         c = np.asarray(c, dtype=float)
         m, n = self._offdiag, self._n
         sym, anti, diag = c[..., :m], c[..., m : 2 * m], c[..., 2 * m :]

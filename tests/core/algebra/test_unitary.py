@@ -11,6 +11,7 @@ from hypothesis.extra import numpy as hnp
 
 from liepoisson import InvalidArgumentError, LieAlgebra, ShapeError, StructureConstantsAlgebra, UnitaryAlgebra
 from liepoisson import so3, su, u
+from liepoisson.algebra.unitary import DENSE_COORDINATES_MAX
 from liepoisson.testing import reals
 
 SETTINGS = settings(max_examples=25, deadline=None)
@@ -69,6 +70,29 @@ def test_from_coords_reconstructs_any_skew_hermitian_and_hermitian_matrix(name, 
     skew = 1j * herm
     assert np.allclose(g.from_coords(g.to_coords(skew)), skew, rtol=0, atol=1e-13)
     assert np.allclose(g.dual_from_coords(g.dual_to_coords(herm)), herm, rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("n, special", [(1, False), (2, True), (3, True), (3, False), (5, True),
+                                        (DENSE_COORDINATES_MAX, False)])
+def test_coordinates_by_one_product_are_the_index_maps_to_round_off(n, special):
+    """Small n map coordinates by one real matrix product, built from the index maps: the
+    same values (to a few units of round-off), on a batch, on a single matrix, on matrices
+    that are not Hermitian, and from a real or non-contiguous input."""
+    g = UnitaryAlgebra(n, special=special)
+    assert g._coordinate_matrices is not None
+    rng = np.random.default_rng(n)
+    mu = rng.normal(size=(4, 2, n, n)) + 1j * rng.normal(size=(4, 2, n, n))  # not Hermitian
+    c = rng.normal(size=(4, 2, g.dim))
+    eps = np.finfo(float).eps
+    for x in (mu, mu[0, 0], np.swapaxes(mu, -1, -2), mu.real):
+        fast, slow = g.dual_to_coords(x), g._dual_to_coords_by_index(x)
+        assert fast.shape == slow.shape and fast.dtype == np.float64
+        assert np.max(np.abs(fast - slow)) <= 8 * eps * max(1.0, np.max(np.abs(slow)))
+    for y in (c, c[0, 0], np.asfortranarray(c)):
+        fast, slow = g.dual_from_coords(y), g._dual_from_coords_by_index(y)
+        assert fast.shape == slow.shape and fast.dtype == np.complex128
+        assert np.max(np.abs(fast - slow)) <= 8 * eps * max(1.0, np.max(np.abs(slow)))
+    assert UnitaryAlgebra(DENSE_COORDINATES_MAX + 1)._coordinate_matrices is None
 
 
 @pytest.mark.parametrize("name", list(SMALL))
