@@ -506,9 +506,10 @@ class NLSFunctionalGradient(FunctionalGradient):
         return Generator(apply, soft, lambda v: system.solve_half_implicit_kinetic(v, tau))
 
     def cayley_maps(self, psi, tau):
-        """The maps and first iterate of :meth:`liepoisson.matrix_free.FunctionalGradient.cayley_maps` with
-        :math:`K_0 = \\tau L` and :math:`K - K_0 = \\tau(W + g|\\phi|^2)`: the potential term in
-        one compiled pass, the kinetic solve on temporaries (the composed maps of the base
+        """The maps and first iterate of
+        :meth:`liepoisson.matrix_free.FunctionalGradient.cayley_maps` with
+        :math:`K_0 = \\tau L` and :math:`K - K_0 = \\tau(W + g|\\phi|^2)`: the potential term
+        in one compiled pass, the kinetic solve on temporaries (the composed maps of the base
         class are the reference: the same values to round-off)."""
         system = self._system
         finish, kinetic = system._cayley_kinetic(psi, tau)
@@ -521,10 +522,10 @@ class NLSFunctionalGradient(FunctionalGradient):
             potential = tau * system.site_potential(_density(psi + delta))
             return lambda x: finish(frozen_soft(psi, x, potential))
 
-        soft = cayley_soft(psi, np.zeros_like(psi), W, g, tau)
-        soft *= -0.5j
-        soft += kinetic
-        return CayleyMaps(update, frozen, soft)
+        guess = cayley_soft(psi, np.zeros_like(psi), W, g, tau)
+        guess *= -0.5j
+        guess += kinetic
+        return CayleyMaps(update, frozen, guess)
 
 
 # ------------------------------------------------------------------------ graphs
