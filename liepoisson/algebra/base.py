@@ -169,7 +169,6 @@ class LieAlgebra(ABC):
         naming the first operand of ``operation`` that is not a finite array of trailing
         shape :attr:`shape`, or the batch shapes that do not broadcast; return if the
         operands are fine (``error`` is then re-raised)."""
-
         want = tuple(self.shape)
         for name, value in zip(operands, args):
             try:
@@ -291,7 +290,6 @@ class LieAlgebra(ABC):
         what = f"an element of {self.name}{'*' if dual else ''}"
         check_element_shape(name, arr, self.shape, what)
         if self.dtype.kind == "f" and arr.dtype.kind == "c":
-
             raise InvalidArgumentError(f"{name} must be real for {self.name}, got a complex array")
         return arr.astype(np.result_type(arr.dtype, self.dtype), copy=False)
 
@@ -513,7 +511,6 @@ class LieAlgebra(ABC):
         raise self._no_cayley()
 
     def _no_cayley(self):
-
         return InvalidArgumentError(
             f"{self.name} has no Cayley chart (it needs a matrix algebra of a quadratic group, "
             "such as u(n) or su(n)); use chart='exp'"
@@ -566,11 +563,7 @@ class AdFactorisation(ABC):
 
     def __init__(self, algebra: LieAlgebra, xi: np.ndarray):
         xi = np.asarray(xi)
-        want = tuple(algebra.shape)
-        if xi.shape[xi.ndim - len(want):] != want or xi.ndim < len(want):
-
-            raise ShapeError(f"{algebra.name}.ad_factorisation: xi must have trailing shape {want}, "
-                             f"got shape {xi.shape}")
+        check_element_shape("xi", xi, algebra.shape, f"an element of {algebra.name}, for ad_factorisation")
         self.algebra = algebra
         self.xi = xi
 

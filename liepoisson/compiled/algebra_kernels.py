@@ -399,27 +399,19 @@ def _abs_max(v):
 @njit(cache=True, inline="always")
 def se3_bracket_row(x, y, data, out):
     # [(w1, v1), (w2, v2)] = (w1 x w2, w1 x v2 - w2 x v1)
-    a0, a1, a2, b0, b1, b2 = x[0], x[1], x[2], x[3], x[4], x[5]
-    c0, c1, c2, d0, d1, d2 = y[0], y[1], y[2], y[3], y[4], y[5]
-    out[0] = a1 * c2 - a2 * c1
-    out[1] = a2 * c0 - a0 * c2
-    out[2] = a0 * c1 - a1 * c0
-    out[3] = (a1 * d2 - a2 * d1) - (c1 * b2 - c2 * b1)
-    out[4] = (a2 * d0 - a0 * d2) - (c2 * b0 - c0 * b2)
-    out[5] = (a0 * d1 - a1 * d0) - (c0 * b1 - c1 * b0)
+    out[0], out[1], out[2] = so3_cross(x[0], x[1], x[2], y[0], y[1], y[2])
+    p0, p1, p2 = so3_cross(x[0], x[1], x[2], y[3], y[4], y[5])
+    q0, q1, q2 = so3_cross(y[0], y[1], y[2], x[3], x[4], x[5])
+    out[3], out[4], out[5] = p0 - q0, p1 - q1, p2 - q2
 
 
 @njit(cache=True, inline="always")
 def se3_ad_star_row(x, mu, data, out):
     # (ad_(w, v))^T (Pi, Gamma) = (Pi x w + Gamma x v, Gamma x w)
-    w0, w1, w2, v0, v1, v2 = x[0], x[1], x[2], x[3], x[4], x[5]
-    P0, P1, P2, G0, G1, G2 = mu[0], mu[1], mu[2], mu[3], mu[4], mu[5]
-    out[0] = (P1 * w2 - P2 * w1) + (G1 * v2 - G2 * v1)
-    out[1] = (P2 * w0 - P0 * w2) + (G2 * v0 - G0 * v2)
-    out[2] = (P0 * w1 - P1 * w0) + (G0 * v1 - G1 * v0)
-    out[3] = G1 * w2 - G2 * w1
-    out[4] = G2 * w0 - G0 * w2
-    out[5] = G0 * w1 - G1 * w0
+    p0, p1, p2 = so3_cross(mu[0], mu[1], mu[2], x[0], x[1], x[2])
+    q0, q1, q2 = so3_cross(mu[3], mu[4], mu[5], x[3], x[4], x[5])
+    out[0], out[1], out[2] = p0 + q0, p1 + q1, p2 + q2
+    out[3], out[4], out[5] = so3_cross(mu[3], mu[4], mu[5], x[0], x[1], x[2])
 
 
 @njit(cache=True)
@@ -441,19 +433,18 @@ def se3_dexpinv_star_row(xi, nu, data, out):
     G0, G1, G2 = nu[3], nu[4], nu[5]
     c, e = so3_coefficients(w0 * w0 + w1 * w1 + w2 * w2, True)
     # F(w, P)
-    y0, y1, y2 = w1 * P2 - w2 * P1, w2 * P0 - w0 * P2, w0 * P1 - w1 * P0
+    f0, f1, f2 = so3_dexpinv_star(w0, w1, w2, P0, P1, P2, c)
     # F(w, G) = G + z/2 + c w x z with z = w x G
-    z0, z1, z2 = w1 * G2 - w2 * G1, w2 * G0 - w0 * G2, w0 * G1 - w1 * G0
-    q0, q1, q2 = w1 * z2 - w2 * z1, w2 * z0 - w0 * z2, w0 * z1 - w1 * z0
+    z0, z1, z2 = so3_cross(w0, w1, w2, G0, G1, G2)
+    q0, q1, q2 = so3_cross(w0, w1, w2, z0, z1, z2)
     # its derivative along v: s = v x G, v x z + w x s, and (w.v) w x z
-    s0, s1, s2 = v1 * G2 - v2 * G1, v2 * G0 - v0 * G2, v0 * G1 - v1 * G0
-    m0 = (v1 * z2 - v2 * z1) + (w1 * s2 - w2 * s1)
-    m1 = (v2 * z0 - v0 * z2) + (w2 * s0 - w0 * s2)
-    m2 = (v0 * z1 - v1 * z0) + (w0 * s1 - w1 * s0)
+    s0, s1, s2 = so3_cross(v0, v1, v2, G0, G1, G2)
+    a0, a1, a2 = so3_cross(v0, v1, v2, z0, z1, z2)
+    b0, b1, b2 = so3_cross(w0, w1, w2, s0, s1, s2)
     ew = e * (w0 * v0 + w1 * v1 + w2 * v2)
-    out[0] = P0 + 0.5 * y0 + c * (w1 * y2 - w2 * y1) + 0.5 * s0 + c * m0 + ew * q0
-    out[1] = P1 + 0.5 * y1 + c * (w2 * y0 - w0 * y2) + 0.5 * s1 + c * m1 + ew * q1
-    out[2] = P2 + 0.5 * y2 + c * (w0 * y1 - w1 * y0) + 0.5 * s2 + c * m2 + ew * q2
+    out[0] = f0 + 0.5 * s0 + c * (a0 + b0) + ew * q0
+    out[1] = f1 + 0.5 * s1 + c * (a1 + b1) + ew * q1
+    out[2] = f2 + 0.5 * s2 + c * (a2 + b2) + ew * q2
     out[3] = G0 + 0.5 * z0 + c * q0
     out[4] = G1 + 0.5 * z1 + c * q1
     out[5] = G2 + 0.5 * z2 + c * q2
@@ -478,13 +469,12 @@ def se3_coadjoint_exp_row(xi, mu, data, out):
     else:
         third = (1.0 - sinc) / (theta * theta)
     # p = v + half (w x v) + third (w x (w x v))
-    a0, a1, a2 = w1 * v2 - w2 * v1, w2 * v0 - w0 * v2, w0 * v1 - w1 * v0
-    b0, b1, b2 = w1 * a2 - w2 * a1, w2 * a0 - w0 * a2, w0 * a1 - w1 * a0
+    a0, a1, a2 = so3_cross(w0, w1, w2, v0, v1, v2)
+    b0, b1, b2 = so3_cross(w0, w1, w2, a0, a1, a2)
     p0, p1, p2 = v0 + half * a0 + third * b0, v1 + half * a1 + third * b1, v2 + half * a2 + third * b2
     g0, g1, g2 = mu[3], mu[4], mu[5]
-    q0 = mu[0] - (p1 * g2 - p2 * g1)
-    q1 = mu[1] - (p2 * g0 - p0 * g2)
-    q2 = mu[2] - (p0 * g1 - p1 * g0)
+    k0, k1, k2 = so3_cross(p0, p1, p2, g0, g1, g2)
+    q0, q1, q2 = mu[0] - k0, mu[1] - k1, mu[2] - k2
     out[0], out[1], out[2] = so3_rotate_back(w0, w1, w2, c, sinc, half, q0, q1, q2)
     out[3], out[4], out[5] = so3_rotate_back(w0, w1, w2, c, sinc, half, g0, g1, g2)
 
