@@ -49,30 +49,25 @@ def _element_scale(x: np.ndarray, n_axes: int):
     return np.maximum(1.0, np.max(np.abs(x), axis=axes, keepdims=True))
 
 
-def _converged(change: float, prev: float, tol: float, plateau: float) -> bool:
-    """The stopping rule of :func:`solve_fixed_point`."""
-    if change <= tol:
-        return True
-    rate = change / prev if prev > 0 else math.nan
-    if rate < 1.0 and change * rate <= tol * (1.0 - rate):
-        return True
-    return change <= plateau and rate >= 0.5
-
-
-def _converged_lanes(change: float, prev: float, tol: float, plateau: float) -> bool:
-    """:func:`_converged` with no branch but selects (``&``, ``|``: no short circuit), the
-    same decision for every input: a compiled loop over members evaluates it in SIMD lanes."""
-    rate = change / (prev if prev > 0 else math.nan)
+def _stopping_rule(change, rate, tol: float, plateau: float):
+    """The stopping rule of :func:`solve_fixed_point` on a change and its observed contraction
+    rate (nan before the second iterate). No branch but selects (``&``, ``|``: no short
+    circuit): it holds elementwise on arrays, and a compiled loop over members evaluates it
+    in SIMD lanes (:mod:`liepoisson.compiled` compiles this very function)."""
     return (change <= tol) | ((rate < 1.0) & (change * rate <= tol * (1.0 - rate))) | (
         (change <= plateau) & (rate >= 0.5))
+
+
+def _converged(change: float, prev: float, tol: float, plateau: float) -> bool:
+    """The stopping rule of :func:`solve_fixed_point` for one element."""
+    return _stopping_rule(change, change / (prev if prev > 0 else math.nan), tol, plateau)
 
 
 def _converged_each(change, prev, tol: float, plateau: float):
     """:func:`_converged` elementwise on arrays of changes and previous changes."""
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(prev > 0, change / prev, math.nan)
-    return (change <= tol) | ((rate < 1.0) & (change * rate <= tol * (1.0 - rate))) | (
-        (change <= plateau) & (rate >= 0.5))
+    return _stopping_rule(change, rate, tol, plateau)
 
 
 def solve_fixed_point(

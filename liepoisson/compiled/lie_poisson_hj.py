@@ -52,10 +52,10 @@ import threading
 
 import numpy as np
 from numba import carray, njit, types
-from numba.extending import intrinsic
+from numba.extending import intrinsic, register_jitable
 
 from ..solvers import _converged as _converged_rule
-from ..solvers import _converged_lanes as _converged_lanes_rule
+from ..solvers import _stopping_rule
 from .algebra_kernels import (
     HEISENBERG_FAMILY,
     SE3_FAMILY,
@@ -115,9 +115,10 @@ _WORK_BLOCKS = 13
 #: Work rows per member of the fused affine substep: xi, d, g, r, hv, a1, a2, a, w, u, b.
 _FUSED_WORK_ROWS = 11
 
-#: The stopping rule of :func:`liepoisson.solvers.solve_fixed_point`, compiled.
-_converged = njit(cache=True)(_converged_rule)
-_converged_lanes = njit(cache=True, inline="always")(_converged_lanes_rule)
+# The stopping rule of liepoisson.solvers.solve_fixed_point, compiled from its own source
+# (no branch: in the loops over members it runs in SIMD lanes).
+register_jitable(inline="always")(_stopping_rule)
+_converged = njit(cache=True, inline="always")(_converged_rule)
 
 
 @njit(UNARY_COMPLEX, cache=True)
@@ -564,7 +565,7 @@ def _so3_fixed_point_row(F, m, h, tol, it, precond, r):
     change /= F[_SCALE * B + r]
     prev, last, count, done = F[_PREV * B + r], F[_RES * B + r], F[_IT * B + r], F[_DONE * B + r]
     solving = F[_SOLVING * B + r] != 0.0
-    converged = _converged_lanes(change, prev, tol, _PLATEAU)
+    converged = _converged(change, prev, tol, _PLATEAU)
     on = solving & (not converged) & math.isfinite(change)
     F[_X * B + r] = n0 if solving else x0
     F[(_X + 1) * B + r] = n1 if solving else x1

@@ -120,16 +120,31 @@ def test_each_batch_member_of_newton_stops_on_its_own():
     assert np.max(np.abs(batch + 0.1 * np.sin(batch) - targets)) <= 1e-11
 
 
-def test_the_branch_free_stopping_rule_decides_as_the_stopping_rule():
-    """``_converged_lanes`` (selects only, for SIMD lanes) takes the decision of
-    ``_converged`` on every pair of changes: below, at and above the tolerance and the
+def test_the_stopping_rule_decides_alike_on_scalars_arrays_and_in_compiled_loops():
+    """One rule, written once without branches: on one element (``_converged``), elementwise on
+    arrays (``_converged_each``) and compiled for the stepping loops, it takes the decision of
+    the documented rule (converged when the change is at most ``tol``, or its estimated
+    remaining error ``change * rate / (1 - rate)`` is, or it sits on the round-off plateau and
+    stops decreasing) on every pair of changes: below, at and above the tolerance and the
     plateau, contracting or not, and with zero, negative, infinite or NaN values."""
-    from liepoisson.solvers import _converged, _converged_lanes
+    from liepoisson.compiled.lie_poisson_hj import _converged as compiled
+    from liepoisson.solvers import _converged, _converged_each
+
+    def documented(change, prev, tol, plateau):
+        if change <= tol:
+            return True
+        rate = change / prev if prev > 0 else np.nan
+        if rate < 1.0 and change * rate <= tol * (1.0 - rate):
+            return True
+        return change <= plateau and rate >= 0.5
 
     values = [0.0, -1.0, 1e-17, 1e-16, 2e-16, 1e-14, 1e-13, 5e-13, 1e-12, 1e-8, 0.3, 0.5, 0.9,
               1.0, 2.0, np.inf, np.nan]
+    changes, prevs = (np.array(a) for a in zip(*[(c, p) for c in values for p in values]))
     for tol in (1e-15, 1e-12):
-        for change in values:
-            for prev in values:
-                assert _converged_lanes(change, prev, tol, 2.2e-13) == _converged(
-                    change, prev, tol, 2.2e-13), (change, prev, tol)
+        each = _converged_each(changes, prevs, tol, 2.2e-13)
+        for k, (change, prev) in enumerate(zip(changes.tolist(), prevs.tolist())):
+            expected = documented(change, prev, tol, 2.2e-13)
+            assert _converged(change, prev, tol, 2.2e-13) == expected, (change, prev, tol)
+            assert compiled(change, prev, tol, 2.2e-13) == expected, (change, prev, tol)
+            assert each[k] == expected, (change, prev, tol)
