@@ -84,9 +84,14 @@ class SweepResult:
     trajectories: list | None = None
 
 
+#: Options of an embedded :class:`~distributed.LocalCluster`: no dashboard, and the
+#: scheduler's HTTP endpoints on a free port (not 8787), so that clusters started side by
+#: side, or next to a dashboard already on 8787, do not clash.
+HEADLESS_CLUSTER = {"dashboard_address": None, "scheduler_kwargs": {"dashboard_address": ":0"}}
+
+
 # --------------------------------------------------------------------------------------
 # Work done on the workers (module-level functions: Dask ships them by reference)
-
 
 def _chunk_threads(threads_on_host: dict) -> int:
     """Threads one chunk may use on this worker: its host's cores shared among the worker
@@ -235,7 +240,7 @@ def _client_for(client, n_tasks: int):
 
     workers = max(1, min(_cores(), n_tasks))
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as local:
+                      **HEADLESS_CLUSTER) as cluster, Client(cluster) as local:
         yield local
 
 
@@ -418,7 +423,7 @@ def integrate_ensemble(system, mu0, dt, n_steps, method=None, save_every: int = 
     >>> body = LiePoissonSystem(so3(), lambda m: 0.5 * np.sum(m**2 / I, axis=-1),
     ...                         gradient=lambda m: m / I)
     >>> mu0 = np.random.default_rng(0).normal(size=(10, 3))
-    >>> with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster, \\
+    >>> with LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster, \\
     ...         Client(cluster) as client:
     ...     ens = integrate_ensemble(body, mu0, 0.1, 20, chunk_size=4, client=client,
     ...                              engine="numpy")
@@ -532,7 +537,7 @@ def sweep(make_system, parameters, mu0, dt, n_steps, method=None, save_every: in
     ...     I = np.array([1.0, 2.0, i3])
     ...     return LiePoissonSystem(so3(), lambda m: 0.5 * np.sum(m**2 / I, axis=-1),
     ...                             gradient=lambda m: m / I)
-    >>> with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster, \\
+    >>> with LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster, \\
     ...         Client(cluster) as client:
     ...     result = sweep(body, [2.5, 3.0, 3.5], [1.0, 0.5, -0.2], 0.1, 50, client=client)
     >>> result.final.shape

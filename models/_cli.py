@@ -942,6 +942,7 @@ def dask_client(options: argparse.Namespace):
     from distributed import Client, LocalCluster
 
     from liepoisson.compiled.runner import _cores
+    from liepoisson.ensemble import HEADLESS_CLUSTER
 
     address = getattr(options, "scheduler", None)
     if address is not None:
@@ -960,7 +961,7 @@ def dask_client(options: argparse.Namespace):
     quiet.setLevel(logging.ERROR)  # the cluster's start and stop are not the run's output
     try:
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                          silence_logs=logging.ERROR, **HEADLESS_CLUSTER) as cluster, \
                 Client(cluster) as client:
             yield client, f"local, {workers} worker{'s' if workers > 1 else ''}"
     finally:

@@ -60,6 +60,8 @@ def local_cluster():
     """A Dask ``LocalCluster`` of two single-threaded process workers, shared by the tests
     of a module (skipped without ``distributed``)."""
     distributed = pytest.importorskip("distributed")
+    from liepoisson.ensemble import HEADLESS_CLUSTER
+
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, memory_limit="2GiB") as cluster:
+                                  memory_limit="2GiB", **HEADLESS_CLUSTER) as cluster:
         yield cluster
