@@ -93,6 +93,7 @@ HEADLESS_CLUSTER = {"dashboard_address": None, "scheduler_kwargs": {"dashboard_a
 # --------------------------------------------------------------------------------------
 # Work done on the workers (module-level functions: Dask ships them by reference)
 
+
 def _chunk_threads(threads_on_host: dict) -> int:
     """Threads one chunk may use on this worker: its host's cores shared among the worker
     threads of that host (all of them when not on a Dask worker)."""
