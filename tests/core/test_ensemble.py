@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -54,6 +56,32 @@ def same(a, b):
     assert a.invariant_values.keys() == b.invariant_values.keys()
     for key in a.invariant_values:
         assert np.array_equal(a.invariant_values[key], b.invariant_values[key]), key
+
+
+def test_an_embedded_cluster_takes_a_free_port_beside_a_server_on_8787(monkeypatch):
+    """Without a client, integrate_ensemble starts its own cluster. With Dask's default HTTP
+    port 8787 taken (a listening socket here, a dashboard or a second cluster in practice) it
+    serves on a free port, without the "port already in use" warning, and gives integrate's
+    bits."""
+
+    def no_client():
+        raise ValueError("no client")  # as distributed says when there is none
+
+    monkeypatch.setattr(distributed, "default_client", no_client)  # this module's client aside
+    mu0 = states(4, seed=3)
+    holder = socket.socket()
+    try:
+        holder.bind(("", 8787))
+        holder.listen()
+    except OSError:
+        pass  # taken already: the same situation
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message=".*already in use")
+            ens = integrate_ensemble(body(), mu0, 0.1, 5, chunk_size=2, engine="numpy")
+    finally:
+        holder.close()
+    same(ens, integrate(body(), mu0, 0.1, 5, engine="numpy"))
 
 
 def test_compiled_ensemble_is_bit_identical_to_integrate_for_any_chunking(client):
