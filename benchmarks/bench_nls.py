@@ -3,17 +3,22 @@
 1. Cost of one step of the Lie–Poisson splitting on :class:`liepoisson_models.nls.PeriodicNLS`
    (Strang, and the 4th-order composition per kinetic flow) against a bare numpy Strang
    split-step Fourier step (precomputed kinetic phases, ``numpy.fft``) at N = 1024 and 4096
-   (target: Strang within 1.3x). The same bare step with ``scipy.fft`` is shown too, so the
-   part of the ratio that comes from the FFT library is visible.
+   (target: Strang within 1.3x). The same bare step with ``scipy.fft`` (and with pyFFTW, the
+   library's plans, when it is installed) is shown too, so the part of the ratio that comes
+   from the FFT library is visible.
 2. Target (b): LiePoissonHJ (matrix-free; exponential chart orders 2 and 4, Cayley chart
    order 2) on :class:`liepoisson_models.nls.GraphNLS` (cycle and square grid graphs,
    N = 1024, 4096, 16384): CPU time at equal error against a DOP853 reference, against a
    sparse-LU implicit midpoint rule on psi written here (target: at most 3x).
 3. Target (c): LiePoissonHJ per step on :class:`liepoisson_models.nls.PeriodicNLS`
    (N = 4096 in 1-D, 256^2 in 2-D, dt = 0.01) against a bare numpy Strang split-step, with
-   the error at the end and the peak memory of one step (target: at most 3x); and the cost
-   per unit time at equal error (the largest step at which the Cayley chart's error is at
-   most the Strang step's).
+   the error at the end and the peak memory of one step (target: at most 3x; the ratio to
+   the bare step with pyFFTW is printed too when it is installed); and the cost per unit
+   time at equal error (the largest step at which the Cayley chart's error is at most the
+   Strang step's).
+
+The header of each section names the FFT library the library's steps use
+(:func:`liepoisson.fft.backend`: pyFFTW when installed, else ``scipy.fft``).
 
 Times are CPU times of the process (``time.process_time``), the best of several rounds.
 Run ``python benchmarks/bench_nls.py`` (add ``--quick`` for a short run, ``--only 3`` for one
@@ -35,6 +40,7 @@ import scipy.sparse  # noqa: E402
 import scipy.sparse.linalg  # noqa: E402
 
 from liepoisson import LiePoissonHJ, ScipyIVP, integrate  # noqa: E402
+from liepoisson import fft as lpfft  # noqa: E402
 from liepoisson_models.nls import GraphNLS, LiePoissonSplitting, PeriodicNLS, bright_soliton  # noqa: E402
 
 
@@ -62,9 +68,20 @@ def bare_strang(fft, ifft, phases: np.ndarray, g: float, dt: float):
     return step
 
 
+def fftw_strang(phases: np.ndarray, g: float, dt: float, shape: tuple) -> dict:
+    """``{"bare Strang, pyFFTW": step}``, the bare step with the FFTW plans of
+    :mod:`liepoisson.fft`, when pyfftw is installed; else ``{}``."""
+    if lpfft.backend() != "pyfftw":
+        return {}
+    axes = tuple(range(-len(shape), 0))
+    return {"bare Strang, pyFFTW": bare_strang(
+        lambda v: lpfft.fftn(v.reshape(shape), axes).ravel(),
+        lambda v: lpfft.ifftn(v.reshape(shape), axes).ravel(), phases, g, dt)}
+
+
 def splitting_cost(sizes, repeat: int, number: int) -> None:
     print("\n1. One step on PeriodicNLS (L = 80, g = -1, dt = 0.01), bright soliton, "
-          f"best of {repeat} x {number} steps")
+          f"best of {repeat} x {number} steps; the library's FFTs by {lpfft.backend()}")
     print(f"   {'N':>6}  {'method':<40}{'us/step':>10}{'/ bare numpy':>14}")
     dt, g = 0.01, -1.0
     ratios = {}
@@ -76,6 +93,7 @@ def splitting_cost(sizes, repeat: int, number: int) -> None:
             "bare Strang, numpy.fft": bare_strang(np.fft.fft, np.fft.ifft, phases, g, dt),
             "bare Strang, scipy.fft": bare_strang(scipy.fft.fft, scipy.fft.ifft, phases, g, dt),
         }
+        candidates.update(fftw_strang(phases, g, dt, (n,)))
         for method in (LiePoissonSplitting(order=2), LiePoissonSplitting(order=4)):
             candidates[method.name] = lambda psi, m=method: m.step(nls, psi, dt)
         # interleave the candidates so that load changes hit all of them alike
@@ -189,7 +207,7 @@ def periodic_per_step(cases, dt: float, steps: int, repeat: int = 3) -> None:
 
     print(f"\n3. PeriodicNLS, dt = {dt}, {steps} steps (fastest of {repeat} interleaved runs): "
           "LiePoissonHJ per step against a bare numpy Strang split-step, error at the end, "
-          "peak memory of one step")
+          f"peak memory of one step; the library's FFTs by {lpfft.backend()}")
     print(f"   {'grid':>8}  {'method':<32}{'ms/step':>10}{'/ Strang':>10}{'error':>10}{'peak MB':>9}")
     for n_points, dim in cases:
         g = -1.0 if dim == 1 else 1.0
@@ -210,7 +228,7 @@ def periodic_per_step(cases, dt: float, steps: int, repeat: int = 3) -> None:
             shape = (n_points, n_points)
             strang = bare_strang(lambda v: np.fft.fft2(v.reshape(shape)).ravel(),
                                  lambda v: np.fft.ifft2(v.reshape(shape)).ravel(), phases, g, dt)
-        candidates = {"bare Strang, numpy.fft": strang}
+        candidates = {"bare Strang, numpy.fft": strang, **fftw_strang(phases, g, dt, (n_points,) * dim)}
         for method in (LiePoissonHJ(order=2, chart="cayley"), LiePoissonSplitting(order=2)):
             candidates[method.name] = lambda psi, m=method: m.step(nls, psi, dt)
         rows = {}
@@ -239,7 +257,9 @@ def periodic_per_step(cases, dt: float, steps: int, repeat: int = 3) -> None:
         c = time.process_time() - t0
         print(f"   {label:>8}  {exp.name + ' (1 step)':<32}{1e3 * c:>10.2f}{c / base:>10.2f}")
         best = min(rows[k][0] for k in rows if k.startswith("LiePoissonHJ"))
-        print(f"   target (c): LiePoissonHJ per step <= 3x the bare Strang step, {label} -> {best / base:.2f}x")
+        fastest = min(rows[k][0] for k in rows if k.startswith("bare Strang"))
+        print(f"   target (c): LiePoissonHJ per step <= 3x the bare Strang step, {label} -> {best / base:.2f}x "
+              f"({best / fastest:.2f}x the fastest bare Strang step)")
         # at equal error: the largest step at which the Cayley step's error over the same
         # span is at most the bare Strang step's at dt, and its CPU time per unit time
         strang_error, span = rows["bare Strang, numpy.fft"][1], dt * steps

@@ -57,10 +57,10 @@ from dataclasses import dataclass, field
 from typing import Callable, final
 
 import numpy as np
-import scipy.fft
 import scipy.integrate
 import scipy.linalg
 
+from liepoisson import fft
 from liepoisson._validation import _describe, check_int, check_real
 from liepoisson.exceptions import ConvergenceError, InvalidArgumentError
 from liepoisson.solvers import solve_damped_fixed_point, solve_newton_krylov
@@ -378,7 +378,7 @@ def solve_hjb(grid: PeriodicGrid, terminal, sigma, dt, n_steps, source=0.0,
             g = grid.gradient(nxt, "fd2")
             f = source[n] if per_step else source
             rhs = nxt + dt * (0.5 * grid.dot(g, g) - f)
-            out[n] = scipy.fft.ifftn(scipy.fft.fftn(rhs, axes=axes) / denominator, axes=axes).real
+            out[n] = fft.fourier_multiply(rhs, 1.0 / denominator, axes).real
         return out
     off = -dt * 0.5 * s2 / grid.dx**2
     solve = lambda r: _cyclic_tridiagonal(off, 1.0 - 2.0 * off, off, r)  # noqa: E731
@@ -776,7 +776,7 @@ def _heat_step(grid: PeriodicGrid, f, diffusion, potential, tau, axes):
     :math:`e^{-\\tau W/2}e^{\\tau D\\Delta}e^{-\\tau W/2}` (spectral Laplacian)."""
     k2 = -grid.laplacian_symbol
     half = np.exp(-0.5 * tau * potential)
-    g = scipy.fft.ifftn(scipy.fft.fftn(half * f, axes=axes) * np.exp(-tau * diffusion * k2), axes=axes).real
+    g = fft.fourier_multiply(half * f, np.exp(-tau * diffusion * k2), axes).real
     return half * g
 
 

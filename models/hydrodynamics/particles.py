@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
-import scipy.fft
 
+from liepoisson import fft
 from liepoisson._validation import _describe, as_finite_array, check_int, check_real
 from liepoisson.exceptions import InvalidArgumentError, ShapeError
 
@@ -219,7 +219,7 @@ def kde_density(grid: PeriodicGrid, x, bandwidth) -> np.ndarray:
     hist = histogram_density(grid, x)
     k2 = -grid.laplacian_symbol
     axes = tuple(range(-grid.dim, 0))
-    smooth = scipy.fft.ifftn(scipy.fft.fftn(hist, axes=axes) * np.exp(-0.5 * bandwidth**2 * k2), axes=axes).real
+    smooth = fft.fourier_multiply(hist, np.exp(-0.5 * bandwidth**2 * k2), axes).real
     return np.maximum(smooth, 0.0)
 
 

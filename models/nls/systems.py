@@ -8,12 +8,12 @@ from typing import final
 
 import networkx as nx
 import numpy as np
-import scipy.fft
 import scipy.linalg
 import scipy.sparse
 import scipy.sparse.linalg
 
 from liepoisson import LiePoissonSystem, u
+from liepoisson import fft as lpfft
 from liepoisson._validation import _describe, as_finite_array, check_int, check_memory, check_real
 from liepoisson.exceptions import InvalidArgumentError, NonFiniteError, ShapeError
 from liepoisson.grids import PeriodicGrid
@@ -828,42 +828,27 @@ class PeriodicNLS(NLSSystem):
         # all in Fourier space: tau L psi enters as its transform, no transform back
         symbol = -0.5j * _half_implicit_symbol(self._n_points, self._length, self._dim, tau)
         shape = self._grid_shape(psi)
-        forward, backward = self._transforms()
-        stiff = forward(psi.reshape(shape))
+        axes = tuple(range(-self._dim, 0))
+        stiff = lpfft.fftn(psi.reshape(shape), axes)
         stiff *= tau * _half_k2(self._n_points, self._length, self._dim)
         stiff *= symbol
 
         def finish(v):
-            f = forward(v.reshape(shape), overwrite_x=True)
-            f *= symbol
-            f += stiff
-            return backward(f, overwrite_x=True).reshape(v.shape)
+            return lpfft.fourier_multiply(v.reshape(shape), symbol, axes, add=stiff).reshape(v.shape)
 
-        return finish, backward(stiff).reshape(psi.shape)
-
-    def _transforms(self):
-        """The forward and backward FFT over the grid's axes (the last ``dim`` axes)."""
-        return (scipy.fft.fft, scipy.fft.ifft) if self._dim == 1 else (scipy.fft.fft2, scipy.fft.ifft2)
+        return finish, lpfft.ifftn(stiff, axes).reshape(psi.shape)
 
     def _fourier_multiply(self, psi, symbol):
-        """:math:`F^{-1}(\\text{symbol}\\cdot F\\psi)` on the grid, along the last axis."""
+        """:math:`F^{-1}(\\text{symbol}\\cdot F\\psi)` on the grid (the last ``dim`` axes of
+        the grid's shape; :mod:`liepoisson.fft`)."""
         psi = np.asarray(psi)
-        forward, backward = self._transforms()
         grid = psi.reshape(self._grid_shape(psi))
-        return backward(forward(grid) * symbol, overwrite_x=True).reshape(psi.shape)
+        return lpfft.fourier_multiply(grid, symbol, tuple(range(-self._dim, 0))).reshape(psi.shape)
 
     def propagate_kinetic(self, psi, tau):
         # psi + F^-1 (e^{-i tau k^2/2} - 1) F psi: the round-off scales with the change, so
         # the mass drifts far less over many steps than with F^-1 e^{-i tau k^2/2} F psi
-        changes = _kinetic_changes(self._n_points, self._length, self._dim, tau)
-        if self._dim == 1:
-            hat = scipy.fft.fft(psi)
-            hat *= changes
-            out = scipy.fft.ifft(hat, overwrite_x=True)
-        else:
-            hat = scipy.fft.fft2(psi.reshape(self._grid_shape(psi)))
-            hat *= changes
-            out = scipy.fft.ifft2(hat, overwrite_x=True).reshape(psi.shape)
+        out = self._fourier_multiply(psi, _kinetic_changes(self._n_points, self._length, self._dim, tau))
         out += psi
         return out
 
@@ -873,20 +858,19 @@ class PeriodicNLS(NLSSystem):
         k = self.wavenumbers
         n, N = self._n_points, self.n
         if not self._density_states:
+            power = _density(lpfft.fftn(state.reshape(self._grid_shape(state)), tuple(range(-self._dim, 0)))) / N
             if self._dim == 1:
-                power = _density(scipy.fft.fft(state)) / N
                 return [power @ k]
-            power = _density(scipy.fft.fft2(state.reshape(self._grid_shape(state)))) / N
             return [np.sum(power * k[:, None], axis=(-2, -1)), np.sum(power * k[None, :], axis=(-2, -1))]
         # diag of F rho F^H / N: transform the rows, then the columns
-        hat = scipy.fft.fft(np.conj(scipy.fft.fft(np.conj(state), axis=-1)), axis=-2)
+        hat = lpfft.fftn(np.conj(lpfft.fftn(np.conj(state), (-1,))), (-2,))
         if self._dim == 1:
             power = np.real(np.diagonal(hat, axis1=-2, axis2=-1)) / N
             return [power @ k]
         # 2-D: transform each index (a pair of grid axes) with fft2
         shape = state.shape[:-2] + (n, n, n, n)
         grid = state.reshape(shape)
-        hat = scipy.fft.fftn(np.conj(scipy.fft.fftn(np.conj(grid), axes=(-2, -1))), axes=(-4, -3))
+        hat = lpfft.fftn(np.conj(lpfft.fftn(np.conj(grid), (-2, -1))), (-4, -3))
         power = np.real(np.diagonal(hat.reshape(state.shape), axis1=-2, axis2=-1)) / N
         power = power.reshape(power.shape[:-1] + (n, n))
         return [np.sum(power * k[:, None], axis=(-2, -1)), np.sum(power * k[None, :], axis=(-2, -1))]

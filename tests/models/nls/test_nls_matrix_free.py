@@ -178,3 +178,24 @@ def test_a_batch_of_wavefunctions_steps_member_by_member(chart):
     alone = np.stack([integrate(nls, psi, 0.1, 5, method=method).final for psi in batch])
     assert together.shape == (3, nls.n)
     assert np.array_equal(together, alone)
+
+
+@pytest.mark.parametrize("dim, n_points", [(1, 256), (2, 32)])
+def test_fftw_and_scipy_transforms_give_the_same_runs_to_round_off(dim, n_points):
+    pytest.importorskip("pyfftw")
+    from liepoisson import fft
+
+    nls = PeriodicNLS(n_points, 20.0, g=-1.0, dim=dim)
+    r2 = np.sum(nls.points**2, axis=1)
+    psi0 = np.exp(-r2 / 4.0 + 0.5j * nls.points[:, 0]).astype(complex)
+    before = fft.backend()
+    finals = {}
+    try:
+        for name in ("pyfftw", "scipy"):
+            fft.set_backend(name)
+            finals[name] = [integrate(nls, psi0, 0.01, 20, method=method, save_every=20).final
+                            for method in (LiePoissonHJ(order=2, chart="cayley"), LiePoissonSplitting(order=2))]
+    finally:
+        fft.set_backend(before)
+    for a, b in zip(finals["pyfftw"], finals["scipy"]):
+        assert np.max(np.abs(a - b)) <= 1e-13 * np.max(np.abs(b))
