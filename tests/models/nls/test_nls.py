@@ -23,6 +23,7 @@ from liepoisson import (
     integrate,
     so3,
 )
+from liepoisson import fft
 from liepoisson.cli import main
 from liepoisson.testing import reals
 from liepoisson_models.nls.cli import soliton_centres
@@ -595,6 +596,7 @@ def test_liepoisson_run_nls_writes_report_and_plots(tmp_path, capsys):
     assert status == 0
     report = json.loads((out / "report.json").read_text())
     assert report["passed"] is True and report["model"] == "nls"
+    assert report["parameters"]["fft_backend"] == fft.backend()  # the library of its transforms
     np.testing.assert_allclose(report["collision_shifts"]["measured"], [LN2, -LN2], atol=1e-3)
     assert report["max_relative_invariant_errors"]["mass"] <= 1e-12
     assert report["error_vs_exact"]["max"] <= 1e-5
