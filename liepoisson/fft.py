@@ -1,7 +1,8 @@
 """Discrete Fourier transforms over axes of a grid, by FFTW when it is installed.
 
-The spectral operators of the library (:mod:`liepoisson.grids`, the periodic NLS model)
-transform with :func:`fftn` and :func:`ifftn`. With `pyFFTW <https://pyfftw.readthedocs.io>`_
+The spectral operators of the library (:mod:`liepoisson.grids`, the periodic NLS and the
+hydrodynamics models) transform with :func:`fftn`, :func:`ifftn` and
+:func:`fourier_multiply`. With `pyFFTW <https://pyfftw.readthedocs.io>`_
 installed (the ``fftw`` extra: ``pip install "liepoisson[fftw]"``), they run FFTW plans made
 once per array shape, axes and thread with ``FFTW_ESTIMATE``: the same plan, so the same
 bits, in every process on a machine, and a run resumed from a checkpoint continues with the
