@@ -31,7 +31,8 @@ Methods:
     i.e. :math:`\\tilde W = W_n + \\tfrac h2[\\tilde P, \\tilde W] + \\tfrac{h^2}{4}\\tilde P\\tilde W\\tilde P`,
     by fixed-point iteration with the library's stopping rule and tolerance
     (:func:`liepoisson.solvers.solve_fixed_point`, ``tol=1e-14``, from the explicit half
-    step as LiePoissonHJ; two products and one Laplacian solve per iteration), then
+    step :math:`W_n + \\tfrac h2[P(W_n), W_n]`, one product; two products and one Laplacian
+    solve per iteration), then
     :math:`W_{n+1} = W_n + h[\\tilde P, \\tilde W]` with the last iterate's commutator;
 ``quflow``
     ``quflow.integrators.isospectral.isomp_fixedpoint`` (its own numba Laplacian, its
@@ -77,10 +78,14 @@ def isospectral_midpoint_step(system: EulerSphere, W: np.ndarray, h: float, coun
     c = 1j / system.time_scale
     solve = system.laplacian.solve
 
+    def commutator(P, Wt):
+        PW = P @ Wt
+        return PW, PW + PW.conj().T  # [P, Wt] (Wt Hermitian, P skew-Hermitian)
+
     def parts(Wt):
         P = c * solve(Wt)
-        PW = P @ Wt
-        return PW + PW.conj().T, PW @ P  # [P, Wt] (Wt Hermitian, P skew-Hermitian), P Wt P
+        PW, bracket = commutator(P, Wt)
+        return bracket, PW @ P  # and P Wt P
 
     last = {}
 
@@ -89,7 +94,7 @@ def isospectral_midpoint_step(system: EulerSphere, W: np.ndarray, h: float, coun
         last["commutator"], sandwich = parts(Wt)
         return W + (0.5 * h) * last["commutator"] + (0.25 * h * h) * sandwich
 
-    guess = W + (0.5 * h) * parts(W)[0]
+    guess = W + (0.5 * h) * commutator(c * solve(W), W)[1]  # the explicit half step: one product
     solve_fixed_point(update, guess, 2, TOL, 100, "isospectral midpoint")
     # the commutator of the last iterate, as in the paper (converged to the tolerance)
     return W + h * last["commutator"]

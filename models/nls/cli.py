@@ -99,7 +99,7 @@ import networkx as nx
 import numpy as np
 
 from liepoisson import ScipyIVP
-from liepoisson import fft as lpfft
+from liepoisson import fft
 from liepoisson._validation import _describe
 from liepoisson.exceptions import InvalidArgumentError
 from liepoisson.registry import ModelEntry, Plot
@@ -373,7 +373,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
             "solution": options.solution, "dim": nls.dim, "n_points": nls.n_points, "length": length,
             "g": nls.g, "dt": dt, "steps": steps, "T": dt * steps, "method": main.name,
             "order": main.method.order, "save_every": traj.metadata["save_every"],
-            "fft_backend": lpfft.backend(),
+            "fft_backend": fft.backend(),
         },
         "methods": reports,
         "method": main.name,

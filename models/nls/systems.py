@@ -13,7 +13,7 @@ import scipy.sparse
 import scipy.sparse.linalg
 
 from liepoisson import LiePoissonSystem, u
-from liepoisson import fft as lpfft
+from liepoisson import fft
 from liepoisson._validation import _describe, as_finite_array, check_int, check_memory, check_real
 from liepoisson.exceptions import InvalidArgumentError, NonFiniteError, ShapeError
 from liepoisson.grids import PeriodicGrid
@@ -829,21 +829,21 @@ class PeriodicNLS(NLSSystem):
         symbol = -0.5j * _half_implicit_symbol(self._n_points, self._length, self._dim, tau)
         shape = self._grid_shape(psi)
         axes = tuple(range(-self._dim, 0))
-        stiff = lpfft.fftn(psi.reshape(shape), axes)
+        stiff = fft.fftn(psi.reshape(shape), axes)
         stiff *= tau * _half_k2(self._n_points, self._length, self._dim)
         stiff *= symbol
 
         def finish(v):
-            return lpfft.fourier_multiply(v.reshape(shape), symbol, axes, add=stiff).reshape(v.shape)
+            return fft.fourier_multiply(v.reshape(shape), symbol, axes, add=stiff).reshape(v.shape)
 
-        return finish, lpfft.ifftn(stiff, axes).reshape(psi.shape)
+        return finish, fft.ifftn(stiff, axes).reshape(psi.shape)
 
     def _fourier_multiply(self, psi, symbol):
         """:math:`F^{-1}(\\text{symbol}\\cdot F\\psi)` on the grid (the last ``dim`` axes of
         the grid's shape; :mod:`liepoisson.fft`)."""
         psi = np.asarray(psi)
         grid = psi.reshape(self._grid_shape(psi))
-        return lpfft.fourier_multiply(grid, symbol, tuple(range(-self._dim, 0))).reshape(psi.shape)
+        return fft.fourier_multiply(grid, symbol, tuple(range(-self._dim, 0))).reshape(psi.shape)
 
     def propagate_kinetic(self, psi, tau):
         # psi + F^-1 (e^{-i tau k^2/2} - 1) F psi: the round-off scales with the change, so
@@ -858,19 +858,19 @@ class PeriodicNLS(NLSSystem):
         k = self.wavenumbers
         n, N = self._n_points, self.n
         if not self._density_states:
-            power = _density(lpfft.fftn(state.reshape(self._grid_shape(state)), tuple(range(-self._dim, 0)))) / N
+            power = _density(fft.fftn(state.reshape(self._grid_shape(state)), tuple(range(-self._dim, 0)))) / N
             if self._dim == 1:
                 return [power @ k]
             return [np.sum(power * k[:, None], axis=(-2, -1)), np.sum(power * k[None, :], axis=(-2, -1))]
         # diag of F rho F^H / N: transform the rows, then the columns
-        hat = lpfft.fftn(np.conj(lpfft.fftn(np.conj(state), (-1,))), (-2,))
+        hat = fft.fftn(np.conj(fft.fftn(np.conj(state), (-1,))), (-2,))
         if self._dim == 1:
             power = np.real(np.diagonal(hat, axis1=-2, axis2=-1)) / N
             return [power @ k]
         # 2-D: transform each index (a pair of grid axes) with fft2
         shape = state.shape[:-2] + (n, n, n, n)
         grid = state.reshape(shape)
-        hat = lpfft.fftn(np.conj(lpfft.fftn(np.conj(grid), (-2, -1))), (-4, -3))
+        hat = fft.fftn(np.conj(fft.fftn(np.conj(grid), (-2, -1))), (-4, -3))
         power = np.real(np.diagonal(hat.reshape(state.shape), axis1=-2, axis2=-1)) / N
         power = power.reshape(power.shape[:-1] + (n, n))
         return [np.sum(power * k[:, None], axis=(-2, -1)), np.sum(power * k[None, :], axis=(-2, -1))]
