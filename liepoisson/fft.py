@@ -139,8 +139,15 @@ def _transform(a, axes, direction: str, fallback) -> np.ndarray:
     plan.input_array[...] = a
     plan.execute()
     if direction == "FFTW_BACKWARD":
-        return np.multiply(plan.output_array, 1.0 / math.prod(a.shape[axis] for axis in fftw_axes))
+        return _inverse_output(plan, fftw_axes)
     return plan.output_array.copy()
+
+
+def _inverse_output(plan, axes: tuple) -> np.ndarray:
+    """A new array of an executed inverse plan's output scaled by 1/N, as numpy's and
+    scipy's inverse."""
+    shape = plan.output_array.shape
+    return np.multiply(plan.output_array, 1.0 / math.prod(shape[axis] for axis in axes))
 
 
 def fourier_multiply(a, symbol, axes: tuple = (-1,), add=None) -> np.ndarray:
@@ -180,7 +187,7 @@ def fourier_multiply(a, symbol, axes: tuple = (-1,), add=None) -> np.ndarray:
     if add is not None:
         backward.input_array[...] += add
     backward.execute()
-    return np.multiply(backward.output_array, 1.0 / math.prod(a.shape[axis] for axis in fftw_axes))
+    return _inverse_output(backward, fftw_axes)
 
 
 def fftn(a, axes: tuple = (-1,)) -> np.ndarray:

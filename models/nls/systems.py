@@ -818,6 +818,11 @@ class PeriodicNLS(NLSSystem):
     def _grid_shape(self, psi: np.ndarray) -> tuple:
         return psi.shape[:-1] + (self._n_points,) * self._dim
 
+    @property
+    def _fft_axes(self) -> tuple:
+        """The grid's axes of :meth:`_grid_shape` (the last ``dim``)."""
+        return tuple(range(-self._dim, 0))
+
     def apply_kinetic(self, psi):
         return self._fourier_multiply(psi, _half_k2(self._n_points, self._length, self._dim))
 
@@ -827,8 +832,7 @@ class PeriodicNLS(NLSSystem):
     def _cayley_kinetic(self, psi, tau):
         # all in Fourier space: tau L psi enters as its transform, no transform back
         symbol = -0.5j * _half_implicit_symbol(self._n_points, self._length, self._dim, tau)
-        shape = self._grid_shape(psi)
-        axes = tuple(range(-self._dim, 0))
+        shape, axes = self._grid_shape(psi), self._fft_axes
         stiff = fft.fftn(psi.reshape(shape), axes)
         stiff *= tau * _half_k2(self._n_points, self._length, self._dim)
         stiff *= symbol
@@ -843,7 +847,7 @@ class PeriodicNLS(NLSSystem):
         the grid's shape; :mod:`liepoisson.fft`)."""
         psi = np.asarray(psi)
         grid = psi.reshape(self._grid_shape(psi))
-        return fft.fourier_multiply(grid, symbol, tuple(range(-self._dim, 0))).reshape(psi.shape)
+        return fft.fourier_multiply(grid, symbol, self._fft_axes).reshape(psi.shape)
 
     def propagate_kinetic(self, psi, tau):
         # psi + F^-1 (e^{-i tau k^2/2} - 1) F psi: the round-off scales with the change, so
@@ -858,7 +862,7 @@ class PeriodicNLS(NLSSystem):
         k = self.wavenumbers
         n, N = self._n_points, self.n
         if not self._density_states:
-            power = _density(fft.fftn(state.reshape(self._grid_shape(state)), tuple(range(-self._dim, 0)))) / N
+            power = _density(fft.fftn(state.reshape(self._grid_shape(state)), self._fft_axes)) / N
             if self._dim == 1:
                 return [power @ k]
             return [np.sum(power * k[:, None], axis=(-2, -1)), np.sum(power * k[None, :], axis=(-2, -1))]

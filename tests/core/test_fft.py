@@ -96,15 +96,11 @@ def test_results_are_new_arrays_that_later_calls_leave_alone(backend):
     assert np.array_equal(fft.ifftn(fft.fftn(b)), fft.ifftn(second))
 
 
-def test_pyfftw_plans_give_the_same_bits_in_another_process():
+@pytest.mark.parametrize("backend", ["pyfftw"], indirect=True)
+def test_pyfftw_plans_give_the_same_bits_in_another_process(backend):
     a = _array((4, 96), 4)
-    before = fft.backend()
-    fft.set_backend("pyfftw")
-    try:
-        here = fft.fftn(a, (-2, -1))
-        assert np.array_equal(here, fft.fftn(a, (-2, -1)))
-    finally:
-        fft.set_backend(before)
+    here = fft.fftn(a, (-2, -1))
+    assert np.array_equal(here, fft.fftn(a, (-2, -1)))
     script = (
         "import sys, numpy as np; from liepoisson import fft; fft.set_backend('pyfftw'); "
         "a = np.frombuffer(sys.stdin.buffer.read(), dtype=complex).reshape(4, 96); "
@@ -114,9 +110,8 @@ def test_pyfftw_plans_give_the_same_bits_in_another_process():
     assert np.array_equal(np.frombuffer(there.stdout, dtype=complex).reshape(here.shape), here)
 
 
-def test_threads_transform_at_once_with_their_own_plans():
-    before = fft.backend()
-    fft.set_backend("pyfftw")
+@pytest.mark.parametrize("backend", ["pyfftw"], indirect=True)
+def test_threads_transform_at_once_with_their_own_plans(backend):
     arrays = [_array((8, 256), seed) for seed in range(4)]
     results, errors = {}, []
 
@@ -127,14 +122,11 @@ def test_threads_transform_at_once_with_their_own_plans():
         except Exception as error:  # reported below
             errors.append(error)
 
-    try:
-        threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        fft.set_backend(before)
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     assert not errors
     for k, a in enumerate(arrays):
         assert np.max(np.abs(results[k] - a)) <= 1e-14
@@ -167,21 +159,16 @@ def test_backend_choice_errors_name_the_value(monkeypatch):
         fft.set_backend(before)
 
 
-def test_the_plans_of_a_thread_hold_at_most_their_count_and_bytes(monkeypatch):
-    before = fft.backend()
-    fft.set_backend("pyfftw")
+@pytest.mark.parametrize("backend", ["pyfftw"], indirect=True)
+def test_the_plans_of_a_thread_hold_at_most_their_count_and_bytes(backend, monkeypatch):
     monkeypatch.setattr(fft, "MAX_PLANS", 3)
     monkeypatch.setattr(fft, "MAX_PLAN_BYTES", 2 * 16 * 300)
     monkeypatch.setattr(fft._local, "plans", {}, raising=False)  # this thread's, from nothing
-    try:
-        for n in (16, 32, 48, 64, 80, 16):
-            a = _array((n,), n)
-            assert np.max(np.abs(fft.fftn(a) - np.fft.fft(a))) <= 1e-13
-            plans = fft._local.plans
-            assert len(plans) <= 3 and sum(size for _, size in plans.values()) <= 2 * 16 * 300
-        big = _array((400,), 1)  # more than the bytes allowed: used, and held alone
-        assert np.max(np.abs(fft.ifftn(big) - np.fft.ifft(big))) <= 1e-14
-        assert len(fft._local.plans) == 1
-    finally:
-        monkeypatch.undo()
-        fft.set_backend(before)
+    for n in (16, 32, 48, 64, 80, 16):
+        a = _array((n,), n)
+        assert np.max(np.abs(fft.fftn(a) - np.fft.fft(a))) <= 1e-13
+        plans = fft._local.plans
+        assert len(plans) <= 3 and sum(size for _, size in plans.values()) <= 2 * 16 * 300
+    big = _array((400,), 1)  # more than the bytes allowed: used, and held alone
+    assert np.max(np.abs(fft.ifftn(big) - np.fft.ifft(big))) <= 1e-14
+    assert len(fft._local.plans) == 1
