@@ -175,6 +175,23 @@ class Composition:
         :math:`(w/2, w/2)`)."""
         return cls(name, order, tuple((0.5 * w, 0.5 * w) for w in weights))
 
+    @property
+    def symmetric_weights(self) -> tuple[float, ...] | None:
+        """The weights :math:`w_i` when every pair is :math:`(w_i/2, w_i/2)` (a composition
+        of symmetric steps, which applies to any symmetric method of order 2, e.g.
+        :class:`~liepoisson.LiePoissonHJ`), else None.
+
+        Examples
+        --------
+        >>> COMPOSITIONS[(4, "suzuki")].symmetric_weights == suzuki(2)
+        True
+        >>> COMPOSITIONS[(4, "mclachlan")].symmetric_weights is None
+        True
+        """
+        if all(beta == alpha for beta, alpha in self.pairs):
+            return tuple(beta + alpha for beta, alpha in self.pairs)
+        return None
+
 
 def mclachlan() -> Composition:
     """McLachlan's (1995) minimum-error symmetric order-4 composition of a first-order

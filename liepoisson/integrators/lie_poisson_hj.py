@@ -17,7 +17,7 @@ from ..matrix_free import matrix_free_step
 from ..orbit import WavefunctionChart
 from ..solvers import solve_fixed_point, solve_newton
 from .base import Integrator
-from .composition import nested_triple_jump
+from .composition import COMPOSITIONS, nested_triple_jump
 
 __all__ = ["LiePoissonHJ", "generating_gradient", "TRIPLE_JUMP"]
 
@@ -25,6 +25,14 @@ __all__ = ["LiePoissonHJ", "generating_gradient", "TRIPLE_JUMP"]
 _SOLVERS = ("auto", "preconditioned", "fixed_point", "newton", "newton_krylov")
 _SCHEMES = ("auto", "series", "composition")
 _CHARTS = ("exp", "cayley")
+#: The compositions of order-2 steps, by order: those of
+#: :data:`~liepoisson.integrators.composition.COMPOSITIONS` made of symmetric steps.
+_STEP_COMPOSITIONS = {
+    key: c.symmetric_weights for key, c in COMPOSITIONS.items()
+    if key[0] > 2 and c.symmetric_weights is not None
+}
+#: The composition of order-2 steps of each order when none is named.
+_DEFAULT_STEP_COMPOSITION = {4: "suzuki", 6: "triple-jump", 8: "triple-jump"}
 
 
 #: Symmetric triple-jump compositions: order 6 from order 4, order 8 from order 6.
@@ -177,6 +185,17 @@ class LiePoissonHJ(Integrator):
         (default) takes the series, the cheaper at equal accuracy, unless its derivatives
         are not available (see :meth:`for_system`) or the chart is ``"cayley"``; the choice
         shows in :attr:`name`.
+    composition : {None, "suzuki", "triple-jump"}
+        The composition of order-2 steps that reaches orders 4 and up
+        (:data:`~liepoisson.integrators.composition.COMPOSITIONS`): ``"suzuki"`` (5
+        substeps for order 4, 25 for order 6) or ``"triple-jump"`` (3 substeps for order 4,
+        9 for 6, 27 for 8). ``None`` (default): Suzuki's for order 4, nested triple jumps
+        for orders 6 and 8. At order 4 Suzuki's error constant is far smaller: at the same
+        step its error is 1/36 of the triple jump's on the rigid body (about that of the
+        series) and 1/70 on the NLS in the Cayley chart, so for 5/3 the substeps it costs
+        about half as much at equal error (``benchmarks/bench_nls.py``). Naming one asks
+        for the composition (``scheme="auto"`` resolves to ``"composition"``); with
+        ``scheme="series"`` it is refused. The name shows which ran.
     tol : float
         Relative tolerance of the implicit solve (default ``1e-14``).
     max_iter : int
@@ -236,6 +255,7 @@ class LiePoissonHJ(Integrator):
     solver: str = "auto"
     scheme: str = "auto"
     chart: str = "exp"
+    composition: str | None = None
 
     def __post_init__(self):
         if self.order not in (2, 4, 6, 8):
@@ -253,27 +273,41 @@ class LiePoissonHJ(Integrator):
                 "scheme='series' is derived for the exponential chart; with chart='cayley' "
                 "orders 4, 6 and 8 compose the order-2 step (scheme='composition' or 'auto')"
             )
+        if self.composition is not None:
+            known = sorted({name for _, name in _STEP_COMPOSITIONS})
+            if self.composition not in known:
+                raise InvalidArgumentError(
+                    f"composition must be None or one of {known}, got {self.composition!r}")
+            if self.order > 2 and (self.order, self.composition) not in _STEP_COMPOSITIONS:
+                orders = sorted(o for o, name in _STEP_COMPOSITIONS if name == self.composition)
+                raise InvalidArgumentError(
+                    f"composition={self.composition!r} has orders {orders}, got order={self.order}")
+            if self.scheme == "series":
+                raise InvalidArgumentError(
+                    f"composition={self.composition!r} composes order-2 steps; it does not apply "
+                    "to scheme='series'")
 
     @property
     def name(self) -> str:
         parts = [f"order={self.order}"]
         if self.chart != "exp":
             parts.append(self.chart)
-        if self.order > 2 and (self.scheme == "composition" or self.chart == "cayley"):
-            parts.append("composition")
+        if self.order > 2 and self._composes():
+            parts.append(f"{self._composition_name()} composition")
         return f"LiePoissonHJ({', '.join(parts)})"
 
     def for_system(self, system, state=None) -> "LiePoissonHJ":
         """This integrator with ``scheme="auto"`` resolved for ``system``.
 
-        Measured on the rigid body (``benchmarks/bench_integrators.py``), the series has
-        an error constant about 25 times smaller than the composition of order-2 steps,
-        which more than pays for its derivatives, exact or complex-step, on both the numpy
-        and the compiled path. So ``"auto"`` takes the series, unless the system has no
-        exact second derivatives and the complex step on its gradient is not usable (a
-        gradient that is not complex-analytic, e.g. written with ``abs``): checked at
-        ``state`` against a real central difference, when a state is given (as
-        :func:`liepoisson.integrate` does with the initial state).
+        ``"auto"`` takes the series (one substep, so orders 6 and 8 take 3 and 9 where the
+        composition takes 9 and 27), unless the system has no exact second derivatives and
+        the complex step on its gradient is not usable (a gradient that is not
+        complex-analytic, e.g. written with ``abs``): checked at ``state`` against a real
+        central difference, when a state is given (as :func:`liepoisson.integrate` does
+        with the initial state). At order 4 Suzuki's composition is as accurate as the
+        series on the rigid body and more accurate on non-quadratic Hamiltonians; where the
+        derivatives would be complex steps it is the cheaper at equal error (see the
+        ``composition`` parameter), so name it there.
 
         Parameters
         ----------
@@ -291,7 +325,7 @@ class LiePoissonHJ(Integrator):
         """
         if self.chart == "cayley" and not system.algebra.has_cayley:
             raise system.algebra._no_cayley()
-        if self.chart == "cayley" and self.order > 2:
+        if self.order > 2 and self._composes():
             return replace(self, scheme="composition")
         if self.scheme != "auto" or self.order == 2:
             return self
@@ -314,11 +348,18 @@ class LiePoissonHJ(Integrator):
         """
         if self.order == 2:
             return (1.0,), 2
-        if self.scheme == "composition" or self.chart == "cayley":
-            return nested_triple_jump(2, self.order), 2
+        if self._composes():
+            return _STEP_COMPOSITIONS[(self.order, self._composition_name())], 2
         if self.order == 4:
             return (1.0,), 4
         return TRIPLE_JUMP[self.order], 4
+
+    def _composes(self) -> bool:
+        """Whether orders above 2 compose the order-2 step (else the series does)."""
+        return self.scheme == "composition" or self.chart == "cayley" or self.composition is not None
+
+    def _composition_name(self) -> str:
+        return self.composition or _DEFAULT_STEP_COMPOSITION[self.order]
 
     def step(self, system, mu, dt):
         coefficients, order = self.substeps()

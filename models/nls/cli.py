@@ -74,7 +74,7 @@ Examples
 >>> options.out, options.progress = Path(tempfile.mkdtemp()), False
 >>> result = run(options)
 >>> result["passed"], result["method"]
-(True, 'LiePoissonHJ(order=4, cayley, composition)')
+(True, 'LiePoissonHJ(order=4, cayley, suzuki composition)')
 >>> result["error_vs_exact"]["final"] < 1e-5
 True
 

@@ -94,7 +94,7 @@ def test_cayley_chart_orders(order):
     reference = integrate(system, W0, 1.0, 1, method=ScipyIVP(method="DOP853", rtol=1e-13, atol=1e-15)).final
     method = LiePoissonHJ(order=order, chart="cayley")
     assert method.for_system(system).name == (
-        "LiePoissonHJ(order=2, cayley)" if order == 2 else "LiePoissonHJ(order=4, cayley, composition)"
+        "LiePoissonHJ(order=2, cayley)" if order == 2 else "LiePoissonHJ(order=4, cayley, suzuki composition)"
     )
     measured = empirical_order(system, method, W0, 1.0, [0.2, 0.1, 0.05], reference)
     assert order - 0.2 <= measured.order <= order + 0.5, measured

@@ -140,11 +140,28 @@ def test_compositions_raise_the_order_by_two_and_sum_to_one():
     assert len(nested_triple_jump(2, 8)) == 27 and len(nested_suzuki(2, 6)) == 25
 
 
-def test_lie_poisson_hj_composes_with_the_core_triple_jumps():
+def test_lie_poisson_hj_composes_with_the_core_compositions():
     assert TRIPLE_JUMP == {6: nested_triple_jump(4, 6), 8: nested_triple_jump(4, 8)}
-    for order in (4, 6, 8):
+    # by default Suzuki's for order 4, nested triple jumps above
+    assert LiePoissonHJ(order=4, scheme="composition").substeps() == (suzuki(2), 2)
+    for order in (6, 8):
         assert LiePoissonHJ(order=order, scheme="composition").substeps() == (nested_triple_jump(2, order), 2)
+    for order in (4, 6, 8):
+        assert LiePoissonHJ(order=order, composition="triple-jump").substeps() == (nested_triple_jump(2, order), 2)
+    assert LiePoissonHJ(order=6, composition="suzuki").substeps() == (nested_suzuki(2, 6), 2)
     assert LiePoissonHJ(order=8, scheme="series").substeps() == (nested_triple_jump(4, 8), 4)
+    # the weights of a composition of symmetric steps come back bit for bit from its pairs
+    assert COMPOSITIONS[(6, "suzuki")].symmetric_weights == nested_suzuki(2, 6)
+    assert COMPOSITIONS[(4, "mclachlan")].symmetric_weights is None
+
+
+def test_lie_poisson_hj_refuses_compositions_it_cannot_run():
+    with pytest.raises(InvalidArgumentError, match="composition must be None or one of .*got 'mclachlan'"):
+        LiePoissonHJ(order=4, composition="mclachlan")
+    with pytest.raises(InvalidArgumentError, match=r"composition='suzuki' has orders \[4, 6\], got order=8"):
+        LiePoissonHJ(order=8, composition="suzuki")
+    with pytest.raises(InvalidArgumentError, match="does not apply to scheme='series'"):
+        LiePoissonHJ(order=4, composition="suzuki", scheme="series")
 
 
 def test_bad_orders_compositions_and_systems_are_refused():
@@ -184,3 +201,22 @@ def test_liepoisson_run_heavy_top_with_the_splitting_keeps_both_casimirs(tmp_pat
     assert status == 0
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["checks"]["casimirs_to_round_off"] is True
+
+
+def test_suzukis_composition_of_the_order_two_step_has_order_four_and_the_smaller_error():
+    """At order 4 Suzuki's composition (5 substeps) has an error constant far below the
+    triple jump's (3 substeps): measured 1/36 on this rigid body."""
+    inertia = np.array([1.0, 2.0, 3.5])
+    body = LiePoissonSystem(so3(), lambda m: 0.5 * np.sum(m**2 / inertia, axis=-1), gradient=lambda m: m / inertia)
+    mu0 = np.array([0.3, 1.0, -0.7])
+    T = 5.0
+    reference = integrate(body, mu0, T / 400, 400, method=LiePoissonHJ(order=8), save_every=400).final
+    errors = {}
+    for composition in ("suzuki", "triple-jump"):
+        method = LiePoissonHJ(order=4, composition=composition)
+        errors[composition] = [
+            np.max(np.abs(integrate(body, mu0, T / n, n, method=method, save_every=n).final - reference))
+            for n in (25, 50)
+        ]
+        assert abs(np.log2(errors[composition][0] / errors[composition][1]) - 4.0) <= 0.3, errors
+    assert errors["triple-jump"][1] >= 10.0 * errors["suzuki"][1], errors

@@ -137,14 +137,19 @@ def test_shooting_solution_meets_the_terminal_condition_in_few_iterations():
 
 @pytest.mark.parametrize("order, n_points, length, steps, largest, slowest", [
     (2, 64, 16.0, (20, 40, 80), 1e-4, 1.8),
-    (4, 32, 12.0, (10, 20, 40), 2e-6, 3.5),
+    (4, 32, 12.0, (5, 10, 20), 2e-6, 3.5),
 ])
 def test_shooting_matches_linear_quadratic_at_the_scheme_order_in_dt(order, n_points, length, steps, largest, slowest):
+    """The solutions approach the closed form, and their time-stepping error (successive
+    differences on one grid) falls at the scheme's order. (Measured against the closed form
+    itself, order 4 reaches the grid's own error, 4.6e-7 on this grid, from 20 steps.)"""
     lq = _lq()
     grid = PeriodicGrid(n_points, length)
-    errors = [_psi_error(lq, grid, solve_real_time(lq.problem(grid), n, order=order)) for n in steps]
-    assert errors[-1] <= largest
-    assert np.all(_orders(errors) >= slowest), errors
+    solutions = [solve_real_time(lq.problem(grid), n, order=order) for n in steps]
+    assert _psi_error(lq, grid, solutions[-1]) <= largest
+    levels = [s.psi[:: n // steps[0]] for s, n in zip(solutions, steps)]
+    differences = [float(np.max(np.sqrt(grid.integrate(np.abs(a - b) ** 2)))) for a, b in zip(levels[:-1], levels[1:])]
+    assert _orders(differences)[0] >= slowest, differences
 
 
 def test_shooting_solution_solves_the_schrodinger_equation_at_the_scheme_order_in_dt():
@@ -256,8 +261,8 @@ def test_liepoisson_run_hydrodynamics_shooting_reports_orders_and_a_plot(tmp_pat
 
     # a lighter refinement study than the default (the default's numbers are the tests above)
     monkeypatch.setattr(cli, "SHOOTING_RUNS", {
-        "dt_order_2": [(2, 64, 16.0, n) for n in (20, 40)],
-        "dt_order_4": [(4, 32, 12.0, n) for n in (10, 20)],
+        "dt_order_2": [(2, 64, 16.0, n) for n in (20, 40, 80)],
+        "dt_order_4": [(4, 32, 12.0, n) for n in (5, 10, 20)],
         "dx_order_4": [(4, n, 12.0, 40) for n in (18, 20)],
     })
     monkeypatch.setattr(cli, "BIMODAL_RUNS", {"dt_order_2": (2, (80, 160, 320)), "dt_order_4": (4, (20, 40, 80))})
@@ -265,6 +270,7 @@ def test_liepoisson_run_hydrodynamics_shooting_reports_orders_and_a_plot(tmp_pat
     report = read_report(tmp_path / "report.json")
     assert code == 0 and report["passed"] and set(report["shooting"]) >= {"dt_order_2", "dt_order_4", "dx_order_4"}
     assert report["shooting"]["dt_order_2"]["orders"][0] > 1.5
+    assert report["shooting"]["dt_order_4"]["orders"][0] > 3.5
     assert report["checks"]["shooting_meets_terminal_condition"] is True
     assert all(report["checks"][f"bimodal_{law}"] is True
                for law in ("meets_terminal_condition", "order_2_in_dt", "order_4_in_dt"))
