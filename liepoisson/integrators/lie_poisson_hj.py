@@ -116,8 +116,9 @@ class LiePoissonHJ(Integrator):
     and :math:`S = \\tau H + \\tau^3 S_3` (the Hamilton–Jacobi series,
     :func:`generating_gradient`) order 4 without composition. Orders 6 and 8 compose the
     order-4 map symmetrically (triple jump: 3 and 9 substeps). Alternatively
-    (``scheme="composition"``) orders 4, 6 and 8 compose the order-2 map by nested triple
-    jumps (3, 9 and 27 substeps), which needs no second derivatives at all. Every variant is
+    (``scheme="composition"``) orders 4, 6 and 8 compose the order-2 map (Suzuki's
+    composition, 5 substeps, for order 4; nested triple jumps, 9 and 27 substeps, for 6 and
+    8), which needs no second derivatives at all. Every variant is
     Poisson, Casimir-exact and symmetric: ``step(step(mu, dt), -dt) == mu``.
 
     **Charts.** The group element of a step is :math:`\\exp(\\xi)` (``chart="exp"``, the
@@ -182,9 +183,9 @@ class LiePoissonHJ(Integrator):
         (:math:`S = \\tau H + \\tau^3 S_3`, which uses :math:`D^2H` and :math:`D^3H`: exact
         when the system supplies them, complex steps on the gradient otherwise);
         ``"composition"`` by symmetric composition of the order-2 step. ``"auto"``
-        (default) takes the series, the cheaper at equal accuracy, unless its derivatives
-        are not available (see :meth:`for_system`) or the chart is ``"cayley"``; the choice
-        shows in :attr:`name`.
+        (default) takes the series (one substep where the compositions take several),
+        unless its derivatives are not available (see :meth:`for_system`), the chart is
+        ``"cayley"`` or a ``composition`` is named; the choice shows in :attr:`name`.
     composition : {None, "suzuki", "triple-jump"}
         The composition of order-2 steps that reaches orders 4 and up
         (:data:`~liepoisson.integrators.composition.COMPOSITIONS`): ``"suzuki"`` (5
