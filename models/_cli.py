@@ -60,6 +60,7 @@ import numpy as np
 from liepoisson import RK4, Integrator, Trajectory, energy_drift, integrate
 from liepoisson._validation import _describe
 from liepoisson.exceptions import InvalidArgumentError
+from liepoisson.integrators.composition import COMPOSITIONS
 from liepoisson.registry import Plot, discover_integrators
 
 __all__ = [
@@ -210,6 +211,17 @@ def add_chart_argument(parser, default: str = "exp") -> None:
                              f"or cayley (products and solves only) (default: {default})")
 
 
+def add_composition_argument(parser) -> None:
+    """Add ``--composition``: the symmetric composition by which
+    :class:`~liepoisson.LiePoissonHJ` (orders 4 to 8 from order-2 steps) and
+    :class:`~liepoisson.LiePoissonSplitting` reach their order; the integrator checks the
+    name against its order (its error names the value)."""
+    names = sorted({name for _, name in COMPOSITIONS if name != "strang"})
+    parser.add_argument("--composition", choices=names, default=None,
+                        help="composition that raises the order of LiePoissonHJ's order-2 step or "
+                             "of LiePoissonSplitting (default: the integrator's own for the order)")
+
+
 def add_engine_argument(parser) -> None:
     """Add ``--engine``: the compiled (numba) or numpy path of the integrators that have one
     (capability flag ``compiled``: LiePoissonHJ)."""
@@ -221,8 +233,8 @@ def add_engine_argument(parser) -> None:
 def add_integration_arguments(parser, dt: float, steps: int | None, order: int,
                               method: str = DEFAULT_METHOD, engine: bool = True,
                               steps_help: str | None = None, chart: str | None = None) -> None:
-    """Add ``--dt``, ``--steps``, ``--method``, ``--order``, ``--engine`` and ``--chart`` with
-    a model's defaults.
+    """Add ``--dt``, ``--steps``, ``--method``, ``--order``, ``--composition``, ``--engine`` and
+    ``--chart`` with a model's defaults.
 
     Parameters
     ----------
@@ -248,6 +260,7 @@ def add_integration_arguments(parser, dt: float, steps: int | None, order: int,
     add_steps_argument(parser, steps, steps_help)
     add_method_argument(parser, method)
     add_order_argument(parser, order)
+    add_composition_argument(parser)
     if engine:
         add_engine_argument(parser)
     if chart is not None:
@@ -378,9 +391,9 @@ def check(value: Any, tolerance: Any, passed: bool | None = None) -> dict[str, A
 def integrator_from_options(options: argparse.Namespace) -> Integrator:
     """Build the integrator named by ``options.method``.
 
-    ``options.order`` (and ``options.chart``, when the command has ``--chart``) is passed to
-    integrators whose factory takes that argument; giving either on the command line for
-    an integrator without it is an error.
+    ``options.order`` (and ``options.chart`` and ``options.composition``, when the command
+    has them) is passed to integrators whose factory takes that argument; giving one on the
+    command line for an integrator without it is an error.
 
     Raises
     ------
@@ -413,6 +426,11 @@ def integrator_from_options(options: argparse.Namespace) -> Integrator:
         kwargs["chart"] = chart
     elif chart is not None:
         refuse_unused(options, ["chart"], f"with --method {options.method} (it has no chart)")
+    composition = getattr(options, "composition", None)
+    if composition is not None and "composition" in parameters:
+        kwargs["composition"] = composition
+    elif composition is not None:
+        refuse_unused(options, ["composition"], f"with --method {options.method} (it has no composition)")
     method = factory(**kwargs)
     if not isinstance(method, Integrator):
         raise InvalidArgumentError(

@@ -196,7 +196,8 @@ class LiePoissonHJ(Integrator):
         series) and 1/70 on the NLS in the Cayley chart, so for 5/3 the substeps it costs
         about half as much at equal error (``benchmarks/bench_nls.py``). Naming one asks
         for the composition (``scheme="auto"`` resolves to ``"composition"``); with
-        ``scheme="series"`` it is refused. The name shows which ran.
+        ``scheme="series"``, or at an order it has not (2 for both), it is refused. The name
+        shows which ran.
     tol : float
         Relative tolerance of the implicit solve (default ``1e-14``).
     max_iter : int
@@ -279,7 +280,7 @@ class LiePoissonHJ(Integrator):
             if self.composition not in known:
                 raise InvalidArgumentError(
                     f"composition must be None or one of {known}, got {self.composition!r}")
-            if self.order > 2 and (self.order, self.composition) not in _STEP_COMPOSITIONS:
+            if (self.order, self.composition) not in _STEP_COMPOSITIONS:
                 orders = sorted(o for o, name in _STEP_COMPOSITIONS if name == self.composition)
                 raise InvalidArgumentError(
                     f"composition={self.composition!r} has orders {orders}, got order={self.order}")

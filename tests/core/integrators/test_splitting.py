@@ -160,6 +160,8 @@ def test_lie_poisson_hj_refuses_compositions_it_cannot_run():
         LiePoissonHJ(order=4, composition="mclachlan")
     with pytest.raises(InvalidArgumentError, match=r"composition='suzuki' has orders \[4, 6\], got order=8"):
         LiePoissonHJ(order=8, composition="suzuki")
+    with pytest.raises(InvalidArgumentError, match=r"composition='triple-jump' has orders \[4, 6, 8\], got order=2"):
+        LiePoissonHJ(order=2, composition="triple-jump")
     with pytest.raises(InvalidArgumentError, match="does not apply to scheme='series'"):
         LiePoissonHJ(order=4, composition="suzuki", scheme="series")
 

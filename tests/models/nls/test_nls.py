@@ -615,6 +615,27 @@ def test_liepoisson_run_nls_steps_lie_poisson_hj_above_the_dense_limit(tmp_path,
     assert report["max_relative_invariant_errors"]["mass"] <= 1e-14
 
 
+def test_liepoisson_run_nls_composition_option_picks_the_composition_and_suzukis_error_is_smaller(tmp_path):
+    """``--composition`` reaches the integrator (its name says which ran); at the same steps
+    Suzuki's composition of the Cayley step is far more accurate than the triple jump
+    (measured: 1/70 on the soliton)."""
+    errors = {}
+    for composition in ("suzuki", "triple-jump"):
+        out = tmp_path / composition
+        status = main(["run", "nls", "--out", str(out), "--n-points", "256", "--dt", "0.1",
+                       "--steps", "20", "--composition", composition])
+        assert status == 0
+        report = json.loads((out / "report.json").read_text())
+        assert report["method"] == f"LiePoissonHJ(order=4, cayley, {composition} composition)"
+        errors[composition] = report["error_vs_exact"]["max"]
+    assert errors["triple-jump"] >= 10 * errors["suzuki"], errors
+    status = main(["run", "nls", "--out", str(tmp_path / "split"), "--method", "LiePoissonSplitting",
+                   "--order", "4", "--composition", "mclachlan", "--steps", "5"])
+    assert status == 0
+    assert json.loads((tmp_path / "split" / "report.json").read_text())["method"] == \
+        "LiePoissonSplitting(order=4, mclachlan)"
+
+
 def test_liepoisson_run_refuses_a_chart_for_methods_without_one(tmp_path, capsys):
     status = main(["run", "nls", "--out", str(tmp_path), "--method", "LiePoissonSplitting",
                    "--chart", "cayley", "--steps", "2"])
