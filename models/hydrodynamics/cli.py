@@ -308,6 +308,14 @@ def _fisher_case(options) -> tuple[dict, dict]:
     return report, fields
 
 
+def _successive_differences(grid: PeriodicGrid, levels: list) -> dict[str, list]:
+    """``differences``, :math:`\\max_t\\|\\psi_{\\Delta t} - \\psi_{\\Delta t/2}\\|_{L^2}` of
+    successive solutions on ``grid`` (each of shape ``(n_times, *grid.shape)``, on the times
+    of the coarsest run), and ``orders``, the base-2 logarithms of their ratios."""
+    differences = np.array([_l2_gap(grid, a, b) for a, b in zip(levels[:-1], levels[1:])])
+    return {"differences": differences.tolist(), "orders": np.log2(differences[:-1] / differences[1:]).tolist()}
+
+
 def _l2_gap(grid: PeriodicGrid, a: np.ndarray, b: np.ndarray) -> float:
     """:math:`\\max_t\\|a - b\\|_{L^2}` of two fields of shape ``(n_times, *grid.shape)``."""
     return float(np.max(np.sqrt(grid.integrate(np.abs(a - b) ** 2))))
@@ -459,11 +467,9 @@ def _shooting_part() -> tuple[dict, dict]:
                          "error": error, "iterations": result.iterations,
                          "residuals": list(result.residuals), "wall_time_s": wall})
             fields[(name, n_steps, n_points)] = (grid, solution)
-            levels.append((grid, solution.psi[:: n_steps // runs[0][3]]))
-        if name.startswith("dt"):
-            differences = np.array([_l2_gap(grid, a, b) for (grid, a), (_, b) in zip(levels[:-1], levels[1:])])
-            report[name] = {"runs": rows, "differences": differences.tolist(),
-                            "orders": np.log2(differences[:-1] / differences[1:]).tolist()}
+            levels.append(solution.psi[:: n_steps // runs[0][3]])
+        if name.startswith("dt"):  # one grid per refinement in dt
+            report[name] = {"runs": rows, **_successive_differences(grid, levels)}
         else:
             errors = np.array([r["error"] for r in rows])
             report[name] = {"runs": rows, "gains": (errors[:-1] / errors[1:]).tolist()}
@@ -597,9 +603,7 @@ def _bimodal_part() -> tuple[dict, dict]:
                          "mass_error": float(np.max(np.abs(grid.integrate(solution.rho) - 1.0))),
                          "wall_time_s": wall})
             fields[(name, n_steps)] = solution
-        differences = np.array([_l2_gap(grid, a, b) for a, b in zip(levels[:-1], levels[1:])])
-        report[name] = {"order": order, "runs": rows, "differences": differences.tolist(),
-                        "orders": np.log2(differences[:-1] / differences[1:]).tolist()}
+        report[name] = {"order": order, "runs": rows, **_successive_differences(grid, levels)}
     return report, fields
 
 
