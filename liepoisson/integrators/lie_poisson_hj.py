@@ -100,6 +100,19 @@ def _complex_step_usable(system, mu: np.ndarray) -> bool:
     return problem is None
 
 
+def _gradient_is_affine(system, mu: np.ndarray) -> bool:
+    """Whether the system's gradient is affine, :math:`\\nabla H(\\mu) = M\\mu + c`: declared
+    (``affine_gradient``), or read off and checked as the compiled path does
+    (:func:`liepoisson.compiled.runner.affine_model`, from one state of ``mu``)."""
+    if system.derivative_callables()["affine_gradient"] is not None:
+        return True
+    from ..compiled.runner import affine_model
+
+    probe = np.asarray(mu, dtype=float).reshape(-1, mu.shape[-1])[0]
+    fns = {"gradient": system.gradient, "hessian_vector": None}
+    return affine_model(fns, probe, np.random.default_rng(0)) is not None
+
+
 @dataclass(frozen=True)
 class LiePoissonHJ(Integrator):
     """Generating-function Lie–Poisson integrator from Hamilton–Jacobi theory (final).
@@ -184,8 +197,9 @@ class LiePoissonHJ(Integrator):
         when the system supplies them, complex steps on the gradient otherwise);
         ``"composition"`` by symmetric composition of the order-2 step. ``"auto"``
         (default) takes the series (one substep where the compositions take several),
-        unless its derivatives are not available (see :meth:`for_system`), the chart is
-        ``"cayley"`` or a ``composition`` is named; the choice shows in :attr:`name`.
+        unless its derivatives are not available or, at order 4, would be complex steps of
+        a gradient that is not affine (see :meth:`for_system`), the chart is ``"cayley"``
+        or a ``composition`` is named; the choice shows in :attr:`name`.
     composition : {None, "suzuki", "triple-jump"}
         The composition of order-2 steps that reaches orders 4 and up
         (:data:`~liepoisson.integrators.composition.COMPOSITIONS`): ``"suzuki"`` (5
@@ -302,14 +316,20 @@ class LiePoissonHJ(Integrator):
         """This integrator with ``scheme="auto"`` resolved for ``system``.
 
         ``"auto"`` takes the series (one substep, so orders 6 and 8 take 3 and 9 where the
-        composition takes 9 and 27), unless the system has no exact second derivatives and
-        the complex step on its gradient is not usable (a gradient that is not
-        complex-analytic, e.g. written with ``abs``): checked at ``state`` against a real
-        central difference, when a state is given (as :func:`liepoisson.integrate` does
-        with the initial state). At order 4 Suzuki's composition is as accurate as the
-        series on the rigid body and more accurate on non-quadratic Hamiltonians; where the
-        derivatives would be complex steps it is the cheaper at equal error (see the
-        ``composition`` parameter), so name it there.
+        composition takes 9 and 27), unless the system has no exact second derivatives and,
+        at ``state`` (when one is given, as :func:`liepoisson.integrate` does with the
+        initial state):
+
+        * the complex step on its gradient is not usable (a gradient that is not
+          complex-analytic, e.g. written with ``abs``; checked against a real central
+          difference): the composition, at every order;
+        * or, at order 4 on an algebra of coefficient vectors, the gradient is not affine
+          (neither declared nor read off as the compiled path does): Suzuki's composition.
+          Measured on a quartic rigid body, its error is 1/15 of the series' with
+          complex-step derivatives, at the same compiled cost per step and 0.64 times the
+          numpy cost, so it costs about half as much at equal error; where the gradient is
+          affine the compiled path has exact derivatives and the series costs a third of
+          the composition at equal error.
 
         Parameters
         ----------
@@ -331,10 +351,15 @@ class LiePoissonHJ(Integrator):
             return replace(self, scheme="composition")
         if self.scheme != "auto" or self.order == 2:
             return self
-        usable = system.has_exact_second_derivatives or state is None or _complex_step_usable(
-            system, system.covector(np.asarray(state))
-        )
-        return replace(self, scheme="series" if usable else "composition")
+        if system.has_exact_second_derivatives or state is None:
+            return replace(self, scheme="series")
+        mu = system.covector(np.asarray(state))
+        if not _complex_step_usable(system, mu):
+            return replace(self, scheme="composition")
+        vectors = len(system.algebra.shape) == 1 and system.functional_gradient is None
+        if self.order == 4 and vectors and not _gradient_is_affine(system, mu):
+            return replace(self, scheme="composition")
+        return replace(self, scheme="series")
 
     def substeps(self) -> tuple[tuple[float, ...], int]:
         """The step as substeps: fractions of ``dt`` and the order (2 or 4) of the

@@ -175,7 +175,7 @@ def test_the_path_that_ran_is_recorded():
     assert traj.metadata["engine"] == "numpy"
     assert traj.metadata["compile_seconds"] == 0
     quartic = integrate(user_system(so3(), 0.05, exact=False), initial_states(so3()), 0.1, 10,
-                        method=LiePoissonHJ(order=4), engine="compiled")
+                        method=LiePoissonHJ(order=4, scheme="series"), engine="compiled")
     assert "affine" not in quartic.metadata["engine_detail"]
     assert "complex-step second derivatives" in quartic.metadata["engine_detail"]
 
@@ -335,17 +335,26 @@ def test_the_composition_scheme_has_its_order(order):
     assert slope >= order - 0.6, (errors, slope)
 
 
-def test_auto_scheme_uses_the_series_unless_the_gradient_is_not_analytic():
+def test_auto_scheme_takes_the_series_where_its_derivatives_are_exact_or_affine():
+    """``scheme="auto"``: the series with exact or affine derivatives, Suzuki's composition
+    at order 4 for a non-affine gradient with complex-step derivatives, the composition at
+    every order for a gradient the complex step cannot differentiate."""
     algebra = so3()
-    analytic = user_system(algebra, 0.05, exact=False)
     mu0 = initial_states(algebra)
-    assert integrate(analytic, mu0, 0.1, 2, method=LiePoissonHJ(order=4)).metadata["method"] == \
-        "LiePoissonHJ(order=4)"
+
+    def method_of(system, order=4):
+        return integrate(system, mu0, 0.1, 2, method=LiePoissonHJ(order=order)).metadata["method"]
+
+    quartic = user_system(algebra, 0.05, exact=False)
+    assert method_of(user_system(algebra, 0.05, exact=True)) == "LiePoissonHJ(order=4)"
+    assert method_of(user_system(algebra, 0.0, exact=False)) == "LiePoissonHJ(order=4)"  # affine
+    assert method_of(quartic) == "LiePoissonHJ(order=4, suzuki composition)"
+    assert method_of(quartic, order=6) == "LiePoissonHJ(order=6)"
     inertia = np.array([1.0, 2.0, 3.0])
     kinked = LiePoissonSystem(algebra, lambda m: np.sum(np.abs(m) ** 3 / inertia, axis=-1),
                               gradient=lambda m: 3.0 * m * np.abs(m) / inertia)
-    traj = integrate(kinked, mu0, 0.1, 2, method=LiePoissonHJ(order=4))
-    assert traj.metadata["method"] == "LiePoissonHJ(order=4, suzuki composition)"
+    assert method_of(kinked) == "LiePoissonHJ(order=4, suzuki composition)"
+    assert method_of(kinked, order=6) == "LiePoissonHJ(order=6, triple-jump composition)"
 
 
 # ------------------------------------------------------------ fused affine loops
