@@ -284,12 +284,12 @@ def periodic_per_step(cases, dt: float, steps: int, repeat: int = 3) -> None:
             h, error = found
             runs = {"cayley": (lambda psi: cayley.step(nls, psi, h), h),
                     **{name: (step, dt) for name, step in bare.items()}}
-            best = dict.fromkeys(runs, np.inf)
+            seconds = dict.fromkeys(runs, np.inf)  # the fastest of the repeats
             for _ in range(repeat):
                 for name, (step, size) in runs.items():
-                    best[name] = min(best[name], _time_run(step, psi0, size, span)[0])
-            numpy_ratio = best["cayley"] / best["bare Strang, numpy.fft"]
-            fastest_ratio = best["cayley"] / min(best[name] for name in bare)
+                    seconds[name] = min(seconds[name], _time_run(step, psi0, size, span)[0])
+            numpy_ratio = seconds["cayley"] / seconds["bare Strang, numpy.fft"]
+            fastest_ratio = seconds["cayley"] / min(seconds[name] for name in bare)
             print(f"   {label:>8}  at equal error: {cayley.name} with step {h:.4g} (error {error:.1e} <= "
                   f"{strang_error:.1e}) costs {numpy_ratio:.2f}x the bare numpy Strang step at dt = {dt} "
                   f"over the same span ({fastest_ratio:.2f}x the fastest bare Strang step)")

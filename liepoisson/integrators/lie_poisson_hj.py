@@ -104,13 +104,15 @@ def _gradient_is_affine(system, mu: np.ndarray) -> bool:
     """Whether the system's gradient is affine, :math:`\\nabla H(\\mu) = M\\mu + c`: declared
     (``affine_gradient``), or read off and checked as the compiled path does
     (:func:`liepoisson.compiled.runner.affine_model`, from one state of ``mu``)."""
-    if system.derivative_callables()["affine_gradient"] is not None:
+    fns = system.derivative_callables()
+    if fns["affine_gradient"] is not None:
         return True
     from ..compiled.runner import affine_model
 
     probe = np.asarray(mu, dtype=float).reshape(-1, mu.shape[-1])[0]
-    fns = {"gradient": system.gradient, "hessian_vector": None}
-    return affine_model(fns, probe, np.random.default_rng(0)) is not None
+    # the system's gradient (its own or the numerical fallback) and, as on the compiled path,
+    # its exact Hessian-vector product checked against the model when it has one
+    return affine_model({**fns, "gradient": system.gradient}, probe, np.random.default_rng(0)) is not None
 
 
 @dataclass(frozen=True)
