@@ -278,11 +278,14 @@ class Registry:
 
 
 def _first_line(obj) -> str:
-    """The first line of a docstring as plain text (roles unwrapped, "(final)" dropped)."""
+    """The summary of a docstring (its first paragraph) on one line, as plain text: formulas
+    dropped, other roles unwrapped, "(final)" dropped."""
     doc = (inspect.getdoc(obj) or "").strip()
-    line = doc.splitlines()[0] if doc else ""
+    line = " ".join(doc.split("\n\n")[0].split())
+    line = re.sub(r":math:`[^`]*`", "", line)
     line = re.sub(r":[a-z]+:`~?([^`]*)`", r"\1", line).replace("``", "")
-    return line.replace(" (final)", "").rstrip(" :")
+    line = line.replace(" (final)", "").strip().rstrip(" :.")
+    return line + "." if line else line
 
 
 def _entries_from(obj, source: str, kind: type) -> list:

@@ -40,11 +40,11 @@ class LiePoissonEuler(Integrator):
 
 @dataclass(frozen=True)
 class ImplicitMidpoint(Integrator):
-    """The implicit midpoint rule :math:`\\mu_{n+1} = \\mu_n + \\tau X((\\mu_n + \\mu_{n+1})/2)`
-    (final).
+    """The implicit midpoint rule on the coefficients of the state (final).
 
-    Order 2, symmetric; preserves quadratic Casimirs but in general neither the other
-    Casimirs nor the Poisson structure. Solved by fixed-point iteration.
+    :math:`\\mu_{n+1} = \\mu_n + \\tau X((\\mu_n + \\mu_{n+1})/2)`. Order 2, symmetric;
+    preserves quadratic Casimirs but in general neither the other Casimirs nor the Poisson
+    structure. Solved by fixed-point iteration.
 
     Parameters
     ----------

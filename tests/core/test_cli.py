@@ -130,6 +130,19 @@ def test_list_shows_catalog_algebras_models_and_integrators(capsys):
     assert "Integrators:" in out
 
 
+def test_list_describes_each_integrator_by_its_whole_summary_in_plain_text(capsys):
+    """A summary wrapped over two docstring lines is listed whole, on one line, and formulas
+    and roles do not reach the terminal."""
+    assert cli.main(["list"]) == 0
+    lines = capsys.readouterr().out.split("Integrators:\n")[1].splitlines()
+    rows = {line.split()[0]: line.split(None, 1)[1] for line in lines if line.strip()}
+    assert rows["LiePoissonSplitting"].endswith("composed symmetrically.")
+    assert rows["LiePoissonEuler"] == "Explicit coadjoint Euler step."
+    for name, text in rows.items():
+        assert not re.search(r"[`\\]|:math:|:func:|\(final\)", text), (name, text)
+        assert text.endswith("."), (name, text)
+
+
 def test_registered_model_gets_its_options_and_progress_and_its_report_is_written(tmp_path, monkeypatch, capsys, read_report):
     monkeypatch.setattr(cli, "discover_models", lambda: _toy_registry(TOY))
     code = cli.main(["run", "toy", "--steps", "4", "--progress", "--out", str(tmp_path)])
