@@ -22,6 +22,7 @@ from .algebra import (
     sl,
     so,
     so3,
+    sp,
     su,
     u,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "heisenberg",
     "UnitaryAlgebra",
     "so",
+    "sp",
     "se",
     "se3",
     "su",

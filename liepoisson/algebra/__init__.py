@@ -12,6 +12,7 @@ from .catalog import (
     sl,
     so,
     so3,
+    sp,
     su,
     u,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "heisenberg",
     "UnitaryAlgebra",
     "so",
+    "sp",
     "se",
     "se3",
     "su",

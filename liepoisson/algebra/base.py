@@ -477,7 +477,10 @@ class LieAlgebra(ABC):
     @property
     def has_cayley(self) -> bool:
         """Whether the algebra has the Cayley chart (:meth:`dcayinv_star`,
-        :meth:`coadjoint_cayley`): matrix algebras of quadratic groups, such as u(n)."""
+        :meth:`coadjoint_cayley`): algebras of quadratic groups in a matrix representation,
+        such as u(n), su(n), so(n) (and :func:`~liepoisson.so3`) and sp(n), or a
+        :class:`~liepoisson.StructureConstantsAlgebra` given its ``representation`` and
+        ``form``."""
         return False
 
     def dcayinv_star(self, xi: np.ndarray, nu: np.ndarray) -> np.ndarray:
@@ -513,7 +516,7 @@ class LieAlgebra(ABC):
     def _no_cayley(self):
         return InvalidArgumentError(
             f"{self.name} has no Cayley chart (it needs a matrix algebra of a quadratic group, "
-            "such as u(n) or su(n)); use chart='exp'"
+            "such as u(n), su(n), so(n) or sp(n)); use chart='exp'"
         )
 
     def dexpinv_star_series(self, xi: np.ndarray, nu: np.ndarray, terms: int = 30) -> np.ndarray:

@@ -24,6 +24,7 @@ __all__ = [
     "so3",
     "heisenberg",
     "so",
+    "sp",
     "se",
     "se3",
     "su",
@@ -200,6 +201,72 @@ def so(n: int) -> StructureConstantsAlgebra:
         _matrix_basis_constants(basis),
         name=f"so({n})",
         casimirs=_trace_power_casimirs(basis, -0.5, range(2, n + 1, 2)),
+        representation=basis,
+        form=np.eye(n),
+    )
+
+
+def _symplectic_form(n: int) -> np.ndarray:
+    """:math:`J = \\begin{pmatrix} 0 & I \\\\ -I & 0 \\end{pmatrix}`, ``n x n`` (``n`` even)."""
+    m = n // 2
+    J = np.zeros((n, n))
+    J[:m, m:], J[m:, :m] = np.eye(m), -np.eye(m)
+    return J
+
+
+def sp(n: int) -> StructureConstantsAlgebra:
+    """sp(n), the Hamiltonian real :math:`n \\times n` matrices (``n`` even),
+    :math:`X^T J + J X = 0`: the algebra of the symplectic group, dimension :math:`n(n+1)/2`.
+
+    Basis: :math:`B = J S` for the symmetric matrices :math:`S = E_{ii}` and
+    :math:`E_{ij} + E_{ji}` (:math:`i < j`, in row order), orthogonal for the Frobenius inner
+    product. The group is quadratic, so the algebra has the Cayley chart (the
+    ``representation`` and ``form`` :math:`J` of :class:`StructureConstantsAlgebra`).
+
+    Casimirs: with :math:`M(\\mu)` the covector as a Hamiltonian matrix through the invariant
+    form :math:`\\operatorname{tr}(XY)`, ``"tr M^2k"`` :math:`= \\operatorname{tr} M(\\mu)^{2k}`
+    for :math:`k = 1, \\dots, n/2` (odd powers vanish); they generate all Casimirs.
+
+    Parameters
+    ----------
+    n : int
+        Even, ``n >= 2`` (``sp(2)`` is isomorphic to ``sl(2)``).
+
+    Returns
+    -------
+    StructureConstantsAlgebra
+
+    Raises
+    ------
+    InvalidArgumentError
+        If ``n`` is not an even integer ``>= 2``.
+
+    Examples
+    --------
+    >>> from liepoisson import sp
+    >>> g = sp(4)
+    >>> g.name, g.dim, g.has_cayley
+    ('sp(4)', 10, True)
+    >>> sorted(g.casimirs())
+    ['tr M^2', 'tr M^4']
+    """
+    n = check_int("n", n, minimum=2)
+    if n % 2:
+        raise InvalidArgumentError(f"n must be even for sp(n) (the symplectic matrices are 2m x 2m), got {n}")
+    J = _symplectic_form(n)
+    symmetric = []
+    for i in range(n):
+        for j in range(i, n):
+            S = np.zeros((n, n))
+            S[i, j] = S[j, i] = 1.0
+            symmetric.append(S)
+    basis = J @ np.array(symmetric)
+    return StructureConstantsAlgebra(
+        _matrix_basis_constants(basis),
+        name=f"sp({n})",
+        casimirs=_trace_power_casimirs(basis, 1.0, range(2, n + 1, 2)),
+        representation=basis,
+        form=J,
     )
 
 

@@ -100,6 +100,19 @@ class SO3(LieAlgebra):
 
     with :math:`\\theta = |\\xi|` (``dexpinv_star`` is singular at :math:`\\theta = 2\\pi`).
     Casimir: :math:`|\\mu|^2`.
+
+    The Cayley chart (SO(3) is quadratic), from :math:`\\hat a\\hat b\\hat a = -(a\\cdot b)\\hat a`:
+
+    .. math::
+
+        \\operatorname{dcayinv\\_star}(\\xi, \\nu) = \\nu + \\tfrac12\\,\\xi\\times\\nu
+          + \\tfrac14\\,\\xi(\\xi\\cdot\\nu),\\qquad
+        \\operatorname{coadjoint\\_cayley}(\\xi, \\mu) = \\mu
+          + \\frac{4}{4 + \\theta^2}\\big(-\\xi\\times\\mu
+          + \\tfrac12\\,\\xi\\times(\\xi\\times\\mu)\\big),
+
+    the rotation :math:`(I + \\hat\\xi/2)^{-1}(I - \\hat\\xi/2)` of :math:`\\mu`: the
+    formulas of :func:`~liepoisson.so` ``(3)`` in closed form.
     """
 
     name = "so(3)"
@@ -167,3 +180,20 @@ class SO3(LieAlgebra):
 
     def casimirs(self):
         return {"|mu|^2": lambda mu: np.sum(np.asarray(mu) ** 2, axis=-1)}
+
+    @property
+    def has_cayley(self) -> bool:
+        return True
+
+    def dcayinv_star(self, xi, nu):
+        xi = np.asarray(xi, dtype=float)
+        nu = np.asarray(nu, dtype=float)
+        dot = np.einsum("...i,...i->...", xi, nu)[..., None]
+        return nu + 0.5 * cross(xi, nu) + 0.25 * dot * xi
+
+    def coadjoint_cayley(self, xi, mu, nu=None, residual=None, residual_xi=None):
+        xi = np.asarray(xi, dtype=float)
+        mu = np.asarray(mu, dtype=float)
+        k = (4.0 / (4.0 + np.einsum("...i,...i->...", xi, xi)))[..., None]
+        xm = cross(xi, mu)
+        return mu + k * (0.5 * cross(xi, xm) - xm)

@@ -7,7 +7,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from .._validation import as_finite_array, check_real
-from ..exceptions import InvalidStructureConstantsError
+from ..exceptions import InvalidArgumentError, InvalidStructureConstantsError
 from .base import LieAlgebra
 
 __all__ = ["StructureConstantsAlgebra", "check_structure_constants"]
@@ -93,11 +93,28 @@ class StructureConstantsAlgebra(LieAlgebra):
         Known Casimir functions (``mu -> value``, broadcasting over leading axes).
     rtol : float
         Tolerance of the validation (relative to the size of the constants).
+    representation : array_like of shape (n, m, m), optional
+        Real matrices :math:`B_i` with :math:`[B_i, B_j] = \\sum_k C_{ijk} B_k`: the basis in a
+        faithful matrix representation whose group is *quadratic*,
+        :math:`\\{g : g^T P g = P\\}` for the invertible ``form`` :math:`P` (so(n): the
+        identity; sp(n): the symplectic :math:`J`). Given with ``form``, the algebra has the
+        Cayley chart (:attr:`has_cayley`): a covector :math:`\\mu` is the matrix
+        :math:`M(\\mu)` of the algebra with :math:`\\operatorname{tr}(M(\\mu) B_i) = \\mu_i`
+        (the trace form, which must be nondegenerate), on which the coadjoint action is
+        conjugation, and :meth:`dcayinv_star` and :meth:`coadjoint_cayley` are the matrix
+        formulas of :class:`~liepoisson.UnitaryAlgebra`, with the transpose for the
+        Hermitian transpose.
+    form : array_like of shape (m, m), optional
+        :math:`P`, with :math:`B_i^T P + P B_i = 0` for every :math:`i`.
 
     Raises
     ------
     InvalidStructureConstantsError
         If ``constants`` are not those of a Lie algebra.
+    InvalidArgumentError
+        If ``representation`` and ``form`` are not given together, or do not represent the
+        constants (shapes, the commutators, the form kept, an invertible form and trace
+        form), naming the worst residual.
 
     Examples
     --------
@@ -115,12 +132,20 @@ class StructureConstantsAlgebra(LieAlgebra):
         name: str | None = None,
         casimirs: Mapping[str, Callable[[np.ndarray], np.ndarray]] | None = None,
         rtol: float = 1e-10,
+        representation=None,
+        form=None,
     ):
         C = check_structure_constants(constants, rtol=rtol)
         C.setflags(write=False)
         self._C = C
         self.name = name if name is not None else f"g{C.shape[0]}"
         self._casimirs = dict(casimirs or {})
+        if (representation is None) != (form is None):
+            raise InvalidArgumentError(
+                "representation and form must be given together (the Cayley chart needs both), got "
+                + ("representation only" if form is None else "form only")
+            )
+        self._cayley = None if representation is None else _QuadraticRepresentation(C, representation, form, rtol)
 
     @property
     def dim(self) -> int:
@@ -140,3 +165,108 @@ class StructureConstantsAlgebra(LieAlgebra):
 
     def casimirs(self):
         return dict(self._casimirs)
+
+    # ------------------------------------------------ the Cayley chart (quadratic groups)
+    @property
+    def has_cayley(self) -> bool:
+        return self._cayley is not None
+
+    def dcayinv_star(self, xi, nu):
+        """:math:`(I + X/2)\\,N\\,(I - X/2)` with :math:`X` the matrix of ``xi`` and :math:`N`
+        that of the covector ``nu`` (see ``representation``), as a covector.
+
+        Parameters
+        ----------
+        xi, nu : ndarray of shape (..., dim)
+
+        Returns
+        -------
+        ndarray of shape (..., dim)
+        """
+        rep = self._representation()
+        X, N = rep.element(xi), rep.covector(nu)
+        XN = X @ N
+        return rep.coordinates(N + 0.5 * (XN - N @ X) - 0.25 * (XN @ X))
+
+    def coadjoint_cayley(self, xi, mu, nu=None, residual=None, residual_xi=None):
+        """:math:`C M C^{-1}` with :math:`C = (I + X/2)^{-1}(I - X/2)`, in the group, and
+        :math:`M` the matrix of ``mu``: the coadjoint action of :math:`\\operatorname{cay}(\\xi)`,
+        which keeps every Casimir. The matrices are small, so the action is always computed
+        from :math:`C` (two LU solves); ``nu``, ``residual`` and ``residual_xi`` are accepted
+        for the interface and not needed.
+
+        Parameters
+        ----------
+        xi, mu : ndarray of shape (..., dim)
+
+        Returns
+        -------
+        ndarray of shape (..., dim)
+        """
+        rep = self._representation()
+        X, M = rep.element(xi), rep.covector(mu)
+        eye = np.eye(X.shape[-1])
+        plus, minus = eye + 0.5 * X, eye - 0.5 * X
+        C = np.linalg.solve(plus, minus)
+        C_inverse = np.linalg.solve(minus, plus)
+        return rep.coordinates(C @ M @ C_inverse)
+
+    def _representation(self) -> "_QuadraticRepresentation":
+        if self._cayley is None:
+            raise self._no_cayley()
+        return self._cayley
+
+
+class _QuadraticRepresentation:
+    """The matrices of a :class:`StructureConstantsAlgebra` in a representation of a quadratic
+    group, validated: elements :math:`X(\\xi) = \\sum_i \\xi_i B_i`, covectors
+    :math:`M(\\mu) = \\sum_i \\mu_i W_i` with :math:`\\operatorname{tr}(W_i B_j) = \\delta_{ij}`
+    (the trace form's dual basis), and back :math:`\\mu_i = \\operatorname{tr}(M B_i)`."""
+
+    def __init__(self, C: np.ndarray, representation, form, rtol: float):
+        B = as_finite_array("representation", representation, dtype=float)
+        P = as_finite_array("form", form, dtype=float)
+        n = C.shape[0]
+        if B.ndim != 3 or B.shape[0] != n or B.shape[1] != B.shape[2]:
+            raise InvalidArgumentError(
+                f"representation must have shape ({n}, m, m) (one matrix per basis element), got shape {B.shape}"
+            )
+        m = B.shape[1]
+        if P.shape != (m, m):
+            raise InvalidArgumentError(f"form must have shape ({m}, {m}), got shape {P.shape}")
+        scale = max(float(np.max(np.abs(B))), np.finfo(float).tiny)
+        # [B_i, B_j] = sum_k C_ijk B_k
+        products = np.einsum("iab,jbc->ijac", B, B)
+        defect = products - np.swapaxes(products, 0, 1) - np.einsum("ijk,kab->ijab", C, B)
+        if np.max(np.abs(defect)) > rtol * max(1.0, float(np.max(np.abs(C)))) * scale**2:
+            raise InvalidArgumentError(
+                "representation does not represent the constants: max |[B_i, B_j] - sum_k C_ijk B_k| = "
+                f"{np.max(np.abs(defect)):.3e}"
+            )
+        if abs(np.linalg.det(P)) <= rtol * max(1.0, float(np.max(np.abs(P)))) ** m:
+            raise InvalidArgumentError("form must be invertible, got a singular matrix")
+        kept = np.einsum("iba,bc->iac", B, P) + np.einsum("ab,ibc->iac", P, B)
+        if np.max(np.abs(kept)) > rtol * scale * float(np.max(np.abs(P))):
+            raise InvalidArgumentError(
+                "form is not kept by the representation (the group is not quadratic for it): "
+                f"max |B_i^T P + P B_i| = {np.max(np.abs(kept)):.3e}"
+            )
+        gram = np.einsum("iab,jba->ij", B, B)
+        if np.linalg.cond(gram) > 1.0 / rtol:
+            raise InvalidArgumentError(
+                "the trace form tr(XY) of representation is degenerate (condition number "
+                f"{np.linalg.cond(gram):.3e}): covectors cannot be matrices of the algebra"
+            )
+        self.basis = B
+        self.weights = np.einsum("ij,jab->iab", np.linalg.inv(gram), B)
+        for a in (self.basis, self.weights):
+            a.setflags(write=False)
+
+    def element(self, xi) -> np.ndarray:
+        return np.einsum("...i,iab->...ab", xi, self.basis)
+
+    def covector(self, mu) -> np.ndarray:
+        return np.einsum("...i,iab->...ab", mu, self.weights)
+
+    def coordinates(self, M) -> np.ndarray:
+        return np.einsum("...ab,iba->...i", M, self.basis)

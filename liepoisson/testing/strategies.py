@@ -51,6 +51,7 @@ def _sl2_affine() -> LieAlgebra:
 _BUILDERS: dict[str, Callable[[], LieAlgebra]] = {
     "so3": catalog.so3,
     "so(4)": lambda: catalog.so(4),
+    "sp(4)": lambda: catalog.sp(4),
     "se3": catalog.se3,
     "se(2)": lambda: catalog.se(2),
     "su(2)": lambda: catalog.su(2),
@@ -94,7 +95,7 @@ def catalog_algebra(label: str) -> LieAlgebra:
 def catalog_algebras() -> st.SearchStrategy:
     """Strategy drawing small instances of every catalog family.
 
-    so(3), so(4), se(3), se(2), su(2), su(3), u(2), sl(2), sl(3), gl(2), heisenberg(1..3),
+    so(3), so(4), sp(4), se(3), se(2), su(2), su(3), u(2), sl(2), sl(3), gl(2), heisenberg(1..3),
     the direct sum so(3) ⊕ heisenberg(1) and the semidirect product sl(2) ⋉ R²
     (see :data:`CATALOG_SAMPLES`). Instances are cached, so drawing is cheap.
 

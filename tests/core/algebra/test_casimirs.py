@@ -105,7 +105,7 @@ def test_abelian_algebra_has_every_polynomial_as_casimir():
 
 
 def _max_degree_of_known(label):
-    return 4 if label in ("so(4)", "sl(3)", "su(3)") else 3
+    return 4 if label in ("so(4)", "sp(4)", "sl(3)", "su(3)") else 3
 
 
 @pytest.mark.parametrize("label", [label for label in CATALOG_SAMPLES if catalog_algebra(label).casimirs()])

@@ -27,6 +27,7 @@ from liepoisson import (
     sl,
     so,
     so3,
+    sp,
     su,
     u,
 )
@@ -40,6 +41,7 @@ HAT = so3().ad(np.eye(3))  # hat(e_a), the defining representation of so(3)
 # (label, algebra, expected dimension)
 CATALOG = [
     *[(f"so({n})", so(n), n * (n - 1) // 2) for n in (2, 3, 4, 5)],
+    *[(f"sp({n})", sp(n), n * (n + 1) // 2) for n in (2, 4)],
     *[(f"se({n})", se(n), n * (n + 1) // 2) for n in (2, 3, 4)],
     ("se3", se3(), 6),
     *[(f"su({n})", su(n), n * n - 1) for n in (2, 3, 4)],
@@ -153,17 +155,58 @@ def test_direct_sum_constants_are_block_diagonal():
 
 
 # ---------------------------------------------------------------------- so(n)
-@pytest.mark.parametrize("n", [2, 3, 4, 5])
-def test_so_bracket_is_the_commutator_of_the_geomstats_skew_basis(n):
-    B = _skew_basis(n)
-    g = so(n)
-    rng = np.random.default_rng(n)
+def _assert_bracket_is_the_commutator(g, B, rng):
+    """The bracket of ``g`` is the commutator of the matrices ``B`` (one per basis element)."""
     x, y = rng.normal(size=(2, g.dim))
     X, Y = np.einsum("a,aij->ij", x, B), np.einsum("a,aij->ij", y, B)
     Z = np.einsum("a,aij->ij", g.bracket(x, y), B)
     assert np.allclose(Z, X @ Y - Y @ X, rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5])
+def test_so_bracket_is_the_commutator_of_the_geomstats_skew_basis(n):
+    g = so(n)
+    rng = np.random.default_rng(n)
+    _assert_bracket_is_the_commutator(g, _skew_basis(n), rng)
     mu = rng.normal(size=g.dim)
     assert np.isclose(g.casimirs()["tr M^2"](mu), -2 * mu @ mu, rtol=1e-13)
+
+
+# ---------------------------------------------------------------------- sp(n)
+def _hamiltonian_basis(n):
+    """J S for S = E_ii and E_ij + E_ji (i < j) in row order, J = [[0, I], [-I, 0]]."""
+    m = n // 2
+    J = np.block([[np.zeros((m, m)), np.eye(m)], [-np.eye(m), np.zeros((m, m))]])
+    out = []
+    for i in range(n):
+        for j in range(i, n):
+            S = np.zeros((n, n))
+            S[i, j] = S[j, i] = 1.0
+            out.append(J @ S)
+    return J, np.array(out)
+
+
+@pytest.mark.parametrize("n", [2, 4, 6])
+def test_sp_bracket_is_the_commutator_of_hamiltonian_matrices(n):
+    J, B = _hamiltonian_basis(n)
+    assert np.allclose(np.swapaxes(B, -1, -2) @ J + J @ B, 0.0, rtol=0, atol=0)
+    g = sp(n)
+    assert g.dim == len(B) == n * (n + 1) // 2 and g.name == f"sp({n})" and g.has_cayley
+    rng = np.random.default_rng(n)
+    _assert_bracket_is_the_commutator(g, B, rng)
+    # the covector as the Hamiltonian matrix M with tr(M B_a) = mu_a
+    mu = rng.normal(size=g.dim)
+    gram = np.einsum("aij,bji->ab", B, B)
+    M = np.einsum("a,aij->ij", np.linalg.solve(gram, mu), B)
+    for k in range(2, n + 1, 2):
+        trace = np.trace(np.linalg.matrix_power(M, k))
+        assert np.isclose(g.casimirs()[f"tr M^{k}"](mu), trace, rtol=1e-12, atol=1e-14), k
+
+
+@pytest.mark.parametrize("n", [0, 3, 5, 2.0, "4"])
+def test_sp_refuses_anything_but_an_even_integer_naming_it(n):
+    with pytest.raises(InvalidArgumentError, match="n must be"):
+        sp(n)
 
 
 def test_so3_constants_are_exactly_those_of_so3():

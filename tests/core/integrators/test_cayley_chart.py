@@ -1,5 +1,6 @@
-"""The Cayley chart of LiePoissonHJ: the isospectral midpoint method, Poisson, symmetric,
-Casimirs to round-off, orders 2 and 4, and refused where there is no Cayley chart."""
+"""The Cayley chart of LiePoissonHJ on the quadratic groups (u(n), su(n), so(n), so(3), sp(n)):
+the isospectral midpoint method, Poisson, symmetric, Casimirs to round-off, orders 2 and 4,
+and refused where there is no Cayley chart."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from liepoisson import LiePoissonHJ, LiePoissonSystem, ScipyIVP, integrate, so3, su, u
+from liepoisson import (LiePoissonHJ, LiePoissonSystem, ScipyIVP, heisenberg, integrate, se3, sl, so, so3, sp,
+                        su, u)
 from liepoisson.diagnostics import empirical_order, poisson_defect
 from liepoisson.exceptions import InvalidArgumentError
 
@@ -51,6 +53,29 @@ def test_cayley_step_is_the_isospectral_midpoint_method(algebra):
         assert np.max(np.abs(ours - _isospectral_midpoint(system, W, 0.1))) <= 1e-14
 
 
+def _hat(v):
+    """The skew matrix of a 3-vector (the defining representation of so(3))."""
+    return np.array([[0.0, -v[2], v[1]], [v[2], 0.0, -v[0]], [-v[1], v[0], 0.0]])
+
+
+@pytest.mark.parametrize("algebra", [so3(), so(3)], ids=["so3()", "so(3)"])
+def test_cayley_step_on_so3_is_the_isospectral_midpoint_method_on_skew_matrices(algebra):
+    """The same method written on the skew matrices hat(mu) (transpose for the Hermitian
+    transpose): W_next = (I - X/2) N (I + X/2) with hat(mu) = (I + X/2) N (I - X/2)."""
+    system = _quadratic_system(algebra)
+    eye = np.eye(3)
+    for seed in range(3):
+        mu = _random_covector(algebra, seed)
+        W, nu = _hat(mu), _hat(mu)
+        for _ in range(200):
+            X = _hat(0.1 * system.gradient(np.array([nu[2, 1], nu[0, 2], nu[1, 0]])))
+            nu = W - 0.5 * (X @ nu - nu @ X) + 0.25 * X @ nu @ X
+        X = _hat(0.1 * system.gradient(np.array([nu[2, 1], nu[0, 2], nu[1, 0]])))
+        step = (eye - 0.5 * X) @ nu @ (eye + 0.5 * X)
+        ours = LiePoissonHJ(order=2, chart="cayley").step(system, mu, 0.1)
+        assert np.max(np.abs(_hat(ours) - step)) <= 1e-14
+
+
 def test_cayley_step_keeps_the_spectrum_to_round_off_over_a_long_run():
     algebra = su(6)
     system = _quadratic_system(algebra, seed=3)
@@ -62,11 +87,26 @@ def test_cayley_step_keeps_the_spectrum_to_round_off_over_a_long_run():
     assert traj.max_relative_invariant_errors()["energy"] <= 1e-2
 
 
+@pytest.mark.parametrize("algebra", [so3(), so(5), sp(4), sp(6)], ids=str)
+def test_cayley_step_keeps_every_casimir_to_round_off_over_a_long_run(algebra):
+    """On a unit covector, each Casimir drifts by at most 1e-13 of max(1, |C(mu_0)|): an
+    indefinite Casimir of sp(n), tr M^2 say, may be near 0 at mu_0, where its relative
+    change says nothing of round-off."""
+    system = _quadratic_system(algebra, seed=3)
+    mu0 = _random_covector(algebra, 1)
+    traj = integrate(system, mu0, 0.1, 2000, method=LiePoissonHJ(order=2, chart="cayley"), save_every=20)
+    for name, casimir in algebra.casimirs().items():
+        values = casimir(traj.states)
+        drift = np.max(np.abs(values - values[0])) / max(1.0, abs(float(values[0])))
+        assert drift <= 1e-13, (name, drift)
+    assert traj.max_relative_invariant_errors()["energy"] <= 1e-2
+
+
 @pytest.mark.parametrize("chart", ["exp", "cayley"])
+@pytest.mark.parametrize("algebra", [su(3), so(4), sp(4)], ids=str)
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 2**31), dt=st.floats(0.01, 0.3))
-def test_both_charts_are_symmetric(chart, seed, dt):
-    algebra = su(3)
+def test_both_charts_are_symmetric(algebra, chart, seed, dt):
     system = _quadratic_system(algebra, seed % 7)
     W = _random_covector(algebra, seed)
     method = LiePoissonHJ(order=2, chart=chart)
@@ -75,8 +115,8 @@ def test_both_charts_are_symmetric(chart, seed, dt):
 
 
 @pytest.mark.parametrize("chart", ["exp", "cayley"])
-def test_both_charts_are_poisson_maps(chart):
-    algebra = su(3)
+@pytest.mark.parametrize("algebra", [su(3), so3(), sp(4)], ids=str)
+def test_both_charts_are_poisson_maps(algebra, chart):
     system = _quadratic_system(algebra, seed=2)
     W = _random_covector(algebra, 5)
     assert poisson_defect(system, LiePoissonHJ(order=2, chart=chart), W, 0.2) <= 1e-8
@@ -87,8 +127,8 @@ def test_both_charts_are_poisson_maps(chart):
 
 
 @pytest.mark.parametrize("order", [2, 4])
-def test_cayley_chart_orders(order):
-    algebra = su(3)
+@pytest.mark.parametrize("algebra", [su(3), so(4), sp(4)], ids=str)
+def test_cayley_chart_orders(algebra, order):
     system = _quadratic_system(algebra, seed=4)
     W0 = _random_covector(algebra, 6)
     reference = integrate(system, W0, 1.0, 1, method=ScipyIVP(method="DOP853", rtol=1e-13, atol=1e-15)).final
@@ -100,10 +140,12 @@ def test_cayley_chart_orders(order):
     assert order - 0.2 <= measured.order <= order + 0.5, measured
 
 
-def test_cayley_chart_is_refused_without_a_quadratic_group():
-    body = LiePoissonSystem(so3(), lambda m: 0.5 * np.sum(m**2, axis=-1), gradient=lambda m: m)
-    with pytest.raises(InvalidArgumentError, match="so\\(3\\) has no Cayley chart"):
-        integrate(body, np.array([1.0, 0.2, 0.0]), 0.1, 2, method=LiePoissonHJ(chart="cayley"))
+@pytest.mark.parametrize("algebra", [se3(), heisenberg(2), sl(2)], ids=str)
+def test_cayley_chart_is_refused_without_a_quadratic_group(algebra):
+    body = LiePoissonSystem(algebra, lambda m: 0.5 * np.sum(m**2, axis=-1), gradient=lambda m: m)
+    name = algebra.name.replace("(", "\\(").replace(")", "\\)")
+    with pytest.raises(InvalidArgumentError, match=f"{name} has no Cayley chart"):
+        integrate(body, np.ones(algebra.dim), 0.1, 2, method=LiePoissonHJ(chart="cayley"))
     with pytest.raises(InvalidArgumentError, match="chart must be one of"):
         LiePoissonHJ(chart="cay")
     with pytest.raises(InvalidArgumentError, match="scheme='series'"):
