@@ -205,6 +205,9 @@ class Law:
     flag : str or None
         For integrator laws, the capability flag of :class:`~liepoisson.Integrator` that
         promises the law (``"preserves_casimirs"``, ``"symmetric"``, ``"poisson"``).
+    cayley : bool
+        Whether the law is one of the Cayley chart (evaluated only on algebras with
+        :attr:`~liepoisson.LieAlgebra.has_cayley`).
     """
 
     key: str
@@ -214,6 +217,7 @@ class Law:
     numerical: bool = False
     per_casimir: bool = False
     flag: str | None = None
+    cayley: bool = False
 
     def tolerance(self, rtol: float) -> float:
         """The tolerance rule: ``rtol``, or ``max(rtol, NUMERICAL_DERIVATIVE_RTOL)`` for a
@@ -221,7 +225,10 @@ class Law:
         return max(rtol, NUMERICAL_DERIVATIVE_RTOL) if self.numerical else rtol
 
     def applies(self, sample) -> bool:
-        """Whether the law says anything about ``sample`` (a Casimir law needs Casimirs)."""
+        """Whether the law says anything about ``sample`` (a Casimir law needs Casimirs, a
+        law of the Cayley chart an algebra that has it)."""
+        if self.cayley and not sample.algebra.has_cayley:
+            return False
         return not self.per_casimir or bool(sample.casimirs)
 
     def residuals(self, sample) -> dict[str, float]:
@@ -638,6 +645,30 @@ def _casimir_kernel(p: AlgebraSample, fn) -> float:
     return _relative([g.dual_to_coords(g.ad_star(grad, p.mu))], p.cn * size * p.norms[3])
 
 
+def _cayley_step(p: AlgebraSample) -> float:
+    g = p.algebra
+    _, xi = p.exponent_within(1.0)
+    return _relative([g.dual_to_coords(g.coadjoint_cayley(xi, g.dcayinv_star(xi, p.mu))),
+                      -g.dual_to_coords(g.dcayinv_star(-xi, p.mu))])
+
+
+def _cayley_odd_part(p: AlgebraSample) -> float:
+    g = p.algebra
+    _, xi = p.exponent_within(1.0)
+    return _relative([g.dual_to_coords(g.dcayinv_star(xi, p.mu)), -g.dual_to_coords(g.dcayinv_star(-xi, p.mu)),
+                      g.dual_to_coords(g.ad_star(xi, p.mu))])
+
+
+def _casimir_invariance_cayley(p: AlgebraSample, fn) -> float:
+    g, mu = p.algebra, p.mu
+    _, xi = p.exponent_within(1.0)
+    moved = g.coadjoint_cayley(xi, mu)
+    _, size = _difference_gradient(fn, g, mu)
+    _, size_moved = _difference_gradient(fn, g, moved)
+    n_moved = _row_norms(g.dual_to_coords(moved))
+    return _relative([np.asarray(fn(moved)), -np.asarray(fn(mu))], size * p.norms[3] + size_moved * n_moved)
+
+
 #: The laws of a Lie algebra and of its coadjoint functions, on an :class:`AlgebraSample`.
 ALGEBRA_LAWS = LawTable((
     Law("bilinearity", "bilinearity of the bracket",
@@ -669,6 +700,15 @@ ALGEBRA_LAWS = LawTable((
         "C(coadjoint_exp(xi, mu)) = C(mu)", _casimir_invariance, per_casimir=True),
     Law("casimir_kernel", "Casimirs in the kernel of J: ad*_(grad C) mu = 0",
         "ad*_(grad C(mu)) mu = 0", _casimir_kernel, numerical=True, per_casimir=True),
+    Law("cayley_step", "coadjoint_cayley(xi) takes dcayinv_star(xi, nu) to dcayinv_star(-xi, nu)",
+        "coadjoint_cayley(xi, dcayinv_star(xi, nu)) = dcayinv_star(-xi, nu) (|ad_xi|_2 <= 1)",
+        _cayley_step, cayley=True),
+    Law("cayley_odd_part", "dcayinv_star(xi) - dcayinv_star(-xi) = -ad*_xi",
+        "dcayinv_star(xi, nu) - dcayinv_star(-xi, nu) = -ad*_xi nu (|ad_xi|_2 <= 1)",
+        _cayley_odd_part, cayley=True),
+    Law("casimir_invariance_cayley", "Casimirs invariant under coadjoint_cayley",
+        "C(coadjoint_cayley(xi, mu)) = C(mu) (|ad_xi|_2 <= 1)", _casimir_invariance_cayley,
+        per_casimir=True, cayley=True),
 ))
 
 

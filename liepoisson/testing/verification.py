@@ -71,7 +71,13 @@ def verify_algebra(
       (for :math:`\\|\\operatorname{ad}_\\xi\\|_2 \\le 1`);
     * every Casimir of ``algebra.casimirs()`` is invariant under ``coadjoint_exp`` and its
       (numerical) gradient is in the kernel of :math:`J(\\mu)`:
-      :math:`\\operatorname{ad}^*_{\\nabla C(\\mu)}\\mu = 0`.
+      :math:`\\operatorname{ad}^*_{\\nabla C(\\mu)}\\mu = 0`;
+    * on an algebra with the Cayley chart (:attr:`~LieAlgebra.has_cayley`), for
+      :math:`\\|\\operatorname{ad}_\\xi\\|_2 \\le 1`: ``coadjoint_cayley(xi, .)`` takes
+      ``dcayinv_star(xi, nu)`` to ``dcayinv_star(-xi, nu)`` (the step of the chart),
+      ``dcayinv_star(xi, nu) - dcayinv_star(-xi, nu)`` is
+      :math:`-\\operatorname{ad}^*_\\xi\\nu` (the sign of ``dexpinv_star``), and every
+      Casimir is invariant under ``coadjoint_cayley``.
 
     Data: ``n_examples`` elements and covectors with coordinates uniform in
     ``[-scale, scale]`` from ``numpy.random.default_rng(seed)``, evaluated as one batch (so

@@ -88,8 +88,18 @@ def test_catalog_algebras_obey_the_law(law, sample):
 
 @pytest.mark.parametrize("law", list(ALGEBRA_LAWS), ids=lambda law: law.key)
 def test_every_law_of_the_table_is_a_row_of_verify_algebra(law):
-    report = verify_algebra(catalog_algebra("se3"), n_examples=3)
+    report = verify_algebra(catalog_algebra("sp(4)" if law.cayley else "se3"), n_examples=3)
     assert any(c.law.startswith(law.name) for c in report.checks), law.name
+
+
+def test_the_laws_of_the_cayley_chart_are_rows_only_where_there_is_one():
+    cayley = [law.name for law in ALGEBRA_LAWS if law.cayley]
+    assert len(cayley) == 3
+    for label, has in (("se3", False), ("so3", True), ("su(3)", True), ("sp(4)", True), ("heisenberg(2)", False)):
+        report = verify_algebra(catalog_algebra(label), n_examples=3)
+        rows = [c for c in report.checks if any(c.law.startswith(name) for name in cayley)]
+        assert len(rows) == (3 if has else 0), label
+        assert all(c.passed for c in rows), rows
 
 
 def _casimir_scale(g, fn, mu):
