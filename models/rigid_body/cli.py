@@ -95,7 +95,7 @@ _ERRORS_PNG = "rigid_body_invariant_errors.png"
 
 def add_arguments(parser) -> None:
     """The options of ``liepoisson run rigid-body``."""
-    add_integration_arguments(parser, DEFAULT_DT, DEFAULT_STEPS, DEFAULT_ORDER)
+    add_integration_arguments(parser, DEFAULT_DT, DEFAULT_STEPS, DEFAULT_ORDER, chart="exp")
     add_vector_argument(parser, "--inertia", DEFAULT_INERTIA, "I", positive=True,
                         help="principal moments of inertia, each > 0 (default: 2 1 0.666667)")
     add_vector_argument(parser, "--mu0", DEFAULT_MU0, "P",

@@ -71,6 +71,23 @@ def test_report_compares_lie_poisson_hj_with_rk4_on_the_same_steps(model_run):
     assert hj["checks"] == {"casimirs_to_round_off": True}
 
 
+def test_rigid_body_runs_in_the_cayley_chart_of_so3_with_casimirs_to_round_off(tmp_path, run_command):
+    code, report = run_command(tmp_path, "rigid-body", "--steps", "60", "--chart", "cayley", "--order", "2")
+    assert code == 0 and report["passed"] is True
+    name = report["method"]
+    assert name == "LiePoissonHJ(order=2, cayley)"
+    run = report["methods"][name]
+    casimirs = [k for k in run["max_relative_invariant_errors"] if k != "energy"]
+    assert casimirs and all(run["max_relative_invariant_errors"][k] <= 1e-13 for k in casimirs)
+    assert run["engine"] == "numpy"  # the Cayley chart is not compiled
+
+
+def test_heavy_top_has_no_cayley_chart_to_offer(tmp_path, capsys):
+    """se(3) is not the algebra of a quadratic group: the option does not exist there."""
+    assert main(["run", "heavy-top", "--chart", "cayley", "--out", str(tmp_path)]) == 2
+    assert "unrecognized arguments: --chart cayley" in capsys.readouterr().err
+
+
 def test_rigid_body_report_has_the_error_against_the_exact_solution(rigid_body):
     _, _, report = rigid_body
     params = report["parameters"]
@@ -346,6 +363,9 @@ IGNORED_OPTIONS = [
      "--engine compiled has no effect with --method RK4"),
     (["rigid-body", "--method", "RK4", "--composition", "suzuki"],
      "--composition suzuki has no effect with --method RK4"),
+    (["rigid-body", "--method", "RK4", "--chart", "cayley"], "--chart cayley has no effect with --method RK4"),
+    (["rigid-body", "--chart", "cayley", "--engine", "compiled"],
+     "engine='compiled' is not available for this run: chart 'cayley' runs on the numpy path"),
     (["nls", "--order", "2", "--composition", "suzuki"], "composition='suzuki' has orders [4, 6], got order=2"),
     (["deep-learning", "--dataset", "digits", "--samples", "50"],
      "--samples 50 has no effect with --dataset digits"),
