@@ -22,6 +22,7 @@ from liepoisson import (
     sl,
     so,
     so3,
+    sp,
     su,
 )
 
@@ -30,6 +31,7 @@ ALGEBRAS = {
     "se3": se3,
     "heisenberg2": lambda: heisenberg(2),
     "so4": lambda: so(4),
+    "sp4": lambda: sp(4),
     "sl2": lambda: sl(2),
     "gl2": lambda: gl(2),
     "so3+heisenberg1": lambda: direct_sum(so3(), heisenberg(1)),
