@@ -17,7 +17,7 @@ from ..exceptions import InvalidArgumentError, InvalidStructureConstantsError, S
 from .base import LieAlgebra
 from .heisenberg import Heisenberg
 from .so3 import SO3
-from .structure_constants import StructureConstantsAlgebra
+from .structure_constants import StructureConstantsAlgebra, _trace_form_weights
 from .unitary import UnitaryAlgebra, _TracePower
 
 __all__ = [
@@ -89,21 +89,6 @@ def _matrix_basis_constants(basis: np.ndarray) -> np.ndarray:
     C = np.ascontiguousarray(coeffs.T.reshape(dim, dim, dim))
     C[np.abs(C) < 1e-13 * max(1.0, float(np.max(np.abs(C))))] = 0.0
     return C
-
-
-def _trace_form_weights(basis: np.ndarray, scale: float) -> np.ndarray:
-    """Weights :math:`W` with :math:`M(\\mu) = \\sum_a \\mu_a W_a` the matrix of a covector.
-
-    :math:`M(\\mu)` is the element of the matrix algebra with
-    ``scale * tr(M(mu) B_a) == mu[a]`` for every basis matrix :math:`B_a`. The form
-    :math:`(X, Y) \\mapsto \\mathrm{scale}\\cdot\\operatorname{tr}(XY)` is invariant, so the
-    coadjoint action becomes conjugation of :math:`M(\\mu)` and every
-    :math:`\\operatorname{tr} M(\\mu)^k` is a Casimir.
-    """
-    gram = scale * np.einsum("aij,bji->ab", basis, basis)
-    weights = np.einsum("ab,bij->aij", np.linalg.inv(gram), basis)
-    weights.setflags(write=False)
-    return weights
 
 
 def _trace_power_casimirs(basis: np.ndarray, scale: float, powers) -> dict:

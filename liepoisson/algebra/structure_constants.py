@@ -76,6 +76,21 @@ def check_structure_constants(constants, rtol: float = 1e-10) -> np.ndarray:
     return C
 
 
+def _trace_form_weights(basis: np.ndarray, scale: float) -> np.ndarray:
+    """Weights :math:`W` with :math:`M(\\mu) = \\sum_a \\mu_a W_a` the matrix of a covector.
+
+    :math:`M(\\mu)` is the element of the matrix algebra with
+    ``scale * tr(M(mu) B_a) == mu[a]`` for every basis matrix :math:`B_a`. The form
+    :math:`(X, Y) \\mapsto \\mathrm{scale}\\cdot\\operatorname{tr}(XY)` is invariant, so the
+    coadjoint action becomes conjugation of :math:`M(\\mu)` and every
+    :math:`\\operatorname{tr} M(\\mu)^k` is a Casimir.
+    """
+    gram = scale * np.einsum("aij,bji->ab", basis, basis)
+    weights = np.einsum("ab,bij->aij", np.linalg.inv(gram), basis)
+    weights.setflags(write=False)
+    return weights
+
+
 class StructureConstantsAlgebra(LieAlgebra):
     """A Lie algebra defined by its structure constants (final).
 
@@ -243,8 +258,8 @@ class _QuadraticRepresentation:
                 "representation does not represent the constants: max |[B_i, B_j] - sum_k C_ijk B_k| = "
                 f"{np.max(np.abs(defect)):.3e}"
             )
-        if abs(np.linalg.det(P)) <= rtol * max(1.0, float(np.max(np.abs(P)))) ** m:
-            raise InvalidArgumentError("form must be invertible, got a singular matrix")
+        if np.linalg.cond(P) > 1.0 / rtol:
+            raise InvalidArgumentError(f"form must be invertible, got a matrix of condition number {np.linalg.cond(P):.3e}")
         kept = np.einsum("iba,bc->iac", B, P) + np.einsum("ab,ibc->iac", P, B)
         if np.max(np.abs(kept)) > rtol * scale * float(np.max(np.abs(P))):
             raise InvalidArgumentError(
@@ -257,10 +272,9 @@ class _QuadraticRepresentation:
                 "the trace form tr(XY) of representation is degenerate (condition number "
                 f"{np.linalg.cond(gram):.3e}): covectors cannot be matrices of the algebra"
             )
+        B.setflags(write=False)
         self.basis = B
-        self.weights = np.einsum("ij,jab->iab", np.linalg.inv(gram), B)
-        for a in (self.basis, self.weights):
-            a.setflags(write=False)
+        self.weights = _trace_form_weights(B, 1.0)
 
     def element(self, xi) -> np.ndarray:
         return np.einsum("...i,iab->...ab", xi, self.basis)
