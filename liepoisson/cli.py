@@ -181,8 +181,9 @@ def _cmd_list() -> int:
     from .demo import catalog_algebras
 
     built, missing = catalog_algebras()
-    rows = [("name", "dim", "Casimirs", "factory")]
-    rows += [(a.name, str(a.dim), ", ".join(a.casimirs()) or "-", call) for _, call, a in built]
+    rows = [("name", "dim", "Casimirs", "charts", "factory")]
+    rows += [(a.name, str(a.dim), ", ".join(a.casimirs()) or "-", "exp, cayley" if a.has_cayley else "exp", call)
+             for _, call, a in built]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     print("Algebras of the catalog:")
     for r in rows:

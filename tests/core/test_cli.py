@@ -130,6 +130,14 @@ def test_list_shows_catalog_algebras_models_and_integrators(capsys):
     assert "Integrators:" in out
 
 
+def test_list_names_the_charts_of_lie_poisson_hj_each_algebra_has(capsys):
+    assert cli.main(["list"]) == 0
+    lines = capsys.readouterr().out.split("Algebras of the catalog:\n")[1].split("\n\n")[0].splitlines()
+    charts = {line.split()[0]: "cayley" in line for line in lines[1:]}
+    assert charts["so(3)"] and charts["sp(4)"] and charts["su(3)"] and charts["u(2)"]
+    assert not charts["se(3)"] and not charts["sl(2)"] and not charts["heisenberg(2)"]
+
+
 def test_list_describes_each_integrator_by_its_whole_summary_in_plain_text(capsys):
     """A summary wrapped over two docstring lines is listed whole, on one line, and formulas
     and roles do not reach the terminal."""
