@@ -11,11 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from liepoisson import InvalidArgumentError, StructureConstantsAlgebra, heisenberg, so, so3, sp
+from liepoisson import InvalidArgumentError, StructureConstantsAlgebra, so, so3, sp
 from liepoisson.testing import reals
 
-ALGEBRAS = {g.name if not isinstance(g, type(so3())) else "so3()": g
-            for g in (so3(), so(3), so(4), so(5), sp(2), sp(4), sp(6))}
+ALGEBRAS = {"so3()": so3(), **{g.name: g for g in (so(3), so(4), so(5), sp(2), sp(4), sp(6))}}
 PER_ALGEBRA = settings(max_examples=20, deadline=None)
 
 
