@@ -630,8 +630,13 @@ def _dexpinv_series(p: AlgebraSample) -> float:
 
 
 def _casimir_invariance(p: AlgebraSample, fn) -> float:
+    return _casimir_change(p, fn, p.algebra.coadjoint_exp(p.elements[3], p.mu))
+
+
+def _casimir_change(p: AlgebraSample, fn, moved) -> float:
+    """The change of the Casimir ``fn`` from the sample's covectors to ``moved`` (their image
+    under a coadjoint action), relative to the sizes of its gradients times the covectors'."""
     g, mu = p.algebra, p.mu
-    moved = g.coadjoint_exp(p.elements[3], mu)
     _, size = _difference_gradient(fn, g, mu)
     _, size_moved = _difference_gradient(fn, g, moved)
     n_moved = _row_norms(g.dual_to_coords(moved))
@@ -660,13 +665,8 @@ def _cayley_odd_part(p: AlgebraSample) -> float:
 
 
 def _casimir_invariance_cayley(p: AlgebraSample, fn) -> float:
-    g, mu = p.algebra, p.mu
     _, xi = p.exponent_within(1.0)
-    moved = g.coadjoint_cayley(xi, mu)
-    _, size = _difference_gradient(fn, g, mu)
-    _, size_moved = _difference_gradient(fn, g, moved)
-    n_moved = _row_norms(g.dual_to_coords(moved))
-    return _relative([np.asarray(fn(moved)), -np.asarray(fn(mu))], size * p.norms[3] + size_moved * n_moved)
+    return _casimir_change(p, fn, p.algebra.coadjoint_cayley(xi, p.mu))
 
 
 #: The laws of a Lie algebra and of its coadjoint functions, on an :class:`AlgebraSample`.

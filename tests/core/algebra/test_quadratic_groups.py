@@ -106,11 +106,8 @@ def test_a_batch_gives_the_members_own_results():
 
 # ------------------------------------------------------------- bad representations
 def _so3_data():
-    g = so(3)
-    basis = np.array([[[0.0, 0, 0], [0, 0, -1], [0, 1, 0]],
-                      [[0.0, 0, 1], [0, 0, 0], [-1, 0, 0]],
-                      [[0.0, -1, 0], [1, 0, 0], [0, 0, 0]]])
-    return g.structure_constants(), basis
+    """so(3)'s constants and its defining representation, hat(e_a) = ad(e_a)."""
+    return so3().structure_constants(), so3().ad(np.eye(3))
 
 
 def test_a_representation_gives_the_cayley_chart_of_a_user_algebra():

@@ -54,8 +54,13 @@ def test_cayley_step_is_the_isospectral_midpoint_method(algebra):
 
 
 def _hat(v):
-    """The skew matrix of a 3-vector (the defining representation of so(3))."""
-    return np.array([[0.0, -v[2], v[1]], [v[2], 0.0, -v[0]], [-v[1], v[0], 0.0]])
+    """The skew matrix of a 3-vector: so(3)'s ad, its defining representation."""
+    return so3().ad(v)
+
+
+def _vee(M):
+    """The 3-vector of a skew matrix (the inverse of :func:`_hat`)."""
+    return np.array([M[2, 1], M[0, 2], M[1, 0]])
 
 
 @pytest.mark.parametrize("algebra", [so3(), so(3)], ids=["so3()", "so(3)"])
@@ -68,9 +73,9 @@ def test_cayley_step_on_so3_is_the_isospectral_midpoint_method_on_skew_matrices(
         mu = _random_covector(algebra, seed)
         W, nu = _hat(mu), _hat(mu)
         for _ in range(200):
-            X = _hat(0.1 * system.gradient(np.array([nu[2, 1], nu[0, 2], nu[1, 0]])))
+            X = _hat(0.1 * system.gradient(_vee(nu)))
             nu = W - 0.5 * (X @ nu - nu @ X) + 0.25 * X @ nu @ X
-        X = _hat(0.1 * system.gradient(np.array([nu[2, 1], nu[0, 2], nu[1, 0]])))
+        X = _hat(0.1 * system.gradient(_vee(nu)))
         step = (eye - 0.5 * X) @ nu @ (eye + 0.5 * X)
         ours = LiePoissonHJ(order=2, chart="cayley").step(system, mu, 0.1)
         assert np.max(np.abs(_hat(ours) - step)) <= 1e-14
